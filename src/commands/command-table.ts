@@ -1,0 +1,156 @@
+import { createRequire } from "node:module";
+import { CommandFlag, flagsFromNames } from "./command-flags.js";
+
+/**
+ * ONE command table for the server's dispatcher and the proxy's router: name → arity, flags, key positions,
+ * subcommands. It is generated at load time from Redis's command metadata as packaged by
+ * @ioredis/commands (never typed by hand), plus Tandem's own extensions below.
+ *
+ * Arity follows Redis: positive = exactly that many arguments including the name, negative = at least
+ * |arity|. Key positions: firstKey..lastKey step `step` (lastKey negative counts from the end); commands
+ * flagged MOVABLEKEYS find their keys with `getKeys`.
+ */
+
+export interface CommandSpec {
+  /** Lowercase name; for a subcommand, the subcommand alone ("get"). */
+  readonly name: string;
+  /** "config|get" for subcommands, the name otherwise: what Redis prints in errors. */
+  readonly fullName: string;
+  readonly arity: number;
+  readonly flags: number;
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
+  readonly parent: CommandSpec | null;
+}
+
+interface RawCommand {
+  arity: number;
+  flags: string[];
+  keyStart: number;
+  keyStop: number;
+  step: number;
+  subcommands?: Record<string, RawCommand>;
+}
+
+// ─── Tandem's extensions ───────────────────────────────────────────────────────────────────────────────
+
+const EXTENSIONS: Record<string, RawCommand> = {
+  // WAITOFFSET <offset> <timeout-ms>: wait until this node's replication offset reaches <offset>.
+  waitoffset: { arity: 3, flags: ["noscript", "loading", "stale"], keyStart: 0, keyStop: 0, step: 0 },
+};
+
+const TANDEM_ONLY = new Set(Object.keys(EXTENSIONS));
+
+// ─── building the table ───────────────────────────────────────────────────────────────────────────────
+
+function build(name: string, raw: RawCommand, parent: CommandSpec | null): CommandSpec {
+  let flags = flagsFromNames(raw.flags);
+  if (TANDEM_ONLY.has(name) && parent === null) flags |= CommandFlag.TANDEM;
+  const spec: {
+    -readonly [K in keyof CommandSpec]: CommandSpec[K];
+  } = {
+    name,
+    fullName: parent ? `${parent.name}|${name}` : name,
+    arity: raw.arity,
+    flags,
+    firstKey: raw.keyStart,
+    lastKey: raw.keyStop,
+    step: raw.step,
+    subcommands: null,
+    parent,
+  };
+  if (raw.subcommands) {
+    const subs = new Map<string, CommandSpec>();
+    for (const [sub, rawSub] of Object.entries(raw.subcommands)) subs.set(sub, build(sub, rawSub, spec));
+    spec.subcommands = subs;
+  }
+  return spec;
+}
+
+function loadTable(): Map<string, CommandSpec> {
+  const require = createRequire(import.meta.url);
+  const raw = require("@ioredis/commands/built/commands.json") as Record<string, RawCommand>;
+  const table = new Map<string, CommandSpec>();
+  for (const [name, cmd] of Object.entries(raw)) table.set(name, build(name, cmd, null));
+  for (const [name, cmd] of Object.entries(EXTENSIONS)) table.set(name, build(name, cmd, null));
+  return table;
+}
+
+export const commandTable: ReadonlyMap<string, CommandSpec> = loadTable();
+
+// ─── lookups ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Looks a command up by name in any letter case. */
+export function lookupCommand(name: string): CommandSpec | undefined {
+  return commandTable.get(name) ?? commandTable.get(name.toLowerCase());
+}
+
+/** True when `argc` (name included) satisfies the arity. */
+export function arityOk(spec: CommandSpec, argc: number): boolean {
+  return spec.arity > 0 ? argc === spec.arity : argc >= -spec.arity;
+}
+
+/**
+ * The key arguments of a command (indices into argv). Fixed positions come from the table; the common
+ * movable-key commands are decoded here, as Redis's getkeys procs do.
+ */
+export function getKeyIndexes(spec: CommandSpec, argv: readonly string[]): number[] {
+  const movable = spec.flags & CommandFlag.MOVABLEKEYS;
+  if (movable) {
+    const found = movableKeys(spec.fullName, argv);
+    if (found) return found;
+  }
+  if (spec.firstKey <= 0) return [];
+  const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+  const out: number[] = [];
+  for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.step || 1) out.push(i);
+  return out;
+}
+
+function numkeysAt(argv: readonly string[], at: number, first: number): number[] {
+  const n = Number(argv[at]);
+  if (!Number.isInteger(n) || n < 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i < n && first + i < argv.length; i++) out.push(first + i);
+  return out;
+}
+
+function movableKeys(fullName: string, argv: readonly string[]): number[] | null {
+  switch (fullName) {
+    case "eval":
+    case "evalsha":
+    case "eval_ro":
+    case "evalsha_ro":
+    case "fcall":
+    case "fcall_ro":
+      return numkeysAt(argv, 2, 3);
+    case "zunion":
+    case "zinter":
+    case "zdiff":
+    case "zintercard":
+    case "sintercard":
+    case "lmpop":
+    case "zmpop":
+      return numkeysAt(argv, 1, 2);
+    case "zunionstore":
+    case "zinterstore":
+    case "zdiffstore":
+      return [1, ...numkeysAt(argv, 2, 3)];
+    case "blmpop":
+    case "bzmpop":
+      return numkeysAt(argv, 2, 3);
+    case "xread":
+    case "xreadgroup": {
+      const at = argv.findIndex((a) => a.toLowerCase() === "streams");
+      if (at < 0) return [];
+      const n = Math.floor((argv.length - at - 1) / 2);
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(at + 1 + i);
+      return out;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,342 @@
+import { parseMemory } from "./memory-units.js";
+import { REDIS_70_DEFAULTS } from "./redis-defaults.js";
+
+/**
+ * The directives Tandem acts on, with their types, aliases and whether CONFIG SET may change them. Every
+ * other Redis 7.0 parameter (REDIS_70_DEFAULTS) is accepted and kept for CONFIG GET, and reported once at
+ * start-up as having no effect in Tandem.
+ *
+ * Values are kept in Redis's canonical CONFIG GET form: booleans "yes"/"no", memory in bytes, lists
+ * space-joined.
+ */
+
+export type DirectiveKind = "int" | "memory" | "bool" | "string" | "enum" | "special";
+
+export interface DirectiveSpec {
+  readonly name: string;
+  readonly kind: DirectiveKind;
+  readonly aliases?: readonly string[];
+  readonly default: string;
+  readonly enumValues?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
+  /** CONFIG SET may change it while running. */
+  readonly runtime: boolean;
+  /** Several lines of it accumulate (save, client-output-buffer-limit) instead of replacing. */
+  readonly accumulate?: boolean;
+  /** Turns the arguments of one line into the canonical value, or throws a string reason. */
+  readonly parse?: (args: readonly string[], previous: string, fromFile: boolean) => string;
+}
+
+// ─── special parsers ──────────────────────────────────────────────────────────────────────────────────────
+
+function parseSave(args: readonly string[], previous: string, fromFile: boolean): string {
+  if (args.length === 1 && args[0] === "") return "";
+  if (args.length % 2 !== 0) throw "Invalid save parameters";
+  for (const a of args) {
+    if (!/^\d+$/.test(a)) throw "Invalid save parameters";
+  }
+  const pairs = args.join(" ");
+  // In a file, each `save` line adds a point; CONFIG SET replaces them all.
+  return fromFile && previous !== "" && !previousIsDefault.has(previous) ? `${previous} ${pairs}` : pairs;
+}
+const previousIsDefault = new Set([REDIS_70_DEFAULTS.save]);
+
+function parseHostPort(args: readonly string[]): string {
+  if (args.length === 2 && args[0].toLowerCase() === "no" && args[1].toLowerCase() === "one") return "";
+  if (args.length === 1 && args[0] === "") return "";
+  if (args.length !== 2) throw "wrong number of arguments";
+  const port = Number(args[1]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw "Invalid master port";
+  return `${args[0]} ${port}`;
+}
+
+const OBUF_CLASSES = ["normal", "replica", "slave", "pubsub"];
+
+function parseObufLimits(args: readonly string[], previous: string): string {
+  if (args.length % 4 !== 0) throw "Wrong number of arguments in buffer limit configuration.";
+  const current = new Map<string, string[]>();
+  const prev = previous.split(" ");
+  for (let i = 0; i + 3 < prev.length; i += 4) current.set(prev[i], prev.slice(i + 1, i + 4));
+  for (let i = 0; i < args.length; i += 4) {
+    let cls = args[i].toLowerCase();
+    if (!OBUF_CLASSES.includes(cls)) throw "Invalid client class specified in buffer limit configuration.";
+    if (cls === "replica") cls = "slave";
+    const hard = parseMemory(args[i + 1]);
+    const soft = parseMemory(args[i + 2]);
+    const secs = Number(args[i + 3]);
+    if (hard === null || soft === null || !Number.isInteger(secs) || hard < 0 || soft < 0 || secs < 0) {
+      throw "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    }
+    current.set(cls, [String(hard), String(soft), String(secs)]);
+  }
+  return ["normal", "slave", "pubsub"]
+    .map((c) => `${c} ${(current.get(c) ?? ["0", "0", "0"]).join(" ")}`)
+    .join(" ");
+}
+
+function parseKeyspaceEvents(args: readonly string[]): string {
+  if (args.length !== 1) throw "wrong number of arguments";
+  const v = args[0];
+  if (!/^[KEg$lshzxeAtmdn]*$/.test(v)) throw "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+  return v;
+}
+
+// ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
+
+const d = REDIS_70_DEFAULTS;
+
+const specs: DirectiveSpec[] = [
+  // networking and process
+  { name: "port", kind: "int", default: "6379", min: 0, max: 65535, runtime: false },
+  { name: "bind", kind: "special", default: "127.0.0.1 -::1", runtime: false, parse: (a) => a.join(" ") },
+  { name: "protected-mode", kind: "bool", default: "yes", runtime: true },
+  { name: "tcp-backlog", kind: "int", default: d["tcp-backlog"], min: 0, runtime: false },
+  { name: "tcp-keepalive", kind: "int", default: d["tcp-keepalive"], min: 0, runtime: true },
+  { name: "timeout", kind: "int", default: "0", min: 0, runtime: true },
+  { name: "maxclients", kind: "int", default: "10000", min: 1, runtime: true },
+  { name: "daemonize", kind: "bool", default: "no", runtime: false },
+  { name: "pidfile", kind: "string", default: "", runtime: false },
+  { name: "logfile", kind: "string", default: "", runtime: false },
+  {
+    name: "loglevel",
+    kind: "enum",
+    default: "notice",
+    enumValues: ["debug", "verbose", "notice", "warning", "nothing"],
+    runtime: true,
+  },
+  { name: "databases", kind: "int", default: "16", min: 1, max: 1 << 20, runtime: false },
+  { name: "dir", kind: "string", default: "", runtime: true },
+  { name: "hz", kind: "int", default: "10", min: 1, max: 500, runtime: true },
+  { name: "requirepass", kind: "string", default: "", runtime: true },
+  {
+    name: "proto-max-bulk-len",
+    kind: "memory",
+    default: d["proto-max-bulk-len"],
+    min: 1024 * 1024,
+    runtime: true,
+  },
+  {
+    name: "client-query-buffer-limit",
+    kind: "memory",
+    default: d["client-query-buffer-limit"],
+    min: 1024 * 1024,
+    runtime: true,
+  },
+  {
+    name: "client-output-buffer-limit",
+    kind: "special",
+    default: d["client-output-buffer-limit"],
+    runtime: true,
+    accumulate: true,
+    parse: (a, prev) => parseObufLimits(a, prev),
+  },
+  { name: "notify-keyspace-events", kind: "special", default: "", runtime: true, parse: parseKeyspaceEvents },
+  {
+    name: "enable-debug-command",
+    kind: "enum",
+    default: "no",
+    enumValues: ["no", "yes", "local"],
+    runtime: false,
+  },
+  {
+    name: "shutdown-on-sigterm",
+    kind: "string",
+    default: "default",
+    runtime: true,
+  },
+  {
+    name: "shutdown-on-sigint",
+    kind: "string",
+    default: "default",
+    runtime: true,
+  },
+
+  // persistence
+  { name: "dbfilename", kind: "string", default: "dump.rdb", runtime: true },
+  {
+    name: "save",
+    kind: "special",
+    default: d.save,
+    runtime: true,
+    accumulate: true,
+    parse: parseSave,
+  },
+  { name: "rdbcompression", kind: "bool", default: "yes", runtime: true },
+  { name: "rdbchecksum", kind: "bool", default: "yes", runtime: false },
+  { name: "stop-writes-on-bgsave-error", kind: "bool", default: "yes", runtime: true },
+  { name: "appendonly", kind: "bool", default: "no", runtime: true },
+  { name: "appendfilename", kind: "string", default: "appendonly.aof", runtime: false },
+  { name: "appenddirname", kind: "string", default: "appendonlydir", runtime: false },
+  {
+    name: "appendfsync",
+    kind: "enum",
+    default: "everysec",
+    enumValues: ["always", "everysec", "no"],
+    runtime: true,
+  },
+  { name: "aof-load-truncated", kind: "bool", default: "yes", runtime: true },
+  { name: "auto-aof-rewrite-percentage", kind: "int", default: "100", min: 0, runtime: true },
+  {
+    name: "auto-aof-rewrite-min-size",
+    kind: "memory",
+    default: d["auto-aof-rewrite-min-size"],
+    runtime: true,
+  },
+
+  // replication
+  {
+    name: "replicaof",
+    aliases: ["slaveof"],
+    kind: "special",
+    default: "",
+    runtime: false,
+    parse: (a) => parseHostPort(a),
+  },
+  { name: "masterauth", kind: "string", default: "", runtime: true },
+  { name: "masteruser", kind: "string", default: "", runtime: true },
+  { name: "replica-read-only", aliases: ["slave-read-only"], kind: "bool", default: "yes", runtime: true },
+  {
+    name: "replica-serve-stale-data",
+    aliases: ["slave-serve-stale-data"],
+    kind: "bool",
+    default: "yes",
+    runtime: true,
+  },
+  {
+    name: "replica-priority",
+    aliases: ["slave-priority"],
+    kind: "int",
+    default: "100",
+    min: 0,
+    runtime: true,
+  },
+  { name: "replica-announced", kind: "bool", default: "yes", runtime: true },
+  { name: "replica-announce-ip", aliases: ["slave-announce-ip"], kind: "string", default: "", runtime: true },
+  {
+    name: "replica-announce-port",
+    aliases: ["slave-announce-port"],
+    kind: "int",
+    default: "0",
+    min: 0,
+    max: 65535,
+    runtime: true,
+  },
+  { name: "repl-backlog-size", kind: "memory", default: "1048576", min: 1, runtime: true },
+  { name: "repl-backlog-ttl", kind: "int", default: "3600", min: 0, runtime: true },
+  { name: "repl-timeout", kind: "int", default: "60", min: 1, runtime: true },
+  {
+    name: "repl-ping-replica-period",
+    aliases: ["repl-ping-slave-period"],
+    kind: "int",
+    default: "10",
+    min: 1,
+    runtime: true,
+  },
+  { name: "repl-diskless-sync", kind: "bool", default: "yes", runtime: true },
+  { name: "repl-diskless-sync-delay", kind: "int", default: "5", min: 0, runtime: true },
+  {
+    name: "min-replicas-to-write",
+    aliases: ["min-slaves-to-write"],
+    kind: "int",
+    default: "0",
+    min: 0,
+    runtime: true,
+  },
+  {
+    name: "min-replicas-max-lag",
+    aliases: ["min-slaves-max-lag"],
+    kind: "int",
+    default: "10",
+    min: 0,
+    runtime: true,
+  },
+];
+
+/** Directives Tandem acts on, by canonical name and by alias. */
+export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = (() => {
+  const m = new Map<string, DirectiveSpec>();
+  for (const s of specs) {
+    m.set(s.name, s);
+    for (const a of s.aliases ?? []) m.set(a, s);
+  }
+  return m;
+})();
+
+/**
+ * Redis 7.0 parameters accepted but without effect in Tandem (encoding tunables, cluster, TLS, threads,
+ * ...), mapped alias → canonical name where Redis has pairs (hash-max-ziplist-* ↔ hash-max-listpack-*).
+ */
+const NO_EFFECT_ALIASES: Record<string, string> = {
+  "hash-max-ziplist-entries": "hash-max-listpack-entries",
+  "hash-max-ziplist-value": "hash-max-listpack-value",
+  "zset-max-ziplist-entries": "zset-max-listpack-entries",
+  "zset-max-ziplist-value": "zset-max-listpack-value",
+  "list-max-ziplist-size": "list-max-listpack-size",
+  "slave-lazy-flush": "replica-lazy-flush",
+  "slave-ignore-maxmemory": "replica-ignore-maxmemory",
+  "cluster-slave-validity-factor": "cluster-replica-validity-factor",
+  "cluster-slave-no-failover": "cluster-replica-no-failover",
+};
+
+/** The canonical name of any parameter Redis 7.0 knows, or undefined. */
+export function canonicalName(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const spec = DIRECTIVES.get(lower);
+  if (spec) return spec.name;
+  if (lower in NO_EFFECT_ALIASES) return NO_EFFECT_ALIASES[lower];
+  if (lower in REDIS_70_DEFAULTS) return lower;
+  return undefined;
+}
+
+/** True when Tandem acts on the parameter. */
+export function isEffective(canonical: string): boolean {
+  return DIRECTIVES.has(canonical);
+}
+
+// ─── value parsing ───────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Validates one directive's arguments and returns the new canonical value. Throws a string with Redis's
+ * reason when invalid.
+ */
+export function parseDirectiveValue(
+  spec: DirectiveSpec,
+  args: readonly string[],
+  previous: string,
+  fromFile: boolean,
+): string {
+  if (spec.parse) return spec.parse(args, previous, fromFile);
+  if (args.length !== 1) throw "wrong number of arguments";
+  const v = args[0];
+  switch (spec.kind) {
+    case "bool": {
+      const l = v.toLowerCase();
+      if (l !== "yes" && l !== "no") throw "argument must be 'yes' or 'no'";
+      return l;
+    }
+    case "int": {
+      if (!/^-?\d+$/.test(v)) throw "argument couldn't be parsed into an integer";
+      const n = Number(v);
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        throw `argument must be between ${spec.min ?? "-inf"} and ${spec.max ?? "inf"} inclusive`;
+      }
+      return String(n);
+    }
+    case "memory": {
+      const n = parseMemory(v);
+      if (n === null) throw "argument must be a memory value";
+      if (spec.min !== undefined && n < spec.min)
+        throw `argument must be a memory value of at least ${spec.min}`;
+      return String(n);
+    }
+    case "enum": {
+      const l = v.toLowerCase();
+      if (!spec.enumValues?.includes(l))
+        throw `argument(s) must be one of the following: ${spec.enumValues?.join(", ")}`;
+      return l;
+    }
+    default:
+      return v;
+  }
+}

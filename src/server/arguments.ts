@@ -1,0 +1,55 @@
+/**
+ * Argument parsing with Redis's exact rules (util.c string2ll / string2ld, object.c getXFromObject).
+ * Each returns null when the text is not acceptable, so callers pick the right error reply.
+ */
+
+const INT_RE = /^-?(0|[1-9]\d*)$/;
+
+/** A 64-bit signed integer as Redis's string2ll (no spaces, no '+', no leading zeros); null otherwise. */
+export function parseInteger(s: string): number | null {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
+  const n = Number(s);
+  if (!Number.isSafeInteger(n)) {
+    // Outside ±2^53 precision is lost; within int64 Redis accepts it. Values this large are rare in
+    // practice; we accept them only if exactly representable to keep arithmetic honest.
+    const b = BigInt(s);
+    if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
+    return Number(b) === n && BigInt(n) === b ? n : null;
+  }
+  return n;
+}
+
+/** As parseInteger but as BigInt, for INCRBY/DECRBY overflow checks over the full int64 range. */
+export function parseInt64(s: string): bigint | null {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
+  const b = BigInt(s);
+  if (b > 9223372036854775807n || b < -9223372036854775808n) return null;
+  return b;
+}
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A double as Redis's string2d / strtod: decimal or exponent form, "inf"/"+inf"/"-inf" (any case), no
+ * spaces; NaN is refused. Null when invalid.
+ */
+export function parseDouble(s: string): number | null {
+  if (s.length === 0 || s.length > 5120) return null;
+  const l = s.toLowerCase();
+  if (l === "inf" || l === "+inf" || l === "infinity" || l === "+infinity") return Number.POSITIVE_INFINITY;
+  if (l === "-inf" || l === "-infinity") return Number.NEGATIVE_INFINITY;
+  if (!FLOAT_RE.test(s)) {
+    // strtod also reads hex floats ("0x1p3"); Redis accepts them through strtod.
+    if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(s)) return Number.parseInt(s, 16);
+    return null;
+  }
+  return Number(s);
+}
+
+/** Case-insensitive equality with an ASCII lowercase word (option names). */
+export function eqi(arg: string, lowerWord: string): boolean {
+  return arg.length === lowerWord.length && arg.toLowerCase() === lowerWord;
+}

@@ -1,0 +1,76 @@
+import { type CommandSpec, commandTable } from "../commands/command-table.js";
+import type { Client } from "./client.js";
+
+/**
+ * The server's implemented commands: each is a spec from the shared command table plus a handler.
+ * Families (strings, lists, server, ...) each export a `CommandDef[]`; the registry checks every one
+ * against the table, so a typo or a command missing from Redis's metadata fails at start-up.
+ *
+ * Anything not registered here answers `-ERR unknown command`, whatever the table says.
+ */
+
+export type CommandHandler = (c: Client, argv: string[]) => void;
+
+export interface CommandDef {
+  name: string;
+  handler?: CommandHandler;
+  /** For container commands (CONFIG, CLIENT, ...): subcommand name → handler. */
+  subcommands?: Record<string, CommandHandler>;
+}
+
+export class RegisteredCommand {
+  calls = 0;
+  usec = 0;
+  rejectedCalls = 0;
+  failedCalls = 0;
+
+  constructor(
+    readonly spec: CommandSpec,
+    readonly handler: CommandHandler | null,
+    readonly subcommands: Map<string, RegisteredCommand> | null,
+  ) {}
+
+  get fullName(): string {
+    return this.spec.fullName;
+  }
+
+  resetStats(): void {
+    this.calls = this.usec = this.rejectedCalls = this.failedCalls = 0;
+    if (this.subcommands) for (const s of this.subcommands.values()) s.resetStats();
+  }
+}
+
+export class CommandRegistry {
+  /** By lowercase and by uppercase name, so the usual spellings hit without lowercasing. */
+  private readonly lookupMap = new Map<string, RegisteredCommand>();
+  /** By lowercase name only. */
+  readonly commands = new Map<string, RegisteredCommand>();
+
+  register(defs: readonly CommandDef[]): void {
+    for (const def of defs) {
+      const spec = commandTable.get(def.name);
+      if (!spec) throw new Error(`command '${def.name}' is not in the command table`);
+      let subs: Map<string, RegisteredCommand> | null = null;
+      if (def.subcommands) {
+        subs = new Map();
+        for (const [sub, handler] of Object.entries(def.subcommands)) {
+          const subSpec = spec.subcommands?.get(sub);
+          if (!subSpec) throw new Error(`subcommand '${def.name}|${sub}' is not in the command table`);
+          subs.set(sub, new RegisteredCommand(subSpec, handler, null));
+        }
+      }
+      const cmd = new RegisteredCommand(spec, def.handler ?? null, subs);
+      this.commands.set(def.name, cmd);
+      this.lookupMap.set(def.name, cmd);
+      this.lookupMap.set(def.name.toUpperCase(), cmd);
+    }
+  }
+
+  lookup(name: string): RegisteredCommand | undefined {
+    return this.lookupMap.get(name) ?? this.lookupMap.get(name.toLowerCase());
+  }
+
+  has(name: string): boolean {
+    return this.commands.has(name.toLowerCase());
+  }
+}

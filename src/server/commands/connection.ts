@@ -1,0 +1,161 @@
+import { parseInteger } from "../arguments.js";
+import { type Client, ClientFlag } from "../client.js";
+import type { CommandDef } from "../command-registry.js";
+import { REDIS_COMPAT_VERSION } from "../info.js";
+import {
+  ERR_DB_INDEX,
+  ERR_NOT_INTEGER,
+  ERR_SYNTAX,
+  ERR_WRONGPASS,
+  errWrongArity,
+} from "../shared-replies.js";
+
+/** Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT. */
+
+function pingCommand(c: Client, argv: string[]): void {
+  if (argv.length > 2) {
+    c.reply.error(errWrongArity("ping"));
+    return;
+  }
+  if (c.flags & ClientFlag.PUBSUB && c.reply.proto === 2) {
+    // In RESP2 subscribed mode PING answers as a pub/sub message.
+    c.reply.arrayHeader(2);
+    c.reply.bulk("pong");
+    c.reply.bulk(argv.length === 2 ? argv[1] : "");
+    return;
+  }
+  if (argv.length === 2) c.reply.bulk(argv[1]);
+  else c.reply.raw("+PONG\r\n");
+}
+
+function echoCommand(c: Client, argv: string[]): void {
+  c.reply.bulk(argv[1]);
+}
+
+function quitCommand(c: Client): void {
+  c.reply.ok();
+  c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+}
+
+/** Checks a password against requirepass; the default user is the only user. */
+function checkPassword(c: Client, user: string, pass: string): boolean {
+  const required = c.server.requirepass;
+  if (user !== "default") return false;
+  return required === "" || pass === required;
+}
+
+function authCommand(c: Client, argv: string[]): void {
+  if (argv.length > 3) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (argv.length === 2 && c.server.requirepass === "") {
+    c.reply.error(
+      "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+    );
+    return;
+  }
+  const user = argv.length === 3 ? argv[1] : "default";
+  const pass = argv[argv.length - 1];
+  if (checkPassword(c, user, pass)) {
+    c.authenticated = true;
+    c.reply.ok();
+  } else {
+    c.reply.error(ERR_WRONGPASS);
+  }
+}
+
+/** HELLO [protover [AUTH user pass] [SETNAME name]]: switch protocol, authenticate, reply server info. */
+function helloCommand(c: Client, argv: string[]): void {
+  let proto = c.reply.proto;
+  let i = 1;
+  if (argv.length >= 2) {
+    const v = parseInteger(argv[1]);
+    if (v === null) {
+      c.reply.error("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    if (v < 2 || v > 3) {
+      c.reply.error("NOPROTO unsupported protocol version");
+      return;
+    }
+    proto = v as 2 | 3;
+    i = 2;
+  }
+  let setName: string | null = null;
+  for (; i < argv.length; i++) {
+    const opt = argv[i].toLowerCase();
+    const left = argv.length - i - 1;
+    if (opt === "auth" && left >= 2) {
+      if (!checkPassword(c, argv[i + 1], argv[i + 2])) {
+        c.reply.error(ERR_WRONGPASS);
+        return;
+      }
+      c.authenticated = true;
+      i += 2;
+    } else if (opt === "setname" && left >= 1) {
+      setName = argv[++i];
+      if (!validClientName(setName)) {
+        c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+        return;
+      }
+    } else {
+      c.reply.error(`ERR Syntax error in HELLO option '${argv[i]}'`);
+      return;
+    }
+  }
+  if (!c.authenticated) {
+    c.reply.error(
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+    );
+    return;
+  }
+  if (setName !== null) c.name = setName;
+  c.reply.proto = proto;
+  c.reply.mapHeader(7);
+  c.reply.bulk("server");
+  c.reply.bulk("redis");
+  c.reply.bulk("version");
+  c.reply.bulk(REDIS_COMPAT_VERSION);
+  c.reply.bulk("proto");
+  c.reply.integer(proto);
+  c.reply.bulk("id");
+  c.reply.integer(c.id);
+  c.reply.bulk("mode");
+  c.reply.bulk("standalone");
+  c.reply.bulk("role");
+  c.reply.bulk(c.server.replication.isReplica() ? "replica" : "master");
+  c.reply.bulk("modules");
+  c.reply.arrayHeader(0);
+}
+
+export function validClientName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const ch = name.charCodeAt(i);
+    if (ch < 33 || ch > 126) return false;
+  }
+  return true;
+}
+
+function selectCommand(c: Client, argv: string[]): void {
+  const id = parseInteger(argv[1]);
+  if (id === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (id < 0 || id >= c.server.keyspace.dbs.length) {
+    c.reply.error(ERR_DB_INDEX);
+    return;
+  }
+  c.db = c.server.keyspace.dbs[id];
+  c.reply.ok();
+}
+
+export const connectionCommands: CommandDef[] = [
+  { name: "ping", handler: pingCommand },
+  { name: "echo", handler: echoCommand },
+  { name: "quit", handler: quitCommand },
+  { name: "auth", handler: authCommand },
+  { name: "hello", handler: helloCommand },
+  { name: "select", handler: selectCommand },
+];

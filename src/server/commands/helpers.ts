@@ -1,0 +1,47 @@
+import type { RedisValue } from "../../store/redis-value.js";
+import { parseInteger } from "../arguments.js";
+import type { Client } from "../client.js";
+import { ERR_NOT_INTEGER, ERR_WRONGTYPE } from "../shared-replies.js";
+
+/**
+ * Small helpers every command family uses. They keep Redis's keyspace_hits/misses accounting and its
+ * exact replies in one place.
+ */
+
+/** lookupKeyRead with INFO hit/miss accounting. */
+export function lookupRead(c: Client, key: string): RedisValue | undefined {
+  const v = c.db.lookupKeyRead(key);
+  if (v === undefined) c.server.stats.keyspaceMisses++;
+  else c.server.stats.keyspaceHits++;
+  return v;
+}
+
+/** Marks a successful change: dirty++, WATCH, keyspace notification. */
+export function modified(c: Client, key: string, notifyType: number, event: string, dirty = 1): void {
+  c.server.dirty += dirty;
+  c.server.signalModifiedKey(c.db, key);
+  c.server.notifyKeyspaceEvent(notifyType, event, key, c.db.id);
+}
+
+/** Replies WRONGTYPE and returns true when `v` exists and fails the type test. */
+export function wrongType(c: Client, v: RedisValue | undefined, ok: (v: RedisValue) => boolean): boolean {
+  if (v !== undefined && !ok(v)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return true;
+  }
+  return false;
+}
+
+/** Parses an integer argument or replies Redis's error; null means "replied, stop". */
+export function intArg(c: Client, s: string, message = ERR_NOT_INTEGER): number | null {
+  const n = parseInteger(s);
+  if (n === null) c.reply.error(message);
+  return n;
+}
+
+/** Redis's "replace the command that gets propagated" (rewriteClientCommandVector). */
+export function rewriteCommandVector(c: Client, argv: string[]): void {
+  c.argv = argv;
+}
+
+export const isString = (v: RedisValue): boolean => typeof v === "string";

@@ -1,0 +1,308 @@
+import { CommandFlag, flagNames } from "../../commands/command-flags.js";
+import { type CommandSpec, commandTable } from "../../commands/command-table.js";
+import { globMatch } from "../../commands/glob-match.js";
+import type { Client } from "../client.js";
+import type { CommandDef, RegisteredCommand } from "../command-registry.js";
+import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
+import { validClientName } from "./connection.js";
+
+/** Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB/FLUSHALL, TIME, SHUTDOWN, CLIENT basics. */
+
+// ─── INFO ────────────────────────────────────────────────────────────────────────────────────────────────
+
+function infoCommand(c: Client, argv: string[]): void {
+  c.reply.verbatim(c.server.info.render(argv.slice(1)));
+}
+
+// ─── CONFIG ──────────────────────────────────────────────────────────────────────────────────────────────
+
+function configGet(c: Client, argv: string[]): void {
+  const pairs = c.server.config.match(argv.slice(2));
+  c.reply.mapHeader(pairs.length);
+  for (const [k, v] of pairs) {
+    c.reply.bulk(k);
+    c.reply.bulk(v);
+  }
+}
+
+function configSet(c: Client, argv: string[]): void {
+  if (argv.length % 2 !== 0) {
+    c.reply.error(errWrongArity("config|set"));
+    return;
+  }
+  const pairs: [string, string][] = [];
+  const seen = new Set<string>();
+  for (let i = 2; i < argv.length; i += 2) {
+    const name = argv[i].toLowerCase();
+    if (seen.has(name)) {
+      c.reply.error(
+        `ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - duplicate parameter`,
+      );
+      return;
+    }
+    seen.add(name);
+    pairs.push([name, argv[i + 1]]);
+  }
+  const err = c.server.config.configSet(pairs);
+  if (err) c.reply.error(err);
+  else c.reply.ok();
+}
+
+function configResetStat(c: Client): void {
+  const s = c.server;
+  for (const cmd of s.registry.commands.values()) cmd.resetStats();
+  s.stats.commandsProcessed = 0;
+  s.stats.connectionsReceived = 0;
+  s.stats.rejectedConnections = 0;
+  s.stats.expiredKeys = 0;
+  s.stats.keyspaceHits = 0;
+  s.stats.keyspaceMisses = 0;
+  s.stats.netInputBytes = 0;
+  s.stats.netOutputBytes = 0;
+  s.stats.errorReplies = 0;
+  s.stats.errorsByPrefix.clear();
+  c.reply.ok();
+}
+
+// ─── COMMAND ─────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Redis 7's COMMAND INFO entry. ACL categories, tips and key specs are not in our metadata: empty. */
+function replyCommandInfo(c: Client, spec: CommandSpec, registered: RegisteredCommand | undefined): void {
+  c.reply.arrayHeader(10);
+  c.reply.bulk(spec.fullName);
+  c.reply.integer(spec.arity);
+  const flags = flagNames(spec.flags);
+  c.reply.setHeader(flags.length);
+  for (const f of flags) c.reply.simple(f);
+  c.reply.integer(spec.firstKey);
+  c.reply.integer(spec.lastKey);
+  c.reply.integer(spec.step);
+  c.reply.setHeader(0);
+  c.reply.setHeader(0);
+  c.reply.arrayHeader(0);
+  const subs = registered?.subcommands;
+  if (subs && subs.size > 0) {
+    c.reply.arrayHeader(subs.size);
+    for (const s of subs.values()) replyCommandInfo(c, s.spec, s);
+  } else {
+    c.reply.arrayHeader(0);
+  }
+}
+
+function implemented(c: Client): RegisteredCommand[] {
+  return [...c.server.registry.commands.values()];
+}
+
+function commandCommand(c: Client, argv: string[]): void {
+  if (argv.length > 1) {
+    c.reply.error(`ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try COMMAND HELP.`);
+    return;
+  }
+  const all = implemented(c);
+  c.reply.arrayHeader(all.length);
+  for (const cmd of all) replyCommandInfo(c, cmd.spec, cmd);
+}
+
+function commandCount(c: Client): void {
+  c.reply.integer(c.server.registry.commands.size);
+}
+
+function commandInfo(c: Client, argv: string[]): void {
+  if (argv.length === 2) {
+    commandCommand(c, ["command"]);
+    return;
+  }
+  c.reply.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const name = argv[i].toLowerCase();
+    const [top, sub] = name.split("|");
+    const reg = c.server.registry.commands.get(top);
+    const target = sub !== undefined ? reg?.subcommands?.get(sub) : reg;
+    if (target === undefined) c.reply.nullArray();
+    else replyCommandInfo(c, target.spec, target);
+  }
+}
+
+/** COMMAND DOCS: our metadata has no prose, so each implemented command maps to its group-less doc. */
+function commandDocs(c: Client, argv: string[]): void {
+  const names =
+    argv.length > 2 ? argv.slice(2).map((a) => a.toLowerCase()) : implemented(c).map((cmd) => cmd.spec.name);
+  const found = names.filter((n) => c.server.registry.commands.has(n));
+  c.reply.mapHeader(found.length);
+  for (const n of found) {
+    const cmd = c.server.registry.commands.get(n)!;
+    c.reply.bulk(n);
+    const subs = cmd.subcommands;
+    c.reply.mapHeader(subs ? 2 : 1);
+    c.reply.bulk("arity");
+    c.reply.integer(cmd.spec.arity);
+    if (subs) {
+      c.reply.bulk("subcommands");
+      c.reply.mapHeader(subs.size);
+      for (const s of subs.values()) {
+        c.reply.bulk(s.spec.fullName);
+        c.reply.mapHeader(1);
+        c.reply.bulk("arity");
+        c.reply.integer(s.spec.arity);
+      }
+    }
+  }
+}
+
+function commandList(c: Client, argv: string[]): void {
+  let names = implemented(c).map((cmd) => cmd.spec.name);
+  if (argv.length === 5 && argv[2].toLowerCase() === "filterby") {
+    const how = argv[3].toLowerCase();
+    if (how === "pattern") names = names.filter((n) => globMatch(argv[4], n, true));
+    else if (how === "aclcat") names = [];
+    else if (how === "module") names = [];
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  } else if (argv.length !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  c.reply.bulkArray(names);
+}
+
+function commandGetKeys(c: Client, argv: string[]): void {
+  const spec = commandTable.get(argv[2].toLowerCase());
+  if (!spec || !c.server.registry.has(argv[2])) {
+    c.reply.error("ERR Invalid command specified");
+    return;
+  }
+  const args = argv.slice(2);
+  if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
+    c.reply.error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  if (spec.firstKey === 0 && !(spec.flags & CommandFlag.MOVABLEKEYS)) {
+    c.reply.error("ERR The command has no key arguments");
+    return;
+  }
+  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
+  const keys: string[] = [];
+  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step || 1) keys.push(args[i]);
+  c.reply.bulkArray(keys);
+}
+
+// ─── keyspace-wide ───────────────────────────────────────────────────────────────────────────────────────
+
+function dbsizeCommand(c: Client): void {
+  c.reply.integer(c.db.size);
+}
+
+function flushArgsOk(c: Client, argv: string[]): boolean {
+  if (argv.length === 1) return true;
+  const m = argv[1].toLowerCase();
+  if (argv.length === 2 && (m === "async" || m === "sync")) return true;
+  c.reply.error(ERR_SYNTAX);
+  return false;
+}
+
+function flushdbCommand(c: Client, argv: string[]): void {
+  if (!flushArgsOk(c, argv)) return;
+  c.server.signalFlushedDb(c.db);
+  const n = c.db.flush();
+  c.server.dirty += Math.max(1, n);
+  c.reply.ok();
+}
+
+function flushallCommand(c: Client, argv: string[]): void {
+  if (!flushArgsOk(c, argv)) return;
+  let n = 0;
+  for (const db of c.server.keyspace.dbs) {
+    c.server.signalFlushedDb(db);
+    n += db.flush();
+  }
+  c.server.dirty += Math.max(1, n);
+  c.reply.ok();
+}
+
+function timeCommand(c: Client): void {
+  const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+  c.reply.arrayHeader(2);
+  c.reply.bulk(String(us / 1000000n));
+  c.reply.bulk(String(us % 1000000n));
+}
+
+function shutdownCommand(c: Client, argv: string[]): void {
+  let save: boolean | null = null;
+  for (let i = 1; i < argv.length; i++) {
+    const o = argv[i].toLowerCase();
+    if (o === "save") save = true;
+    else if (o === "nosave") save = false;
+    else if (o === "now" || o === "force" || o === "abort") continue;
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  c.log.warn("User requested shutdown...");
+  void c.server.shutdown({ save }).then(() => c.server.exitProcess(0));
+}
+
+// ─── CLIENT (connection-scoped subcommands) ──────────────────────────────────────────────────────────────
+
+function clientId(c: Client): void {
+  c.reply.integer(c.id);
+}
+
+function clientSetName(c: Client, argv: string[]): void {
+  if (!validClientName(argv[2])) {
+    c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  c.name = argv[2];
+  c.reply.ok();
+}
+
+function clientGetName(c: Client): void {
+  if (c.name === "") c.reply.nullBulk();
+  else c.reply.bulk(c.name);
+}
+
+function clientSetInfo(c: Client, argv: string[]): void {
+  const attr = argv[2].toLowerCase();
+  if (attr !== "lib-name" && attr !== "lib-ver") {
+    c.reply.error(`ERR Unrecognized option '${argv[2]}'`);
+    return;
+  }
+  if (!validClientName(argv[3]) && argv[3] !== "") {
+    c.reply.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    return;
+  }
+  if (attr === "lib-name") c.libName = argv[3];
+  else c.libVer = argv[3];
+  c.reply.ok();
+}
+
+export const serverAdminCommands: CommandDef[] = [
+  { name: "info", handler: infoCommand },
+  {
+    name: "config",
+    subcommands: { get: configGet, set: configSet, resetstat: configResetStat },
+  },
+  {
+    name: "command",
+    handler: commandCommand,
+    subcommands: {
+      count: commandCount,
+      info: commandInfo,
+      docs: commandDocs,
+      list: commandList,
+      getkeys: commandGetKeys,
+    },
+  },
+  { name: "dbsize", handler: dbsizeCommand },
+  { name: "flushdb", handler: flushdbCommand },
+  { name: "flushall", handler: flushallCommand },
+  { name: "time", handler: timeCommand },
+  { name: "shutdown", handler: shutdownCommand },
+  {
+    name: "client",
+    subcommands: { id: clientId, setname: clientSetName, getname: clientGetName, setinfo: clientSetInfo },
+  },
+];

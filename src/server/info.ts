@@ -1,0 +1,275 @@
+import { totalmem } from "node:os";
+import type { Server } from "./server.js";
+
+/**
+ * INFO: named sections in Redis's order, each rendering "field:value" lines with Redis's field names.
+ * Other modules replace sections they own (`persistence` by the persistence layer, `replication` by the
+ * replication layer) through `setSection`.
+ */
+
+export type InfoFields = [string, string | number][];
+export type SectionRenderer = () => InfoFields;
+
+export const TANDEM_VERSION = "0.1.0";
+/** The Redis version whose behaviour and wire format Tandem follows; clients read it to pick features. */
+export const REDIS_COMPAT_VERSION = "7.0.15";
+
+const DEFAULT_SECTIONS = [
+  "server",
+  "clients",
+  "memory",
+  "persistence",
+  "stats",
+  "replication",
+  "cpu",
+  "modules",
+  "errorstats",
+  "cluster",
+  "keyspace",
+];
+const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", ...DEFAULT_SECTIONS.slice(8)];
+
+const TITLES: Record<string, string> = {
+  server: "Server",
+  clients: "Clients",
+  memory: "Memory",
+  persistence: "Persistence",
+  stats: "Stats",
+  replication: "Replication",
+  cpu: "CPU",
+  modules: "Modules",
+  commandstats: "Commandstats",
+  errorstats: "Errorstats",
+  cluster: "Cluster",
+  keyspace: "Keyspace",
+};
+
+export class InfoBuilder {
+  private readonly sections = new Map<string, SectionRenderer>();
+  private peakMemory = 0;
+  /** Extra fields other modules append to a section they do not own (e.g. sync_full in stats). */
+  private readonly extras = new Map<string, SectionRenderer[]>();
+
+  constructor(private readonly server: Server) {
+    this.sections.set("server", () => this.serverSection());
+    this.sections.set("clients", () => this.clientsSection());
+    this.sections.set("memory", () => this.memorySection());
+    this.sections.set("persistence", () => [
+      ["loading", server.loading ? 1 : 0],
+      ["rdb_changes_since_last_save", server.dirty],
+      ["aof_enabled", server.config.getBool("appendonly") ? 1 : 0],
+    ]);
+    this.sections.set("stats", () => this.statsSection());
+    this.sections.set("replication", () => [
+      ["role", server.replication.isReplica() ? "slave" : "master"],
+      ["connected_slaves", 0],
+    ]);
+    this.sections.set("cpu", () => this.cpuSection());
+    this.sections.set("modules", () => []);
+    this.sections.set("commandstats", () => this.commandStats());
+    this.sections.set("errorstats", () =>
+      [...server.stats.errorsByPrefix].map(([p, n]) => [`errorstat_${p}`, `count=${n}`] as [string, string]),
+    );
+    this.sections.set("cluster", () => [["cluster_enabled", 0]]);
+    this.sections.set("keyspace", () => this.keyspaceSection());
+  }
+
+  setSection(name: string, render: SectionRenderer): void {
+    this.sections.set(name, render);
+  }
+
+  addFields(name: string, render: SectionRenderer): void {
+    const list = this.extras.get(name) ?? [];
+    list.push(render);
+    this.extras.set(name, list);
+  }
+
+  /** The INFO text for the given arguments (none = default sections). */
+  render(args: readonly string[]): string {
+    let names: string[];
+    if (args.length === 0) {
+      names = DEFAULT_SECTIONS;
+    } else {
+      const wanted = new Set<string>();
+      for (const a of args) {
+        const l = a.toLowerCase();
+        const group =
+          l === "all" || l === "everything" ? ALL_SECTIONS : l === "default" ? DEFAULT_SECTIONS : [l];
+        for (const s of group) wanted.add(s);
+      }
+      names = ALL_SECTIONS.filter((s) => wanted.has(s));
+    }
+    let out = "";
+    let n = 0;
+    for (const name of names) {
+      const render = this.sections.get(name);
+      if (!render) continue;
+      if (n++ > 0) out += "\r\n";
+      out += `# ${TITLES[name]}\r\n`;
+      const fields = render();
+      for (const extra of this.extras.get(name) ?? []) fields.push(...extra());
+      for (const [k, v] of fields) out += `${k}:${v}\r\n`;
+    }
+    return out;
+  }
+
+  // ─── built-in sections ─────────────────────────────────────────────────────────────────────────────
+
+  private serverSection(): InfoFields {
+    const s = this.server;
+    const uptime = Math.floor((Date.now() - s.startedAt) / 1000);
+    return [
+      ["redis_version", REDIS_COMPAT_VERSION],
+      ["tandem_version", TANDEM_VERSION],
+      ["redis_git_sha1", "00000000"],
+      ["redis_git_dirty", 0],
+      ["redis_build_id", "0"],
+      ["redis_mode", "standalone"],
+      ["os", `${process.platform} ${process.arch}`],
+      ["arch_bits", 64],
+      ["monotonic_clock", "POSIX clock_gettime"],
+      ["multiplexing_api", "libuv"],
+      ["atomicvar_api", "c11-builtin"],
+      ["gcc_version", "0.0.0"],
+      ["node_version", process.versions.node],
+      ["process_id", process.pid],
+      ["process_supervised", "no"],
+      ["run_id", s.runId],
+      ["tcp_port", s.boundPort || s.config.getInt("port")],
+      ["server_time_usec", Date.now() * 1000],
+      ["uptime_in_seconds", uptime],
+      ["uptime_in_days", Math.floor(uptime / 86400)],
+      ["hz", s.config.getInt("hz")],
+      ["configured_hz", s.config.getInt("hz")],
+      ["lru_clock", Math.floor(Date.now() / 1000) & 0xffffff],
+      ["executable", process.argv[1] ?? ""],
+      ["config_file", s.config.file ?? ""],
+      ["io_threads_active", 0],
+    ];
+  }
+
+  private clientsSection(): InfoFields {
+    let blocked = 0;
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of this.server.clients.values()) {
+      if (c.block) blocked++;
+      maxIn = Math.max(maxIn, c.parser.bufferedBytes);
+      maxOut = Math.max(maxOut, c.socket?.writableLength ?? 0);
+    }
+    return [
+      ["connected_clients", this.server.clients.size],
+      ["cluster_connections", 0],
+      ["maxclients", this.server.maxClients],
+      ["client_recent_max_input_buffer", maxIn],
+      ["client_recent_max_output_buffer", maxOut],
+      ["blocked_clients", blocked],
+      ["tracking_clients", 0],
+      ["clients_in_timeout_table", blocked],
+    ];
+  }
+
+  private memorySection(): InfoFields {
+    const m = process.memoryUsage();
+    const used = m.heapUsed + m.external + m.arrayBuffers;
+    this.peakMemory = Math.max(this.peakMemory, used);
+    const maxmemory = this.server.config.getInt("maxmemory");
+    return [
+      ["used_memory", used],
+      ["used_memory_human", human(used)],
+      ["used_memory_rss", m.rss],
+      ["used_memory_rss_human", human(m.rss)],
+      ["used_memory_peak", this.peakMemory],
+      ["used_memory_peak_human", human(this.peakMemory)],
+      ["used_memory_dataset", m.heapUsed],
+      ["total_system_memory", totalmem()],
+      ["total_system_memory_human", human(totalmem())],
+      ["maxmemory", maxmemory],
+      ["maxmemory_human", human(maxmemory)],
+      ["maxmemory_policy", this.server.config.get("maxmemory-policy")],
+      ["mem_fragmentation_ratio", (m.rss / Math.max(1, used)).toFixed(2)],
+      ["mem_allocator", "v8"],
+    ];
+  }
+
+  private statsSection(): InfoFields {
+    const st = this.server.stats;
+    return [
+      ["total_connections_received", st.connectionsReceived],
+      ["total_commands_processed", st.commandsProcessed],
+      ["total_net_input_bytes", st.netInputBytes],
+      ["total_net_output_bytes", st.netOutputBytes],
+      ["rejected_connections", st.rejectedConnections],
+      ["expired_keys", st.expiredKeys],
+      ["evicted_keys", 0],
+      ["keyspace_hits", st.keyspaceHits],
+      ["keyspace_misses", st.keyspaceMisses],
+      ["total_error_replies", st.errorReplies],
+    ];
+  }
+
+  private cpuSection(): InfoFields {
+    const u = process.cpuUsage();
+    return [
+      ["used_cpu_sys", (u.system / 1e6).toFixed(6)],
+      ["used_cpu_user", (u.user / 1e6).toFixed(6)],
+      ["used_cpu_sys_children", "0.000000"],
+      ["used_cpu_user_children", "0.000000"],
+    ];
+  }
+
+  private commandStats(): InfoFields {
+    const out: InfoFields = [];
+    const add = (
+      name: string,
+      c: { calls: number; usec: number; rejectedCalls: number; failedCalls: number },
+    ) => {
+      if (c.calls === 0 && c.rejectedCalls === 0 && c.failedCalls === 0) return;
+      const per = c.calls === 0 ? 0 : c.usec / c.calls;
+      out.push([
+        `cmdstat_${name}`,
+        `calls=${c.calls},usec=${Math.round(c.usec)},usec_per_call=${per.toFixed(2)},rejected_calls=${c.rejectedCalls},failed_calls=${c.failedCalls}`,
+      ]);
+    };
+    for (const [name, cmd] of this.server.registry.commands) {
+      add(name, cmd);
+      if (cmd.subcommands) for (const [sub, s] of cmd.subcommands) add(`${name}|${sub}`, s);
+    }
+    return out;
+  }
+
+  private keyspaceSection(): InfoFields {
+    const out: InfoFields = [];
+    const now = Date.now();
+    for (const db of this.server.keyspace.dbs) {
+      if (db.size === 0) continue;
+      let ttlSum = 0;
+      let n = 0;
+      for (const when of db.expires.values()) {
+        if (when > now) {
+          ttlSum += when - now;
+          n++;
+        }
+        if (n >= 64) break; // Redis's avg_ttl is a sampled estimate too
+      }
+      out.push([
+        `db${db.id}`,
+        `keys=${db.size},expires=${db.expires.size},avg_ttl=${n ? Math.round(ttlSum / n) : 0}`,
+      ]);
+    }
+    return out;
+  }
+}
+
+/** Redis's bytesToHuman: "1.50M". */
+export function human(n: number): string {
+  if (n < 1024) return `${n}B`;
+  const units = ["K", "M", "G", "T", "P"];
+  let v = n;
+  let i = -1;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(2)}${units[i]}`;
+}

@@ -1,0 +1,44 @@
+/**
+ * Collects what a command execution must propagate to replicas and the AOF, and hands it out as one unit
+ * when the outermost execution ends (Redis 7's also_propagate + propagatePendingCommands): a unit of more
+ * than one command is wrapped in MULTI/EXEC so replicas apply it atomically.
+ */
+
+export interface PropagatedOp {
+  db: number;
+  argv: string[];
+}
+
+/** Receives finished units in order. Sinks track their own selected db and emit SELECT as needed. */
+export interface PropagationSink {
+  feed(ops: readonly PropagatedOp[]): void;
+}
+
+export class Propagator {
+  private depth = 0;
+  private ops: PropagatedOp[] = [];
+  readonly sinks: PropagationSink[] = [];
+
+  /** Opens an execution (nested ones, such as commands inside EXEC, join the outer unit). */
+  begin(): void {
+    this.depth++;
+  }
+
+  add(db: number, argv: string[]): void {
+    this.ops.push({ db, argv });
+    if (this.depth === 0) this.flush();
+  }
+
+  end(): void {
+    if (--this.depth === 0 && this.ops.length > 0) this.flush();
+  }
+
+  private flush(): void {
+    let ops = this.ops;
+    this.ops = [];
+    if (ops.length > 1) {
+      ops = [{ db: ops[0].db, argv: ["MULTI"] }, ...ops, { db: ops[ops.length - 1].db, argv: ["EXEC"] }];
+    }
+    for (const s of this.sinks) s.feed(ops);
+  }
+}

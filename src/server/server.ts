@@ -1,0 +1,443 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import type { Logger } from "pino";
+import { CommandFlag } from "../commands/command-flags.js";
+import { arityOk } from "../commands/command-table.js";
+import type { ServerConfig } from "../config/server-config.js";
+import type { Database } from "../store/database.js";
+import { Keyspace } from "../store/keyspace.js";
+import { activeExpireCycle } from "./active-expire.js";
+import { Client, ClientFlag } from "./client.js";
+import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
+import { allCommandFamilies } from "./commands/index.js";
+import { InfoBuilder } from "./info.js";
+import { Notify } from "./notify-flags.js";
+import { Propagator } from "./propagator.js";
+import {
+  ERR_LOADING,
+  ERR_MASTERDOWN,
+  ERR_MAX_CLIENTS,
+  ERR_NOAUTH,
+  ERR_NOREPLICAS,
+  ERR_READONLY,
+  errUnknownCommand,
+  errUnknownSubcommand,
+  errWrongArity,
+} from "./shared-replies.js";
+import { WatchRegistry } from "./watch-registry.js";
+
+/**
+ * The server: listeners, clients, the command dispatcher and the cron. Other parts plug in through
+ * small hooks instead of being imported here: persistence and replication add INFO sections, cron tasks,
+ * propagation sinks and a `role` provider.
+ */
+
+/** What the replication layer tells the dispatcher (role checks on every write). */
+export interface ReplicationView {
+  /** True when this server replicates from a master. */
+  isReplica(): boolean;
+  /** True when the link to the master is up (replicas only). */
+  masterLinkUp(): boolean;
+  /** Replicas whose last ACK is within min-replicas-max-lag (masters only). */
+  goodReplicaCount(): number;
+}
+
+export type CronTask = (now: number) => void;
+
+const PUBSUB_ALLOWED = new Set([
+  "ping",
+  "subscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "sunsubscribe",
+  "psubscribe",
+  "punsubscribe",
+  "quit",
+  "reset",
+]);
+const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "reset"]);
+
+export class Server {
+  readonly keyspace: Keyspace;
+  readonly registry = new CommandRegistry();
+  readonly propagator = new Propagator();
+  readonly watches = new WatchRegistry();
+  readonly info = new InfoBuilder(this);
+  readonly clients = new Map<number, Client>();
+  readonly startedAt = Date.now();
+  readonly runId: string;
+
+  // Cached configuration read on hot paths (kept current by config listeners).
+  requirepass = "";
+  protoMaxBulkLen = 512 * 1024 * 1024;
+  maxClients = 10000;
+  replicaReadOnly = true;
+  replicaServeStaleData = true;
+  minReplicasToWrite = 0;
+
+  /** Changes since the last save (Redis's server.dirty). */
+  dirty = 0;
+  /** True while a dataset is loading (start-up, full sync): commands without the LOADING flag wait. */
+  loading = false;
+  replication: ReplicationView = {
+    isReplica: () => false,
+    masterLinkUp: () => true,
+    goodReplicaCount: () => 0,
+  };
+  readonly cronTasks: CronTask[] = [];
+  /** Ends the process after SHUTDOWN; the CLI sets it (tests embedding a Server may leave it). */
+  exitProcess: (code: number) => void = () => {};
+  /** Run before the process exits (persistence saves here). Awaited in order. */
+  readonly shutdownTasks: ((opts: { save: boolean | null }) => Promise<void> | void)[] = [];
+
+  readonly stats = {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errorReplies: 0,
+    errorsByPrefix: new Map<string, number>(),
+  };
+
+  private readonly listeners: NetServer[] = [];
+  private cronTimer: NodeJS.Timeout | null = null;
+  /** The ports actually bound (useful with port 0 in tests). */
+  boundPort = 0;
+
+  constructor(
+    readonly config: ServerConfig,
+    readonly log: Logger,
+  ) {
+    this.keyspace = new Keyspace(config.getInt("databases"));
+    this.runId = randomHex(40);
+    for (const family of allCommandFamilies) this.registry.register(family);
+    config.onChange("requirepass", (v) => (this.requirepass = v));
+    config.onChange("proto-max-bulk-len", (v) => {
+      this.protoMaxBulkLen = Number(v);
+      for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
+    });
+    config.onChange("maxclients", (v) => (this.maxClients = Number(v)));
+    config.onChange("replica-read-only", (v) => (this.replicaReadOnly = v === "yes"));
+    config.onChange("replica-serve-stale-data", (v) => (this.replicaServeStaleData = v === "yes"));
+    config.onChange("min-replicas-to-write", (v) => (this.minReplicasToWrite = Number(v)));
+    this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+  }
+
+  // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Binds every `bind` address (a "-" prefix marks one that may fail) and starts the cron. */
+  async listen(): Promise<void> {
+    const port = this.config.getInt("port");
+    const binds = this.config
+      .get("bind")
+      .split(" ")
+      .filter((b) => b !== "");
+    let bound = 0;
+    let wanted = port;
+    for (const raw of binds) {
+      const optional = raw.startsWith("-");
+      const addr = optional ? raw.slice(1) : raw;
+      const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
+      try {
+        const actual = await this.listenOn(host, wanted);
+        if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
+        this.boundPort = actual;
+        bound++;
+      } catch (err) {
+        if (!optional)
+          throw new Error(
+            `Could not create server TCP listening socket ${addr}:${port}: ${(err as Error).message}`,
+          );
+      }
+    }
+    if (bound === 0) throw new Error("Failed listening on any bind address");
+    const hz = () => this.config.getInt("hz");
+    const tick = () => {
+      this.cron();
+      this.cronTimer = setTimeout(tick, 1000 / hz());
+    };
+    this.cronTimer = setTimeout(tick, 1000 / hz());
+  }
+
+  private listenOn(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const srv = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      srv.once("error", reject);
+      srv.listen(
+        { host, port, backlog: this.config.getInt("tcp-backlog"), ipv6Only: host.includes(":") },
+        () => {
+          srv.off("error", reject);
+          this.listeners.push(srv);
+          const a = srv.address();
+          resolve(typeof a === "object" && a ? a.port : port);
+        },
+      );
+    });
+  }
+
+  private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.maxClients) {
+      this.stats.rejectedConnections++;
+      socket.end(`-${ERR_MAX_CLIENTS}\r\n`);
+      return;
+    }
+    if (this.protectedModeRefuses(socket)) {
+      this.stats.rejectedConnections++;
+      socket.end(`-${PROTECTED_MODE_DENIED}\r\n`);
+      return;
+    }
+    const keepalive = this.config.getInt("tcp-keepalive");
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
+    const c = new Client(this, socket);
+    this.clients.set(c.id, c);
+    socket.on("data", (chunk: Buffer) => {
+      this.stats.netInputBytes += chunk.length;
+      c.onData(chunk);
+    });
+    socket.on("error", () => c.destroy());
+    socket.on("close", () => c.close());
+  }
+
+  private protectedModeRefuses(socket: Socket): boolean {
+    if (!this.config.getBool("protected-mode") || this.requirepass !== "") return false;
+    if (this.config.get("bind") !== "127.0.0.1 -::1") return false; // bind set explicitly
+    const ip = socket.remoteAddress ?? "";
+    return !(ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip.startsWith("127."));
+  }
+
+  /** Removes a closed client from every registry. */
+  unlinkClient(c: Client): void {
+    this.clients.delete(c.id);
+    this.watches.unwatchAll(c);
+  }
+
+  /** A client's socket buffer is full: stop reading from it until it drains (bounded memory). */
+  onClientOutputBacklog(c: Client): void {
+    const socket = c.socket;
+    if (!socket) return;
+    const hard = this.outputHardLimit(c);
+    if (hard > 0 && socket.writableLength > hard) {
+      c.log.warn({ bytes: socket.writableLength }, "closing client over its output buffer limit");
+      c.destroy();
+      return;
+    }
+    if (socket.isPaused()) return;
+    socket.pause();
+    socket.once("drain", () => {
+      if (!c.isClosed) socket.resume();
+    });
+  }
+
+  private outputHardLimit(c: Client): number {
+    const cls = c.flags & ClientFlag.SLAVE ? "slave" : c.flags & ClientFlag.PUBSUB ? "pubsub" : "normal";
+    const parts = this.config.get("client-output-buffer-limit").split(" ");
+    const i = parts.indexOf(cls);
+    return i < 0 ? 0 : Number(parts[i + 1]);
+  }
+
+  // ─── the dispatcher ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs one command from a client through Redis's processCommand guards, in Redis's order; each guard
+   * answers with Redis's exact error. Then queues it (MULTI) or calls it.
+   */
+  processCommand(c: Client, argv: string[]): void {
+    let cmd = this.registry.lookup(argv[0]);
+    if (cmd === undefined) {
+      this.rejectCommand(c, errUnknownCommand(argv));
+      return;
+    }
+    if (cmd.subcommands !== null && argv.length >= 2) {
+      const sub = cmd.subcommands.get(argv[1].toLowerCase());
+      if (sub === undefined) {
+        this.rejectCommand(c, errUnknownSubcommand(argv));
+        return;
+      }
+      cmd = sub;
+    }
+    if (!arityOk(cmd.spec, argv.length) || (cmd.handler === null && cmd.subcommands !== null)) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(c, errWrongArity(cmd.fullName));
+      return;
+    }
+    const flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
+    const isMaster = (c.flags & ClientFlag.MASTER) !== 0;
+
+    if (this.requirepass !== "" && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(c, ERR_NOAUTH);
+      return;
+    }
+    const isWrite = (flags & CommandFlag.WRITE) !== 0;
+    const replica = this.replication.isReplica();
+    if (isWrite && !replica && this.minReplicasToWrite > 0 && !isMaster) {
+      if (this.replication.goodReplicaCount() < this.minReplicasToWrite) {
+        cmd.rejectedCalls++;
+        this.rejectCommand(c, ERR_NOREPLICAS);
+        return;
+      }
+    }
+    if (isWrite && replica && this.replicaReadOnly && !isMaster) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(c, ERR_READONLY);
+      return;
+    }
+    if (
+      c.flags & ClientFlag.PUBSUB &&
+      c.reply.proto === 2 &&
+      !PUBSUB_ALLOWED.has(cmd.spec.parent?.name ?? cmd.spec.name)
+    ) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(
+        c,
+        `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
+      );
+      return;
+    }
+    if (
+      replica &&
+      !isMaster &&
+      !this.replicaServeStaleData &&
+      !this.replication.masterLinkUp() &&
+      !(flags & CommandFlag.STALE)
+    ) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(c, ERR_MASTERDOWN);
+      return;
+    }
+    if (this.loading && !(flags & CommandFlag.LOADING)) {
+      cmd.rejectedCalls++;
+      this.rejectCommand(c, ERR_LOADING);
+      return;
+    }
+    if (c.flags & ClientFlag.MULTI && !MULTI_IMMEDIATE.has(cmd.spec.parent?.name ?? cmd.spec.name)) {
+      if (flags & CommandFlag.NO_MULTI) {
+        this.rejectCommand(c, "ERR Command not allowed inside a transaction");
+        return;
+      }
+      c.mstate.push({ cmd, argv });
+      c.reply.raw("+QUEUED\r\n");
+      return;
+    }
+    this.call(c, cmd, argv);
+  }
+
+  private rejectCommand(c: Client, message: string): void {
+    if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
+    this.countError(message);
+    c.reply.error(message);
+  }
+
+  private countError(message: string): void {
+    this.stats.errorReplies++;
+    const sp = message.indexOf(" ");
+    const prefix = sp < 0 ? message : message.slice(0, sp);
+    this.stats.errorsByPrefix.set(prefix, (this.stats.errorsByPrefix.get(prefix) ?? 0) + 1);
+  }
+
+  /** Executes a command (Redis's call()): stats, then propagation if it changed the dataset. */
+  call(c: Client, cmd: RegisteredCommand, argv: string[]): void {
+    c.argv = argv;
+    c.cmd = cmd;
+    const dirtyBefore = this.dirty;
+    const errorsBefore = c.reply.errors;
+    const start = performance.now();
+    this.propagator.begin();
+    try {
+      cmd.handler!(c, argv);
+    } finally {
+      const usec = (performance.now() - start) * 1000;
+      cmd.calls++;
+      cmd.usec += usec;
+      this.stats.commandsProcessed++;
+      if (c.reply.errors !== errorsBefore) {
+        cmd.failedCalls++;
+        this.stats.errorReplies++;
+        const p = c.reply.lastErrorPrefix;
+        this.stats.errorsByPrefix.set(p, (this.stats.errorsByPrefix.get(p) ?? 0) + 1);
+      }
+      if (
+        this.dirty !== dirtyBefore &&
+        !(c.flags & ClientFlag.PREVENT_PROP) &&
+        cmd.spec.flags & CommandFlag.WRITE
+      ) {
+        this.propagator.add(c.db.id, c.argv);
+      }
+      c.flags &= ~ClientFlag.PREVENT_PROP;
+      this.propagator.end();
+      c.lastCmd = cmd;
+      c.cmd = null;
+    }
+  }
+
+  // ─── keyspace events shared by the command families ─────────────────────────────────────────────────
+
+  /** A key changed: break WATCHes on it (Redis's signalModifiedKey). */
+  signalModifiedKey(db: Database, key: string): void {
+    if (this.watches.size !== 0) this.watches.touch(db, key);
+  }
+
+  /** Call before a db is emptied (FLUSHDB/FLUSHALL): watches on its existing keys break. */
+  signalFlushedDb(db: Database): void {
+    if (this.watches.size !== 0) this.watches.touchDb(db, (k) => db.exists(k));
+  }
+
+  /** Keyspace notifications; the pub/sub module replaces this when `notify-keyspace-events` is set. */
+  notifyKeyspaceEvent: (type: number, event: string, key: string, dbId: number) => void = () => {};
+
+  private onKeyExpired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.signalModifiedKey(db, key);
+    this.notifyKeyspaceEvent(Notify.EXPIRED, "expired", key, db.id);
+    this.propagator.add(db.id, ["DEL", key]);
+  }
+
+  // ─── cron ───────────────────────────────────────────────────────────────────────────────────────────
+
+  private cron(): void {
+    const now = Date.now();
+    if (!this.keyspace.isReplica) activeExpireCycle(this.keyspace, now);
+    this.closeIdleClients(now);
+    for (const task of this.cronTasks) task(now);
+  }
+
+  private closeIdleClients(now: number): void {
+    const timeout = this.config.getInt("timeout");
+    if (timeout <= 0) return;
+    for (const c of this.clients.values()) {
+      if (c.flags & (ClientFlag.SLAVE | ClientFlag.MASTER | ClientFlag.PUBSUB | ClientFlag.BLOCKED)) continue;
+      if (now - c.lastInteraction > timeout * 1000) {
+        c.log.debug("closing idle client");
+        c.close();
+      }
+    }
+  }
+
+  // ─── shutdown ───────────────────────────────────────────────────────────────────────────────────────
+
+  private shuttingDown = false;
+
+  /** Stops accepting, runs shutdown tasks (save), closes clients. */
+  async shutdown(opts: { save: boolean | null } = { save: null }): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.cronTimer) clearTimeout(this.cronTimer);
+    for (const l of this.listeners) l.close();
+    for (const task of this.shutdownTasks) await task(opts);
+    for (const c of [...this.clients.values()]) c.destroy();
+  }
+}
+
+const PROTECTED_MODE_DENIED =
+  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+
+function randomHex(n: number): string {
+  return randomBytes(Math.ceil(n / 2))
+    .toString("hex")
+    .slice(0, n);
+}

@@ -1,0 +1,42 @@
+/**
+ * Redis's fixed reply texts (server.c createSharedObjects and friends), without the leading "-" and
+ * trailing CRLF: pass them to `ReplyWriter.error`. Keeping them in one place keeps the wording exact.
+ */
+export const ERR_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+export const ERR_SYNTAX = "ERR syntax error";
+export const ERR_NOT_INTEGER = "ERR value is not an integer or out of range";
+export const ERR_NOT_FLOAT = "ERR value is not a valid float";
+export const ERR_OVERFLOW = "ERR increment or decrement would overflow";
+export const ERR_NO_SUCH_KEY = "ERR no such key";
+export const ERR_OUT_OF_RANGE = "ERR index out of range";
+export const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
+export const ERR_DB_INDEX = "ERR DB index is out of range";
+export const ERR_NOAUTH = "NOAUTH Authentication required.";
+export const ERR_WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+export const ERR_READONLY = "READONLY You can't write against a read only replica.";
+export const ERR_MASTERDOWN =
+  "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+export const ERR_NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
+export const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
+export const ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+export const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
+export const ERR_TIMEOUT_INVALID = "ERR timeout is not an integer or out of range";
+export const ERR_STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+export const ERR_MAX_CLIENTS = "ERR max number of clients reached";
+
+export function errWrongArity(fullName: string): string {
+  return `ERR wrong number of arguments for '${fullName}' command`;
+}
+
+/** Redis's rejection of an unknown command: the name (≤128 chars) and the first arguments, quoted. */
+export function errUnknownCommand(argv: readonly string[]): string {
+  let args = "";
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${argv[i].slice(0, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
+}
+
+export function errUnknownSubcommand(argv: readonly string[]): string {
+  return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+}

@@ -1,0 +1,13 @@
+export { globMatch } from "../commands/glob-match.js";
+export { CursorRegistry } from "./cursor-registry.js";
+export { Database } from "./database.js";
+export { Keyspace } from "./keyspace.js";
+export { RedisList } from "./redis-list.js";
+export {
+  type RedisHash,
+  type RedisSet,
+  type RedisTypeName,
+  type RedisValue,
+  typeName,
+} from "./redis-value.js";
+export { RedisZSet } from "./redis-zset.js";

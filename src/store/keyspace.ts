@@ -1,0 +1,33 @@
+import { Database } from "./database.js";
+
+/**
+ * All databases plus the hooks the layers above attach: the server propagates expirations, snapshots
+ * copy keys before they change. The store itself knows nothing of sockets, RESP or replication.
+ */
+export class Keyspace {
+  readonly dbs: Database[];
+
+  /** True on a replica: expired keys are hidden from readers but deleted only by the master's DEL. */
+  isReplica = false;
+  /** True while the replication stream from our master is being applied (it sees expired keys). */
+  applyingMasterStream = false;
+
+  /** Called before any key changes (set, delete, expire, in-place update); null when nobody listens. */
+  writeHook: ((db: Database, key: string) => void) | null = null;
+  /** Called before a whole database is replaced (FLUSHDB, FLUSHALL, SWAPDB). */
+  flushHook: ((db: Database) => void) | null = null;
+  /** Called after a master deleted a key because its TTL passed (lazily or by the active cycle). */
+  onExpired: (db: Database, key: string) => void = () => {};
+
+  constructor(databases = 16) {
+    this.dbs = [];
+    for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
+  }
+
+  /** Total keys in all databases. */
+  get keyCount(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * A list value: a growable ring buffer of latin1 strings, O(1) at both ends and O(1) by index.
+ * (Redis uses a quicklist of listpacks; the commands only need deque operations and indexing.)
+ */
+export class RedisList {
+  private items: (string | undefined)[];
+  private head = 0;
+  private count = 0;
+
+  constructor(capacity = 4) {
+    this.items = new Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  private grow(): void {
+    const cap = this.items.length;
+    const next: (string | undefined)[] = new Array(cap * 2);
+    for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) % cap];
+    this.items = next;
+    this.head = 0;
+  }
+
+  pushBack(v: string): void {
+    if (this.count === this.items.length) this.grow();
+    this.items[(this.head + this.count) % this.items.length] = v;
+    this.count++;
+  }
+
+  pushFront(v: string): void {
+    if (this.count === this.items.length) this.grow();
+    this.head = (this.head - 1 + this.items.length) % this.items.length;
+    this.items[this.head] = v;
+    this.count++;
+  }
+
+  popFront(): string | undefined {
+    if (this.count === 0) return undefined;
+    const v = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.count--;
+    return v;
+  }
+
+  popBack(): string | undefined {
+    if (this.count === 0) return undefined;
+    const i = (this.head + this.count - 1) % this.items.length;
+    const v = this.items[i];
+    this.items[i] = undefined;
+    this.count--;
+    return v;
+  }
+
+  /** Element at index 0..length-1 (no negative indexes here; callers normalize as Redis does). */
+  at(index: number): string | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    return this.items[(this.head + index) % this.items.length];
+  }
+
+  set(index: number, v: string): void {
+    this.items[(this.head + index) % this.items.length] = v;
+  }
+
+  /** Elements start..end inclusive, already clamped by the caller. */
+  range(start: number, end: number): string[] {
+    const out: string[] = [];
+    const cap = this.items.length;
+    for (let i = start; i <= end; i++) out.push(this.items[(this.head + i) % cap] as string);
+    return out;
+  }
+
+  toArray(): string[] {
+    return this.count === 0 ? [] : this.range(0, this.count - 1);
+  }
+
+  /** Replaces the whole content (used by LREM, LINSERT, LTRIM after computing the new sequence). */
+  replaceAll(values: string[]): void {
+    let cap = 4;
+    while (cap < values.length) cap *= 2;
+    this.items = new Array(cap);
+    for (let i = 0; i < values.length; i++) this.items[i] = values[i];
+    this.head = 0;
+    this.count = values.length;
+  }
+
+  static from(values: readonly string[]): RedisList {
+    const l = new RedisList();
+    l.replaceAll(values.slice());
+    return l;
+  }
+
+  *[Symbol.iterator](): IterableIterator<string> {
+    for (let i = 0; i < this.count; i++) yield this.items[(this.head + i) % this.items.length] as string;
+  }
+}
