@@ -1,11 +1,33 @@
 import type { CommandDef } from "../command-registry.js";
 import { connectionCommands } from "./connection.js";
+import { debugCommands } from "./debug.js";
+import { hashCommands } from "./hashes.js";
+import { keyCommands } from "./keys.js";
+import { listCommands } from "./lists.js";
+import { persistenceCommands } from "./persistence.js";
+import { pubsubCommands } from "./pubsub.js";
+import { replicationCommands } from "./replication.js";
 import { serverAdminCommands } from "./server-admin.js";
+import { setCommands } from "./sets.js";
+import { sortCommands } from "./sort.js";
 import { stringCommands } from "./strings.js";
+import { transactionCommands } from "./transactions.js";
+import { zsetCommands } from "./zsets.js";
 
 /** Every command family the server implements. A family is one file exporting a CommandDef[]. */
 export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   connectionCommands,
   serverAdminCommands,
   stringCommands,
+  keyCommands,
+  hashCommands,
+  listCommands,
+  setCommands,
+  zsetCommands,
+  sortCommands,
+  transactionCommands,
+  pubsubCommands,
+  persistenceCommands,
+  debugCommands,
+  replicationCommands,
 ];
