@@ -1,84 +1,292 @@
 /**
- * A sorted-set value: member → score, plus the members ordered by (score, member) for ranks and ranges.
- * Ordering is Redis's: by score, then by member bytes (latin1 strings compare as bytes).
+ * A sorted-set value, built as Redis builds its "skiplist" encoding: a dictionary member → node for O(1)
+ * score lookups, plus a skiplist ordered by (score, member) whose forward links carry spans, so ranks,
+ * rank lookups, inserts and deletes are all O(log n) on average.
+ *
+ * Ordering is Redis's: by score, then by member bytes (latin1 strings compare code unit by code unit,
+ * which is byte order). Ranks in this API are 0-based; the skiplist internals count from 1 as Redis's
+ * zsl* functions do, with the header at rank 0.
  */
+
+// ─── skiplist nodes ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Redis's ZSKIPLIST_MAXLEVEL and ZSKIPLIST_P: 32 levels is plenty for 2^64 elements at p = 1/4. */
+const MAX_LEVEL = 32;
+const LEVEL_P = 0.25;
+
+export class ZSkipNode {
+  /** forward[i] is the next node at level i; span[i] is how many level-0 steps that link jumps. */
+  readonly forward: (ZSkipNode | null)[];
+  readonly span: number[];
+  backward: ZSkipNode | null = null;
+
+  constructor(
+    readonly member: string,
+    public score: number,
+    level: number,
+  ) {
+    this.forward = new Array(level).fill(null);
+    this.span = new Array(level).fill(0);
+  }
+
+  /** The next node in ascending order. */
+  get next(): ZSkipNode | null {
+    return this.forward[0];
+  }
+}
+
+function randomLevel(): number {
+  let level = 1;
+  while (level < MAX_LEVEL && Math.random() < LEVEL_P) level++;
+  return level;
+}
+
+/** (score, member) of `n` sorts before (score, member)? */
+function nodeBefore(n: ZSkipNode, score: number, member: string): boolean {
+  return n.score < score || (n.score === score && n.member < member);
+}
+
+/**
+ * Scratch vectors for insert/delete (Redis's `update[]` and `rank[]`). Commands run one at a time on
+ * the event loop, so one shared pair avoids two allocations per write.
+ */
+const update: ZSkipNode[] = new Array(MAX_LEVEL);
+const rankAt: number[] = new Array(MAX_LEVEL).fill(0);
+
+// ─── the sorted set ──────────────────────────────────────────────────────────────────────────────────────
+
 export class RedisZSet {
-  readonly scores = new Map<string, number>();
-  /** Members in (score, member) order. */
-  private ordered: string[] = [];
+  /** member → its skiplist node (the node holds the score). */
+  readonly dict = new Map<string, ZSkipNode>();
+  private readonly header = new ZSkipNode("", 0, MAX_LEVEL);
+  private tail: ZSkipNode | null = null;
+  private level = 1;
 
   get size(): number {
-    return this.scores.size;
+    return this.dict.size;
   }
 
   score(member: string): number | undefined {
-    return this.scores.get(member);
+    return this.dict.get(member)?.score;
+  }
+
+  has(member: string): boolean {
+    return this.dict.has(member);
   }
 
   /** Inserts or updates; true when the member is new. */
   add(member: string, score: number): boolean {
-    const old = this.scores.get(member);
-    if (old !== undefined) {
-      if (old === score) return false;
-      this.ordered.splice(this.indexOf(member, old), 1);
+    const node = this.dict.get(member);
+    if (node === undefined) {
+      this.dict.set(member, this.insert(member, score));
+      return true;
     }
-    this.scores.set(member, score);
-    this.ordered.splice(this.lowerBound(score, member), 0, member);
-    return old === undefined;
+    if (node.score !== score) this.updateScore(node, score);
+    return false;
   }
 
   delete(member: string): boolean {
-    const old = this.scores.get(member);
-    if (old === undefined) return false;
-    this.ordered.splice(this.indexOf(member, old), 1);
-    this.scores.delete(member);
+    const node = this.dict.get(member);
+    if (node === undefined) return false;
+    this.dict.delete(member);
+    this.unlink(node.score, member);
     return true;
   }
 
   /** 0-based rank in ascending order, or undefined. */
   rank(member: string): number | undefined {
-    const s = this.scores.get(member);
-    return s === undefined ? undefined : this.indexOf(member, s);
+    const node = this.dict.get(member);
+    if (node === undefined) return undefined;
+    let x = this.header;
+    let rank = 0;
+    const score = node.score;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.forward[i];
+      while (f !== null && (nodeBefore(f, score, member) || f === node)) {
+        rank += x.span[i];
+        x = f;
+        f = x.forward[i];
+      }
+      if (x === node) return rank - 1;
+    }
+    return rank - 1;
   }
 
   /** Member at a 0-based ascending rank. */
   memberAt(rank: number): string | undefined {
-    return this.ordered[rank];
+    return this.nodeAt(rank)?.member;
   }
 
-  /** Index of the first member whose (score, member) is ≥ the given pair. */
-  lowerBound(score: number, member: string): number {
-    let lo = 0;
-    let hi = this.ordered.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = this.ordered[mid];
-      const s = this.scores.get(m) as number;
-      if (s < score || (s === score && m < member)) lo = mid + 1;
-      else hi = mid;
+  /** The node at a 0-based ascending rank (walk on with `.next` / `.backward`), or null. */
+  nodeAt(rank: number): ZSkipNode | null {
+    if (rank < 0 || rank >= this.dict.size) return null;
+    if (rank === this.dict.size - 1) return this.tail;
+    const target = rank + 1;
+    let x = this.header;
+    let traversed = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.forward[i];
+      while (f !== null && traversed + x.span[i] <= target) {
+        traversed += x.span[i];
+        x = f;
+        f = x.forward[i];
+      }
+      if (traversed === target) return x;
     }
-    return lo;
+    return null;
   }
 
-  /** Index of the first member with score ≥ `score` (or > when exclusive). */
-  scoreBound(score: number, exclusive: boolean): number {
-    let lo = 0;
-    let hi = this.ordered.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const s = this.scores.get(this.ordered[mid]) as number;
-      if (s < score || (exclusive && s === score)) lo = mid + 1;
-      else hi = mid;
+  /** The lowest node, or null when empty. */
+  get first(): ZSkipNode | null {
+    return this.header.forward[0];
+  }
+
+  /** The highest node, or null when empty. */
+  get last(): ZSkipNode | null {
+    return this.tail;
+  }
+
+  /**
+   * How many members have a score below `score` (or, with `orEqual`, at most `score`). With a score
+   * range this gives its ranks: [countBelow(min, minex), countBelow(max, !maxex)).
+   */
+  countBelow(score: number, orEqual: boolean): number {
+    let x = this.header;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.forward[i];
+      while (f !== null && (f.score < score || (orEqual && f.score === score))) {
+        rank += x.span[i];
+        x = f;
+        f = x.forward[i];
+      }
     }
-    return lo;
+    return rank;
   }
 
-  private indexOf(member: string, score: number): number {
-    return this.lowerBound(score, member);
+  /**
+   * How many leading members sort below `member` by bytes (or at most `member` with `orEqual`), walking
+   * the skiplist as Redis's lex range functions do. Meaningful when all scores are equal, as ZRANGEBYLEX
+   * documents.
+   */
+  countBelowMember(member: string, orEqual: boolean): number {
+    let x = this.header;
+    let rank = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.forward[i];
+      while (f !== null && (f.member < member || (orEqual && f.member === member))) {
+        rank += x.span[i];
+        x = f;
+        f = x.forward[i];
+      }
+    }
+    return rank;
   }
 
   /** [member, score] pairs in ascending order. */
   *entries(): IterableIterator<[string, number]> {
-    for (const m of this.ordered) yield [m, this.scores.get(m) as number];
+    for (let x = this.header.forward[0]; x !== null; x = x.forward[0]) yield [x.member, x.score];
+  }
+
+  /** Removes every member. */
+  clear(): void {
+    this.dict.clear();
+    for (let i = 0; i < MAX_LEVEL; i++) {
+      this.header.forward[i] = null;
+      this.header.span[i] = 0;
+    }
+    this.tail = null;
+    this.level = 1;
+  }
+
+  // ─── skiplist internals (zslInsert, zslDeleteNode, zslUpdateScore) ─────────────────────────────────────
+
+  /** Links a new node; the member must not be present. */
+  private insert(member: string, score: number): ZSkipNode {
+    let x = this.header;
+    for (let i = this.level - 1; i >= 0; i--) {
+      rankAt[i] = i === this.level - 1 ? 0 : rankAt[i + 1];
+      let f = x.forward[i];
+      while (f !== null && nodeBefore(f, score, member)) {
+        rankAt[i] += x.span[i];
+        x = f;
+        f = x.forward[i];
+      }
+      update[i] = x;
+    }
+    const level = randomLevel();
+    if (level > this.level) {
+      for (let i = this.level; i < level; i++) {
+        rankAt[i] = 0;
+        update[i] = this.header;
+        this.header.span[i] = this.dict.size;
+      }
+      this.level = level;
+    }
+    const node = new ZSkipNode(member, score, level);
+    for (let i = 0; i < level; i++) {
+      const u = update[i];
+      node.forward[i] = u.forward[i];
+      u.forward[i] = node;
+      node.span[i] = u.span[i] - (rankAt[0] - rankAt[i]);
+      u.span[i] = rankAt[0] - rankAt[i] + 1;
+    }
+    for (let i = level; i < this.level; i++) update[i].span[i]++;
+    node.backward = update[0] === this.header ? null : update[0];
+    const after = node.forward[0];
+    if (after !== null) after.backward = node;
+    else this.tail = node;
+    return node;
+  }
+
+  /** Unlinks the node holding (score, member). */
+  private unlink(score: number, member: string): void {
+    let x = this.header;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = x.forward[i];
+      while (f !== null && nodeBefore(f, score, member)) {
+        x = f;
+        f = x.forward[i];
+      }
+      update[i] = x;
+    }
+    const node = x.forward[0];
+    if (node === null || node.member !== member) throw new Error("sorted set skiplist out of sync");
+    this.unlinkNode(node);
+  }
+
+  /** zslDeleteNode: `update` holds the predecessors of `node` at every level. */
+  private unlinkNode(node: ZSkipNode): void {
+    for (let i = 0; i < this.level; i++) {
+      const u = update[i];
+      if (u.forward[i] === node) {
+        u.span[i] += node.span[i] - 1;
+        u.forward[i] = node.forward[i];
+      } else {
+        u.span[i]--;
+      }
+    }
+    const after = node.forward[0];
+    if (after !== null) after.backward = node.backward;
+    else this.tail = node.backward;
+    while (this.level > 1 && this.header.forward[this.level - 1] === null) this.level--;
+  }
+
+  /**
+   * Changes a member's score. When the node stays in place relative to its neighbours only the score
+   * changes (Redis's zslUpdateScore fast path); otherwise it is unlinked and linked again.
+   */
+  private updateScore(node: ZSkipNode, score: number): void {
+    const prev = node.backward;
+    const next = node.forward[0];
+    if (
+      (prev === null || nodeBefore(prev, score, node.member)) &&
+      (next === null || !nodeBefore(next, score, node.member))
+    ) {
+      node.score = score;
+      return;
+    }
+    this.unlink(node.score, node.member);
+    this.dict.set(node.member, this.insert(node.member, score));
   }
 }
