@@ -78,8 +78,8 @@ export class Client implements RequestSink {
 
   /** Queued commands while in MULTI. */
   mstate: QueuedCommand[] = [];
-  /** Keys this client WATCHes: "db\0key" form is owned by the watch registry. */
-  watched: { db: Database; key: string }[] = [];
+  /** Keys this client WATCHes (owned by the watch registry); expiredAtWatch: its TTL had passed already. */
+  watched: { db: Database; key: string; expiredAtWatch: boolean }[] = [];
   /** Pub/sub subscriptions. */
   channels = new Set<string>();
   patterns = new Set<string>();

@@ -7,6 +7,8 @@
 export interface PropagatedOp {
   db: number;
   argv: string[];
+  /** Replicas only, not the AOF (PUBLISH, as Redis's PROPAGATE_REPL). */
+  replOnly?: boolean;
 }
 
 /** Receives finished units in order. Sinks track their own selected db and emit SELECT as needed. */
@@ -24,8 +26,8 @@ export class Propagator {
     this.depth++;
   }
 
-  add(db: number, argv: string[]): void {
-    this.ops.push({ db, argv });
+  add(db: number, argv: string[], replOnly = false): void {
+    this.ops.push(replOnly ? { db, argv, replOnly } : { db, argv });
     if (this.depth === 0) this.flush();
   }
 

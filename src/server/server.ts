@@ -11,8 +11,10 @@ import { Client, ClientFlag } from "./client.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { InfoBuilder } from "./info.js";
+import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
 import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
+import { PubSub } from "./pubsub.js";
 import {
   ERR_LOADING,
   ERR_MASTERDOWN,
@@ -62,6 +64,7 @@ export class Server {
   readonly registry = new CommandRegistry();
   readonly propagator = new Propagator();
   readonly watches = new WatchRegistry();
+  readonly pubsub = new PubSub();
   readonly info = new InfoBuilder(this);
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
@@ -124,6 +127,9 @@ export class Server {
     config.onChange("replica-read-only", (v) => (this.replicaReadOnly = v === "yes"));
     config.onChange("replica-serve-stale-data", (v) => (this.replicaServeStaleData = v === "yes"));
     config.onChange("min-replicas-to-write", (v) => (this.minReplicasToWrite = Number(v)));
+    config.onChange("notify-keyspace-events", (v) => {
+      this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
+    });
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
   }
 
@@ -214,6 +220,7 @@ export class Server {
   unlinkClient(c: Client): void {
     this.clients.delete(c.id);
     this.watches.unwatchAll(c);
+    if (c.channels.size !== 0 || c.patterns.size !== 0) this.pubsub.removeClient(c);
   }
 
   /** A client's socket buffer is full: stop reading from it until it drains (bounded memory). */
@@ -392,7 +399,7 @@ export class Server {
 
   private onKeyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
-    this.signalModifiedKey(db, key);
+    if (this.watches.size !== 0) this.watches.touch(db, key, true);
     this.notifyKeyspaceEvent(Notify.EXPIRED, "expired", key, db.id);
     this.propagator.add(db.id, ["DEL", key]);
   }

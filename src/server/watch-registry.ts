@@ -28,7 +28,8 @@ export class WatchRegistry {
     }
     if (clients.has(c)) return;
     clients.add(c);
-    c.watched.push({ db, key });
+    const when = db.getExpire(key);
+    c.watched.push({ db, key, expiredAtWatch: when !== undefined && when <= Date.now() });
   }
 
   unwatchAll(c: Client): void {
@@ -45,9 +46,17 @@ export class WatchRegistry {
     c.watched = [];
   }
 
-  touch(db: Database, key: string): void {
+  /**
+   * Marks the watchers of a key. When the key is only being deleted because its TTL passed, watchers that
+   * saw it already expired at WATCH time are not affected (for them it was absent all along), as Redis 7.
+   */
+  touch(db: Database, key: string, byExpiry = false): void {
     const clients = this.byDb.get(db)?.get(key);
-    if (clients) for (const c of clients) c.flags |= ClientFlag.DIRTY_CAS;
+    if (!clients) return;
+    for (const c of clients) {
+      if (byExpiry && c.watched.some((w) => w.db === db && w.key === key && w.expiredAtWatch)) continue;
+      c.flags |= ClientFlag.DIRTY_CAS;
+    }
   }
 
   /**

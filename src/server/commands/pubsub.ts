@@ -1,4 +1,94 @@
+import { globMatch } from "../../commands/glob-match.js";
+import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 
-/** Command family: pub/sub. */
-export const pubsubCommands: CommandDef[] = [];
+/**
+ * Pub/sub commands. Replies to (UN)SUBSCRIBE are pushes (RESP3 `>`, arrays in RESP2); PUBLISH is also
+ * propagated to replicas (not to the AOF), as Redis does, so subscribers of replicas get the messages.
+ */
+
+function subscribeCommand(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) c.server.pubsub.subscribe(c, argv[i]);
+}
+
+function unsubscribeCommand(c: Client, argv: string[]): void {
+  const ps = c.server.pubsub;
+  if (argv.length === 1) {
+    if (c.channels.size === 0) ps.replyNothingToUnsubscribe(c, "unsubscribe");
+    for (const ch of [...c.channels]) ps.unsubscribe(c, ch, true);
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) ps.unsubscribe(c, argv[i], true);
+}
+
+function psubscribeCommand(c: Client, argv: string[]): void {
+  for (let i = 1; i < argv.length; i++) c.server.pubsub.psubscribe(c, argv[i]);
+}
+
+function punsubscribeCommand(c: Client, argv: string[]): void {
+  const ps = c.server.pubsub;
+  if (argv.length === 1) {
+    if (c.patterns.size === 0) ps.replyNothingToUnsubscribe(c, "punsubscribe");
+    for (const p of [...c.patterns]) ps.punsubscribe(c, p, true);
+    return;
+  }
+  for (let i = 1; i < argv.length; i++) ps.punsubscribe(c, argv[i], true);
+}
+
+function publishCommand(c: Client, argv: string[]): void {
+  const n = c.server.pubsub.publish(argv[1], argv[2]);
+  c.server.propagator.add(c.db.id, argv, true);
+  c.reply.integer(n);
+}
+
+function pubsubChannels(c: Client, argv: string[]): void {
+  const pattern = argv[2];
+  const out: string[] = [];
+  for (const ch of c.server.pubsub.channels.keys()) {
+    if (pattern === undefined || globMatch(pattern, ch)) out.push(ch);
+  }
+  c.reply.bulkArray(out);
+}
+
+function pubsubNumsub(c: Client, argv: string[]): void {
+  c.reply.mapHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    c.reply.bulk(argv[i]);
+    c.reply.integer(c.server.pubsub.channels.get(argv[i])?.size ?? 0);
+  }
+}
+
+function pubsubNumpat(c: Client): void {
+  c.reply.integer(c.server.pubsub.patterns.size);
+}
+
+/** Shard channels exist only in cluster mode; a standalone Redis answers with empty results too. */
+function pubsubShardChannels(c: Client): void {
+  c.reply.arrayHeader(0);
+}
+
+function pubsubShardNumsub(c: Client, argv: string[]): void {
+  c.reply.mapHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    c.reply.bulk(argv[i]);
+    c.reply.integer(0);
+  }
+}
+
+export const pubsubCommands: CommandDef[] = [
+  { name: "subscribe", handler: subscribeCommand },
+  { name: "unsubscribe", handler: unsubscribeCommand },
+  { name: "psubscribe", handler: psubscribeCommand },
+  { name: "punsubscribe", handler: punsubscribeCommand },
+  { name: "publish", handler: publishCommand },
+  {
+    name: "pubsub",
+    subcommands: {
+      channels: pubsubChannels,
+      numsub: pubsubNumsub,
+      numpat: pubsubNumpat,
+      shardchannels: pubsubShardChannels,
+      shardnumsub: pubsubShardNumsub,
+    },
+  },
+];
