@@ -56,6 +56,14 @@ export class RespDecoder {
   }
 }
 
+/** An integer too long for a double (or malformed): a bigint, or a ProtocolError, never a SyntaxError. */
+function parseBigInteger(text: string): bigint {
+  if (!/^[-+]?\d+$/.test(text)) {
+    throw new ProtocolError("BAD_INTEGER", "Protocol error: invalid integer in frame");
+  }
+  return BigInt(text);
+}
+
 interface Cursor {
   pos: number;
 }
@@ -75,7 +83,7 @@ function decodeValue(buf: Buffer, c: Cursor): RespValue {
       case 58: {
         const n = parseLength(buf, lineStart, nl);
         if (n !== Number.MIN_SAFE_INTEGER) return n;
-        return BigInt(buf.toString("latin1", lineStart, nl));
+        return parseBigInteger(buf.toString("latin1", lineStart, nl));
       }
       case 95:
         return null;
@@ -86,7 +94,7 @@ function decodeValue(buf: Buffer, c: Cursor): RespValue {
       case 35:
         return buf[lineStart] === 116; // 't'
       case 40:
-        return BigInt(buf.toString("latin1", lineStart, nl));
+        return parseBigInteger(buf.toString("latin1", lineStart, nl));
       case 36:
       case 33:
       case 61: {
