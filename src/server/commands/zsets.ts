@@ -1,4 +1,1237 @@
+import { globMatch } from "../../commands/glob-match.js";
+import { d2string } from "../../resp/format-double.js";
+import { CursorRegistry } from "../../store/cursor-registry.js";
+import type { RedisValue } from "../../store/redis-value.js";
+import { RedisZSet, type ZSkipNode } from "../../store/redis-zset.js";
+import { parseInt64, parseInteger } from "../arguments.js";
+import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
+import { Notify } from "../notify-flags.js";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
+import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+
+/**
+ * The sorted-set family, following Redis 7.0's t_zset.c: the same argument parsing order, the same
+ * error texts, the same reply shapes in RESP2 and RESP3. Ranges of every kind (rank, score, lex) are
+ * turned into a rank interval on the skiplist first, then walked node by node.
+ *
+ * Redis keeps small sorted sets as listpacks; we always use the skiplist. Where the encoding shows in
+ * replies (ZSCAN returning a small set in one page, in order) we answer as the listpack would, since that
+ * is both correct SCAN behaviour and what clients of a real server see for small sets.
+ */
+
+const ERR_NAN = "ERR resulting score is not a number (NaN)";
+const ERR_MINMAX_FLOAT = "ERR min or max is not a float";
+const ERR_MINMAX_LEX = "ERR min or max not valid string range item";
+const ERR_NOT_FLOAT = "ERR value is not a valid float";
+
+// ─── number parsing (strtod, as Redis's parsers use it) ─────────────────────────────────────────────────
+
+/** Where the last `strtod` call stopped, and whether it overflowed/underflowed (C's errno ERANGE). */
+let strtodEnd = 0;
+let strtodRange = false;
+
+const HEX_DIGIT = /[0-9a-fA-F]/;
+
+function isCSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * C's strtod over `s` from `from`: leading white space, a sign, then inf/infinity/nan, a hex float or a
+ * decimal. Sets strtodEnd to the index after the number (or `from` when nothing converted).
+ */
+function strtod(s: string, from: number): number {
+  strtodRange = false;
+  let i = from;
+  const n = s.length;
+  while (i < n && isCSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (i < n && (s[i] === "+" || s[i] === "-")) {
+    neg = s[i] === "-";
+    i++;
+  }
+  const rest = s.slice(i, i + 8).toLowerCase();
+  if (rest.startsWith("inf")) {
+    strtodEnd = i + (rest === "infinity" ? 8 : 3);
+    return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  }
+  if (rest.startsWith("nan")) {
+    let end = i + 3;
+    if (s[end] === "(") {
+      const close = s.indexOf(")", end);
+      if (close >= 0 && /^[0-9A-Za-z_]*$/.test(s.slice(end + 1, close))) end = close + 1;
+    }
+    strtodEnd = end;
+    return Number.NaN;
+  }
+  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
+    const v = hexFloat(s, i + 2);
+    if (v !== null) return neg ? -v : v;
+    // "0x" without hex digits: strtod reads just the "0".
+  }
+  const start = i;
+  let digits = 0;
+  let nonzero = false;
+  while (i < n && isDigit(s.charCodeAt(i))) {
+    if (s[i] !== "0") nonzero = true;
+    i++;
+    digits++;
+  }
+  if (i < n && s[i] === ".") {
+    i++;
+    while (i < n && isDigit(s.charCodeAt(i))) {
+      if (s[i] !== "0") nonzero = true;
+      i++;
+      digits++;
+    }
+  }
+  if (digits === 0) {
+    strtodEnd = from;
+    return 0;
+  }
+  if (i < n && (s[i] === "e" || s[i] === "E")) {
+    let j = i + 1;
+    if (j < n && (s[j] === "+" || s[j] === "-")) j++;
+    if (j < n && isDigit(s.charCodeAt(j))) {
+      while (j < n && isDigit(s.charCodeAt(j))) j++;
+      i = j;
+    }
+  }
+  strtodEnd = i;
+  const v = Number(s.slice(start, i));
+  if (!Number.isFinite(v) || (v === 0 && nonzero)) strtodRange = true;
+  return neg ? -v : v;
+}
+
+/** The part of a hex float after "0x"; null when no hex digit follows. Sets strtodEnd. */
+function hexFloat(s: string, i: number): number | null {
+  let v = 0;
+  let digits = 0;
+  let scale = 0;
+  while (i < s.length && HEX_DIGIT.test(s[i])) {
+    v = v * 16 + Number.parseInt(s[i], 16);
+    i++;
+    digits++;
+  }
+  if (s[i] === ".") {
+    let j = i + 1;
+    while (j < s.length && HEX_DIGIT.test(s[j])) {
+      v = v * 16 + Number.parseInt(s[j], 16);
+      scale -= 4;
+      j++;
+      digits++;
+    }
+    if (digits > 0) i = j;
+  }
+  if (digits === 0) return null;
+  if (s[i] === "p" || s[i] === "P") {
+    let j = i + 1;
+    let eneg = false;
+    if (s[j] === "+" || s[j] === "-") {
+      eneg = s[j] === "-";
+      j++;
+    }
+    if (j < s.length && isDigit(s.charCodeAt(j))) {
+      let e = 0;
+      while (j < s.length && isDigit(s.charCodeAt(j))) e = Math.min(e * 10 + s.charCodeAt(j++) - 48, 100000);
+      scale += eneg ? -e : e;
+      i = j;
+    }
+  }
+  strtodEnd = i;
+  const r = v * 2 ** scale;
+  if (!Number.isFinite(r) || (r === 0 && v !== 0)) strtodRange = true;
+  return r;
+}
+
+/** getDoubleFromObject: the whole text must be a number, no leading space, no overflow, not NaN. */
+export function parseScore(s: string): number | null {
+  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
+  const v = strtod(s, 0);
+  if (strtodEnd !== s.length || Number.isNaN(v)) return null;
+  if (strtodRange && (v === 0 || !Number.isFinite(v))) return null;
+  return v;
+}
+
+/** A score range (zrangespec); `parseScoreRange` fills the shared one. */
+interface ScoreRange {
+  min: number;
+  max: number;
+  minex: boolean;
+  maxex: boolean;
+}
+
+/** One end of a score range as zslParseRange reads it: "(" for exclusive, then anything strtod takes. */
+function parseRangeEnd(s: string, out: ScoreRange, isMin: boolean): boolean {
+  const ex = s.charCodeAt(0) === 40; // '('
+  const v = strtod(s, ex ? 1 : 0);
+  if (strtodEnd !== s.length || Number.isNaN(v)) return false;
+  if (isMin) {
+    out.min = v;
+    out.minex = ex;
+  } else {
+    out.max = v;
+    out.maxex = ex;
+  }
+  return true;
+}
+
+function parseScoreRange(min: string, max: string): ScoreRange | null {
+  const r: ScoreRange = { min: 0, max: 0, minex: false, maxex: false };
+  return parseRangeEnd(min, r, true) && parseRangeEnd(max, r, false) ? r : null;
+}
+
+/** A lex range end: "-" and "+" are the extremes, "[x" inclusive, "(x" exclusive (zslParseLexRangeItem). */
+interface LexEnd {
+  /** -1 for "-", 1 for "+", 0 for a real string. */
+  inf: number;
+  value: string;
+  ex: boolean;
+}
+
+function parseLexEnd(s: string): LexEnd | null {
+  const c = s[0];
+  if (c === "+" || c === "-") return s.length === 1 ? { inf: c === "+" ? 1 : -1, value: "", ex: true } : null;
+  if (c === "(" || c === "[") return { inf: 0, value: s.slice(1), ex: c === "(" };
+  return null;
+}
+
+// ─── range → ranks ──────────────────────────────────────────────────────────────────────────────────────
+
+/** First rank of the score range (the number of members below it). */
+function scoreRangeStart(z: RedisZSet, r: ScoreRange): number {
+  return z.countBelow(r.min, r.minex);
+}
+
+/** One past the last rank of the score range. */
+function scoreRangeEnd(z: RedisZSet, r: ScoreRange): number {
+  return z.countBelow(r.max, !r.maxex);
+}
+
+function lexRangeStart(z: RedisZSet, min: LexEnd): number {
+  if (min.inf !== 0) return min.inf < 0 ? 0 : z.size;
+  return z.countBelowMember(min.value, min.ex);
+}
+
+function lexRangeEnd(z: RedisZSet, max: LexEnd): number {
+  if (max.inf !== 0) return max.inf < 0 ? 0 : z.size;
+  return z.countBelowMember(max.value, !max.ex);
+}
+
+// ─── shared helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+function isZSet(v: RedisValue): v is RedisZSet {
+  return v instanceof RedisZSet;
+}
+
+/** Deletes the key once its sorted set is empty and sends the "del" event; true if it did. */
+function deleteIfEmpty(c: Client, key: string, z: RedisZSet): boolean {
+  if (z.size !== 0) return false;
+  c.db.delete(key);
+  c.server.notifyKeyspaceEvent(Notify.GENERIC, "del", key, c.db.id);
+  return true;
+}
+
+/** Writes `count` members walking from the node at `startRank`, forward or backward. */
+function replyNodes(
+  c: Client,
+  z: RedisZSet,
+  startRank: number,
+  count: number,
+  rev: boolean,
+  withscores: boolean,
+) {
+  const r = c.reply;
+  const nested = withscores && r.proto === 3;
+  r.arrayHeader(withscores && !nested ? count * 2 : count);
+  let node = count > 0 ? z.nodeAt(startRank) : null;
+  for (let i = 0; i < count && node !== null; i++) {
+    if (nested) r.arrayHeader(2);
+    r.bulk(node.member);
+    if (withscores) r.double(node.score);
+    node = rev ? node.backward : node.forward[0];
+  }
+}
+
+/** The members of a node walk as a new sorted set (for the *STORE variants). */
+function collectNodes(z: RedisZSet, startRank: number, count: number, rev: boolean): RedisZSet {
+  const out = new RedisZSet();
+  let node = count > 0 ? z.nodeAt(startRank) : null;
+  for (let i = 0; i < count && node !== null; i++) {
+    out.add(node.member, node.score);
+    node = rev ? node.backward : node.forward[0];
+  }
+  return out;
+}
+
+/** Reads a 64-bit "long" argument (getLongFromObjectOrReply); null after replying the error. */
+function longArg(c: Client, s: string, message = ERR_NOT_INTEGER): number | null {
+  const n = parseInteger(s);
+  if (n === null) {
+    // Integers past 2^53 that JS cannot hold exactly: clamp, they only ever mean "very large".
+    const b = parseInt64(s);
+    if (b !== null) return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+    c.reply.error(message);
+  }
+  return n;
+}
+
+// ─── ZADD / ZINCRBY ─────────────────────────────────────────────────────────────────────────────────────
+
+const ZADD_NX = 1;
+const ZADD_XX = 2;
+const ZADD_GT = 4;
+const ZADD_LT = 8;
+const ZADD_INCR = 16;
+const ZADD_CH = 32;
+
+function zaddGeneric(c: Client, argv: string[], flags: number): void {
+  const key = argv[1];
+  let scoreidx = 2;
+  for (; scoreidx < argv.length; scoreidx++) {
+    const opt = argv[scoreidx];
+    if (opt.length > 4) break;
+    const o = opt.toLowerCase();
+    if (o === "nx") flags |= ZADD_NX;
+    else if (o === "xx") flags |= ZADD_XX;
+    else if (o === "ch") flags |= ZADD_CH;
+    else if (o === "incr") flags |= ZADD_INCR;
+    else if (o === "gt") flags |= ZADD_GT;
+    else if (o === "lt") flags |= ZADD_LT;
+    else break;
+  }
+  const incr = (flags & ZADD_INCR) !== 0;
+  const nx = (flags & ZADD_NX) !== 0;
+  const xx = (flags & ZADD_XX) !== 0;
+  const gt = (flags & ZADD_GT) !== 0;
+  const lt = (flags & ZADD_LT) !== 0;
+  const rest = argv.length - scoreidx;
+  if (rest % 2 !== 0 || rest === 0) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const elements = rest / 2;
+  if (nx && xx) {
+    c.reply.error("ERR XX and NX options at the same time are not compatible");
+    return;
+  }
+  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+    c.reply.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+    return;
+  }
+  if (incr && elements > 1) {
+    c.reply.error("ERR INCR option supports a single increment-element pair");
+    return;
+  }
+  // All scores are parsed before anything changes: the command applies fully or not at all.
+  const scores: number[] = new Array(elements);
+  for (let j = 0; j < elements; j++) {
+    const s = parseScore(argv[scoreidx + j * 2]);
+    if (s === null) {
+      c.reply.error(ERR_NOT_FLOAT);
+      return;
+    }
+    scores[j] = s;
+  }
+  const v = c.db.lookupKeyWrite(key);
+  if (v !== undefined && !isZSet(v)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let score = 0;
+  let z = v;
+  if (z === undefined && !xx) {
+    z = new RedisZSet();
+    c.db.setKey(key, z);
+  }
+  if (z !== undefined) {
+    for (let j = 0; j < elements; j++) {
+      score = scores[j];
+      const member = argv[scoreidx + 1 + j * 2];
+      const cur = z.score(member);
+      if (cur !== undefined) {
+        if (nx) continue;
+        if (incr) {
+          score += cur;
+          if (Number.isNaN(score)) {
+            c.reply.error(ERR_NAN);
+            finishZadd(c, key, incr, added, updated);
+            return;
+          }
+        }
+        if ((lt && score >= cur) || (gt && score <= cur)) continue;
+        processed++;
+        if (score !== cur) {
+          z.add(member, score);
+          updated++;
+        }
+      } else if (!xx) {
+        z.add(member, score);
+        added++;
+        processed++;
+      }
+    }
+  }
+  if (incr) {
+    if (processed > 0) c.reply.double(score);
+    else c.reply.nullBulk();
+  } else {
+    c.reply.integer(flags & ZADD_CH ? added + updated : added);
+  }
+  finishZadd(c, key, incr, added, updated);
+}
+
+function finishZadd(c: Client, key: string, incr: boolean, added: number, updated: number): void {
+  if (added + updated > 0) modified(c, key, Notify.ZSET, incr ? "zincr" : "zadd", added + updated);
+}
+
+function zaddCommand(c: Client, argv: string[]): void {
+  zaddGeneric(c, argv, 0);
+}
+
+function zincrbyCommand(c: Client, argv: string[]): void {
+  zaddGeneric(c, argv, ZADD_INCR);
+}
+
+// ─── ZREM / ZREMRANGEBY* ────────────────────────────────────────────────────────────────────────────────
+
+function zremCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const z = c.db.lookupKeyWrite(key);
+  if (z === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  if (!isZSet(z)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  let deleted = 0;
+  for (let i = 2; i < argv.length; i++) {
+    if (z.delete(argv[i])) {
+      deleted++;
+      if (z.size === 0) break;
+    }
+  }
+  if (deleted > 0) {
+    modified(c, key, Notify.ZSET, "zrem", deleted);
+    deleteIfEmpty(c, key, z);
+  }
+  c.reply.integer(deleted);
+}
+
+type RangeKind = "rank" | "score" | "lex";
+
+function zremrangeGeneric(c: Client, argv: string[], kind: RangeKind): void {
+  const key = argv[1];
+  let start = 0;
+  let end = 0;
+  let range: ScoreRange | null = null;
+  let lexMin: LexEnd | null = null;
+  let lexMax: LexEnd | null = null;
+  if (kind === "rank") {
+    const s = longArg(c, argv[2]);
+    if (s === null) return;
+    const e = longArg(c, argv[3]);
+    if (e === null) return;
+    start = s;
+    end = e;
+  } else if (kind === "score") {
+    range = parseScoreRange(argv[2], argv[3]);
+    if (range === null) {
+      c.reply.error(ERR_MINMAX_FLOAT);
+      return;
+    }
+  } else {
+    lexMin = parseLexEnd(argv[2]);
+    lexMax = parseLexEnd(argv[3]);
+    if (lexMin === null || lexMax === null) {
+      c.reply.error(ERR_MINMAX_LEX);
+      return;
+    }
+  }
+  const z = c.db.lookupKeyWrite(key);
+  if (z === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  if (!isZSet(z)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  let from: number;
+  let to: number; // exclusive
+  if (kind === "rank") {
+    const llen = z.size;
+    if (start < 0) start += llen;
+    if (end < 0) end += llen;
+    if (start < 0) start = 0;
+    if (start > end || start >= llen) {
+      c.reply.integer(0);
+      return;
+    }
+    if (end >= llen) end = llen - 1;
+    from = start;
+    to = end + 1;
+  } else if (kind === "score") {
+    from = scoreRangeStart(z, range!);
+    to = scoreRangeEnd(z, range!);
+  } else {
+    from = lexRangeStart(z, lexMin!);
+    to = lexRangeEnd(z, lexMax!);
+  }
+  const deleted = Math.max(0, to - from);
+  if (deleted > 0) {
+    const doomed: string[] = new Array(deleted);
+    let node = z.nodeAt(from);
+    for (let i = 0; i < deleted && node !== null; i++, node = node.forward[0]) doomed[i] = node.member;
+    for (const m of doomed) z.delete(m);
+    modified(c, key, Notify.ZSET, `zremrangeby${kind}`, deleted);
+    deleteIfEmpty(c, key, z);
+  }
+  c.reply.integer(deleted);
+}
+
+// ─── ZCARD / ZSCORE / ZMSCORE / ZRANK / ZCOUNT / ZLEXCOUNT ──────────────────────────────────────────────
+
+/** Reads a sorted set; replies WRONGTYPE (returns null) for other types, undefined when missing. */
+function readZSet(c: Client, key: string): RedisZSet | undefined | null {
+  const v = lookupRead(c, key);
+  if (v === undefined) return undefined;
+  if (!isZSet(v)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return null;
+  }
+  return v;
+}
+
+function zcardCommand(c: Client, argv: string[]): void {
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  c.reply.integer(z === undefined ? 0 : z.size);
+}
+
+function zscoreCommand(c: Client, argv: string[]): void {
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  const s = z?.score(argv[2]);
+  if (s === undefined) c.reply.nullBulk();
+  else c.reply.double(s);
+}
+
+function zmscoreCommand(c: Client, argv: string[]): void {
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  c.reply.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const s = z?.score(argv[i]);
+    if (s === undefined) c.reply.nullBulk();
+    else c.reply.double(s);
+  }
+}
+
+function zrankGeneric(c: Client, argv: string[], rev: boolean): void {
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  const r = z?.rank(argv[2]);
+  if (r === undefined) c.reply.nullBulk();
+  else c.reply.integer(rev ? z!.size - 1 - r : r);
+}
+
+function zcountCommand(c: Client, argv: string[]): void {
+  const range = parseScoreRange(argv[2], argv[3]);
+  if (range === null) {
+    c.reply.error(ERR_MINMAX_FLOAT);
+    return;
+  }
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  c.reply.integer(z === undefined ? 0 : Math.max(0, scoreRangeEnd(z, range) - scoreRangeStart(z, range)));
+}
+
+function zlexcountCommand(c: Client, argv: string[]): void {
+  const min = parseLexEnd(argv[2]);
+  const max = parseLexEnd(argv[3]);
+  if (min === null || max === null) {
+    c.reply.error(ERR_MINMAX_LEX);
+    return;
+  }
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  c.reply.integer(z === undefined ? 0 : Math.max(0, lexRangeEnd(z, max) - lexRangeStart(z, min)));
+}
+
+// ─── ZRANGE and friends (zrangeGenericCommand) ──────────────────────────────────────────────────────────
+
+/**
+ * ZRANGE, ZREVRANGE, ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX and ZRANGESTORE.
+ * `argStart` is the index of the source key; `kind`/`rev` are fixed by the command name or, when
+ * undefined, chosen by BYSCORE/BYLEX/REV options (ZRANGE, ZRANGESTORE).
+ */
+function zrangeGeneric(
+  c: Client,
+  argv: string[],
+  argStart: number,
+  store: boolean,
+  fixedKind: RangeKind | undefined,
+  fixedRev: boolean | undefined,
+): void {
+  const key = argv[argStart];
+  let minIdx = argStart + 1;
+  let maxIdx = argStart + 2;
+  let kind = fixedKind;
+  let rev = fixedRev;
+  let withscores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let j = argStart + 3; j < argv.length; j++) {
+    const left = argv.length - j - 1;
+    const opt = argv[j].toLowerCase();
+    if (!store && opt === "withscores") withscores = true;
+    else if (opt === "limit" && left >= 2) {
+      const o = longArg(c, argv[j + 1]);
+      if (o === null) return;
+      const l = longArg(c, argv[j + 2]);
+      if (l === null) return;
+      offset = o;
+      limit = l;
+      j += 2;
+    } else if (rev === undefined && opt === "rev") rev = true;
+    else if (kind === undefined && opt === "bylex") kind = "lex";
+    else if (kind === undefined && opt === "byscore") kind = "score";
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (rev === undefined) rev = false;
+  if (kind === undefined) kind = "rank";
+  if (limit !== -1 && kind === "rank") {
+    c.reply.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    return;
+  }
+  if (withscores && kind === "lex") {
+    c.reply.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    return;
+  }
+  if (rev && kind !== "rank") {
+    // Reverse score and lex ranges are written max first.
+    minIdx = argStart + 2;
+    maxIdx = argStart + 1;
+  }
+  let start = 0;
+  let end = 0;
+  let range: ScoreRange | null = null;
+  let lexMin: LexEnd | null = null;
+  let lexMax: LexEnd | null = null;
+  if (kind === "rank") {
+    const s = longArg(c, argv[minIdx]);
+    if (s === null) return;
+    const e = longArg(c, argv[maxIdx]);
+    if (e === null) return;
+    start = s;
+    end = e;
+  } else if (kind === "score") {
+    range = parseScoreRange(argv[minIdx], argv[maxIdx]);
+    if (range === null) {
+      c.reply.error(ERR_MINMAX_FLOAT);
+      return;
+    }
+  } else {
+    lexMin = parseLexEnd(argv[minIdx]);
+    lexMax = parseLexEnd(argv[maxIdx]);
+    if (lexMin === null || lexMax === null) {
+      c.reply.error(ERR_MINMAX_LEX);
+      return;
+    }
+  }
+  const v = lookupRead(c, key);
+  if (v === undefined) {
+    if (store) storeRangeResult(c, argv[1], null);
+    else c.reply.arrayHeader(0);
+    return;
+  }
+  if (!isZSet(v)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  // Reduce every kind of range to a first rank (in walking order) and a count.
+  let first = 0;
+  let count = 0;
+  if (kind === "rank") {
+    const llen = v.size;
+    if (start < 0) start += llen;
+    if (end < 0) end += llen;
+    if (start < 0) start = 0;
+    if (start <= end && start < llen) {
+      if (end >= llen) end = llen - 1;
+      count = end - start + 1;
+      first = rev ? llen - 1 - start : start;
+    }
+  } else {
+    const from = kind === "score" ? scoreRangeStart(v, range!) : lexRangeStart(v, lexMin!);
+    const to = kind === "score" ? scoreRangeEnd(v, range!) : lexRangeEnd(v, lexMax!);
+    // A negative offset walks off the end in Redis's loop: nothing is returned.
+    if (to > from && offset >= 0 && offset < v.size) {
+      count = to - from - offset;
+      if (limit >= 0 && limit < count) count = limit;
+      if (count < 0) count = 0;
+      first = rev ? to - 1 - offset : from + offset;
+    }
+  }
+  if (store) storeRangeResult(c, argv[1], count > 0 ? collectNodes(v, first, count, rev) : null);
+  else replyNodes(c, v, first, count, rev, withscores);
+}
+
+/** ZRANGESTORE's end (zrangeResultFinalizeStore): store a non-empty result, else delete dst. */
+function storeRangeResult(c: Client, dst: string, result: RedisZSet | null): void {
+  if (result !== null && result.size > 0) {
+    c.db.setKey(dst, result);
+    modified(c, dst, Notify.ZSET, "zrangestore");
+    c.reply.integer(result.size);
+  } else {
+    c.reply.integer(0);
+    if (c.db.delete(dst)) modified(c, dst, Notify.GENERIC, "del");
+  }
+}
+
+// ─── ZPOPMIN / ZPOPMAX / ZMPOP ──────────────────────────────────────────────────────────────────────────
+
+/**
+ * genericZpopCommand: pops up to `count` (-1: a single pop, flat reply) from the first existing key.
+ * `emitKey` adds the key name (BZPOP*, ZMPOP), `nested` uses [member, score] pairs.
+ */
+export function genericZpop(
+  c: Client,
+  keys: readonly string[],
+  max: boolean,
+  emitKey: boolean,
+  count: number,
+  nested: boolean,
+  nilWhenEmpty: boolean,
+): void {
+  let key = "";
+  let z: RedisZSet | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const v = c.db.lookupKeyWrite(keys[i]);
+    if (v === undefined) continue;
+    if (!isZSet(v)) {
+      c.reply.error(ERR_WRONGTYPE);
+      return;
+    }
+    key = keys[i];
+    z = v;
+    break;
+  }
+  const r = c.reply;
+  if (z === undefined) {
+    if (nilWhenEmpty) r.nullArray();
+    else r.arrayHeader(0);
+    return;
+  }
+  if (count === 0) {
+    r.arrayHeader(0);
+    return;
+  }
+  const single = count === -1;
+  if (single) count = 1;
+  const llen = z.size;
+  const n = Math.min(count, llen);
+  if (!nested && !emitKey) r.arrayHeader(n * 2);
+  else if (nested && !emitKey) r.arrayHeader(n);
+  else if (!nested && emitKey) {
+    r.arrayHeader(n * 2 + 1);
+    r.bulk(key);
+  } else {
+    r.arrayHeader(2);
+    r.bulk(key);
+    r.arrayHeader(n);
+  }
+  for (let i = 0; i < n; i++) {
+    const node = (max ? z.last : z.first) as ZSkipNode;
+    const member = node.member;
+    const score = node.score;
+    z.delete(member);
+    if (nested) r.arrayHeader(2);
+    r.bulk(member);
+    r.double(score);
+  }
+  modified(c, key, Notify.ZSET, max ? "zpopmax" : "zpopmin", n);
+  deleteIfEmpty(c, key, z);
+  // ZMPOP and the blocking pops replicate as the plain pop they performed.
+  if (emitKey) {
+    const name = max ? "ZPOPMAX" : "ZPOPMIN";
+    rewriteCommandVector(c, single ? [name, key] : [name, key, String(n)]);
+  }
+}
+
+function zpopMinMax(c: Client, argv: string[], max: boolean): void {
+  if (argv.length > 3) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  let count = -1;
+  if (argv.length === 3) {
+    const n = longArg(c, argv[2]);
+    if (n === null) return;
+    if (n < 0) {
+      c.reply.error("ERR value is out of range, must be positive");
+      return;
+    }
+    count = n;
+  }
+  genericZpop(c, [argv[1]], max, false, count, c.reply.proto > 2 && count !== -1, false);
+}
+
+/** Parsed ZMPOP/BZMPOP arguments, or null after replying an error. */
+export interface ZmpopArgs {
+  keys: string[];
+  max: boolean;
+  count: number;
+}
+
+/** zmpopGenericCommand's parsing: numkeys at `numkeysIdx`, keys, MIN|MAX, [COUNT n]. */
+export function parseZmpopArgs(c: Client, argv: string[], numkeysIdx: number): ZmpopArgs | null {
+  const numkeys = longArg(c, argv[numkeysIdx], "ERR numkeys should be greater than 0");
+  if (numkeys === null) return null;
+  if (numkeys < 1) {
+    c.reply.error("ERR numkeys should be greater than 0");
+    return null;
+  }
+  const whereIdx = numkeysIdx + numkeys + 1;
+  if (whereIdx >= argv.length) {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  const where = argv[whereIdx].toLowerCase();
+  if (where !== "min" && where !== "max") {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  let count = -1;
+  for (let j = whereIdx + 1; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    if (count === -1 && argv[j].toLowerCase() === "count" && more > 0) {
+      j++;
+      const n = longArg(c, argv[j], "ERR count should be greater than 0");
+      if (n === null) return null;
+      if (n < 1) {
+        c.reply.error("ERR count should be greater than 0");
+        return null;
+      }
+      count = n;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return {
+    keys: argv.slice(numkeysIdx + 1, whereIdx),
+    max: where === "max",
+    count: count === -1 ? 1 : count,
+  };
+}
+
+function zmpopCommand(c: Client, argv: string[]): void {
+  const a = parseZmpopArgs(c, argv, 1);
+  if (a === null) return;
+  genericZpop(c, a.keys, a.max, true, a.count, true, true);
+}
+
+// ─── ZRANDMEMBER ────────────────────────────────────────────────────────────────────────────────────────
+
+const LONG_MAX = 9223372036854775807n;
+
+function zrandmemberCommand(c: Client, argv: string[]): void {
+  if (argv.length >= 3) {
+    const b = parseInt64(argv[2]);
+    if (b === null) {
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    if (b < -LONG_MAX) {
+      c.reply.error(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+      return;
+    }
+    let withscores = false;
+    if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== "withscores")) {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    if (argv.length === 4) {
+      withscores = true;
+      if (b < -LONG_MAX / 2n || b > LONG_MAX / 2n) {
+        c.reply.error("ERR value is out of range");
+        return;
+      }
+    }
+    zrandmemberWithCount(c, argv[1], b, withscores);
+    return;
+  }
+  const z = readZSet(c, argv[1]);
+  if (z === null) return;
+  if (z === undefined) c.reply.nullBulk();
+  else c.reply.bulk(z.memberAt(Math.floor(Math.random() * z.size))!);
+}
+
+function zrandmemberWithCount(c: Client, key: string, l: bigint, withscores: boolean): void {
+  const v = lookupRead(c, key);
+  const r = c.reply;
+  if (v === undefined) {
+    r.arrayHeader(0);
+    return;
+  }
+  if (!isZSet(v)) {
+    r.error(ERR_WRONGTYPE);
+    return;
+  }
+  const uniq = l >= 0n;
+  const want = uniq ? l : -l;
+  if (want === 0n) {
+    r.arrayHeader(0);
+    return;
+  }
+  const size = v.size;
+  const nested = withscores && r.proto === 3;
+  const emit = (node: ZSkipNode) => {
+    if (nested) r.arrayHeader(2);
+    r.bulk(node.member);
+    if (withscores) r.double(node.score);
+  };
+  if (!uniq || want === 1n) {
+    // Sampling with repetition; the count is bounded only by the client's patience, as in Redis.
+    const count = Number(want);
+    r.arrayHeader(withscores && !nested ? count * 2 : count);
+    for (let i = 0; i < count; i++) emit(v.nodeAt(Math.floor(Math.random() * size))!);
+    return;
+  }
+  const count = want >= BigInt(size) ? size : Number(want);
+  r.arrayHeader(withscores && !nested ? count * 2 : count);
+  if (count === size) {
+    for (let n = v.first; n !== null; n = n.forward[0]) emit(n);
+    return;
+  }
+  // A partial Fisher-Yates over ranks picks `count` distinct members in random order.
+  const ranks = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (size - i));
+    const pick = ranks.get(j) ?? j;
+    ranks.set(j, ranks.get(i) ?? i);
+    emit(v.nodeAt(pick)!);
+  }
+}
+
+// ─── ZUNION / ZINTER / ZDIFF (+STORE), ZINTERCARD ───────────────────────────────────────────────────────
+
+enum SetOp {
+  UNION,
+  INTER,
+  DIFF,
+}
+
+enum Aggregate {
+  SUM,
+  MIN,
+  MAX,
+}
+
+/** One input: a sorted set, a plain set (every member scores 1) or a missing key (empty). */
+interface OpSource {
+  zset: RedisZSet | null;
+  set: Set<string> | null;
+  weight: number;
+}
+
+function sourceSize(s: OpSource): number {
+  return s.zset !== null ? s.zset.size : s.set !== null ? s.set.size : 0;
+}
+
+function sourceScore(s: OpSource, member: string): number | undefined {
+  if (s.zset !== null) return s.zset.score(member);
+  if (s.set !== null) return s.set.has(member) ? 1 : undefined;
+  return undefined;
+}
+
+/** Calls fn(member, score) for every member of a source. */
+function forEachInSource(s: OpSource, fn: (member: string, score: number) => boolean | undefined): void {
+  if (s.zset !== null) {
+    for (let n = s.zset.first; n !== null; n = n.forward[0]) if (fn(n.member, n.score) === false) return;
+  } else if (s.set !== null) {
+    for (const m of s.set) if (fn(m, 1) === false) return;
+  }
+}
+
+function aggregate(target: number, value: number, agg: Aggregate): number {
+  if (agg === Aggregate.SUM) {
+    const r = target + value;
+    // inf + -inf: Redis turns the NaN into 0 rather than storing it.
+    return Number.isNaN(r) ? 0 : r;
+  }
+  // C's comparisons, not Math.min/max: they differ on -0 and NaN, and the replies must match Redis's.
+  // biome-ignore lint/complexity/useMathMinMax: exact C semantics
+  if (agg === Aggregate.MIN) return value < target ? value : target;
+  // biome-ignore lint/complexity/useMathMinMax: exact C semantics
+  return value > target ? value : target;
+}
+
+function zsetOpGeneric(
+  c: Client,
+  argv: string[],
+  dst: string | null,
+  numkeysIdx: number,
+  op: SetOp,
+  cardOnly: boolean,
+) {
+  const setnum = longArg(c, argv[numkeysIdx]);
+  if (setnum === null) return;
+  if (setnum < 1) {
+    c.reply.error(
+      `ERR at least 1 input key is needed for '${c.cmd?.fullName ?? argv[0].toLowerCase()}' command`,
+    );
+    return;
+  }
+  if (setnum > argv.length - (numkeysIdx + 1)) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const src: OpSource[] = new Array(setnum);
+  let j = numkeysIdx + 1;
+  for (let i = 0; i < setnum; i++, j++) {
+    const v = lookupRead(c, argv[j]);
+    let zset: RedisZSet | null = null;
+    let set: Set<string> | null = null;
+    if (v !== undefined) {
+      if (isZSet(v)) zset = v;
+      else if (v instanceof Set) set = v;
+      else {
+        c.reply.error(ERR_WRONGTYPE);
+        return;
+      }
+    }
+    src[i] = { zset, set, weight: 1 };
+  }
+  let agg = Aggregate.SUM;
+  let withscores = false;
+  let limit = 0;
+  while (j < argv.length) {
+    const remaining = argv.length - j;
+    const opt = argv[j].toLowerCase();
+    if (op !== SetOp.DIFF && !cardOnly && remaining >= setnum + 1 && opt === "weights") {
+      j++;
+      for (let i = 0; i < setnum; i++, j++) {
+        const w = parseScore(argv[j]);
+        if (w === null) {
+          c.reply.error("ERR weight value is not a float");
+          return;
+        }
+        src[i].weight = w;
+      }
+    } else if (op !== SetOp.DIFF && !cardOnly && remaining >= 2 && opt === "aggregate") {
+      const a = argv[j + 1].toLowerCase();
+      if (a === "sum") agg = Aggregate.SUM;
+      else if (a === "min") agg = Aggregate.MIN;
+      else if (a === "max") agg = Aggregate.MAX;
+      else {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      j += 2;
+    } else if (dst === null && !cardOnly && opt === "withscores") {
+      withscores = true;
+      j++;
+    } else if (cardOnly && remaining >= 2 && opt === "limit") {
+      const l = longArg(c, argv[j + 1], "ERR LIMIT can't be negative");
+      if (l === null) return;
+      if (l < 0) {
+        c.reply.error("ERR LIMIT can't be negative");
+        return;
+      }
+      limit = l;
+      j += 2;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  // Smallest input first, as Redis orders them (stable, so equal sizes keep their argument order).
+  if (op !== SetOp.DIFF) src.sort((a, b) => sourceSize(a) - sourceSize(b));
+  const result = new RedisZSet();
+  let cardinality = 0;
+  if (op === SetOp.INTER) {
+    if (sourceSize(src[0]) > 0) {
+      forEachInSource(src[0], (member, s0) => {
+        let score = src[0].weight * s0;
+        if (Number.isNaN(score)) score = 0;
+        let k = 1;
+        for (; k < setnum; k++) {
+          const s = sourceScore(src[k], member);
+          if (s === undefined) break;
+          score = aggregate(score, s * src[k].weight, agg);
+        }
+        if (k !== setnum) return true;
+        if (cardOnly) {
+          cardinality++;
+          if (limit !== 0 && cardinality >= limit) return false;
+        } else {
+          result.add(member, score);
+        }
+        return true;
+      });
+    }
+  } else if (op === SetOp.UNION) {
+    const acc = new Map<string, number>();
+    for (let i = 0; i < setnum; i++) {
+      const w = src[i].weight;
+      forEachInSource(src[i], (member, s) => {
+        let score = w * s;
+        if (Number.isNaN(score)) score = 0;
+        const cur = acc.get(member);
+        acc.set(member, cur === undefined ? score : aggregate(cur, score, agg));
+        return true;
+      });
+    }
+    for (const [m, s] of acc) result.add(m, s);
+  } else {
+    forEachInSource(src[0], (member, s) => {
+      for (let k = 1; k < setnum; k++) if (sourceScore(src[k], member) !== undefined) return true;
+      result.add(member, s);
+      return true;
+    });
+  }
+  if (dst !== null) {
+    if (result.size > 0) {
+      c.db.setKey(dst, result);
+      c.reply.integer(result.size);
+      modified(
+        c,
+        dst,
+        Notify.ZSET,
+        op === SetOp.UNION ? "zunionstore" : op === SetOp.INTER ? "zinterstore" : "zdiffstore",
+      );
+    } else {
+      c.reply.integer(0);
+      if (c.db.delete(dst)) modified(c, dst, Notify.GENERIC, "del");
+    }
+  } else if (cardOnly) {
+    c.reply.integer(cardinality);
+  } else {
+    replyNodes(c, result, 0, result.size, false, withscores);
+  }
+}
+
+// ─── ZSCAN ──────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Parked dict iterators of sorted sets too large to return in one page. */
+const zscanCursors = new CursorRegistry<[string, ZSkipNode]>();
+const CURSOR_RE = /^\d+$/;
+const ULONG_MAX = 18446744073709551615n;
+
+function zscanCommand(c: Client, argv: string[]): void {
+  const cursorText = argv[2];
+  if (!CURSOR_RE.test(cursorText) || BigInt(cursorText) > ULONG_MAX) {
+    c.reply.error("ERR invalid cursor");
+    return;
+  }
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) {
+    c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
+    return;
+  }
+  if (!isZSet(v)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  let count = 10;
+  let pattern: string | null = null;
+  for (let i = 3; i < argv.length; i += 2) {
+    const opt = argv[i].toLowerCase();
+    const left = argv.length - i;
+    if (opt === "count" && left >= 2) {
+      const n = longArg(c, argv[i + 1]);
+      if (n === null) return;
+      if (n < 1) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      count = n;
+    } else if (opt === "match" && left >= 2) {
+      pattern = argv[i + 1] === "*" ? null : argv[i + 1];
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const out: string[] = [];
+  let next = 0;
+  const maxSmall = c.server.config.getInt("zset-max-listpack-entries");
+  if (v.size <= maxSmall) {
+    // Small sets come back whole, in order, with cursor 0 — what Redis does for its listpack encoding.
+    for (let n = v.first; n !== null; n = n.forward[0]) {
+      if (pattern === null || globMatch(pattern, n.member)) out.push(n.member, d2string(n.score));
+    }
+  } else {
+    const cursor = Number(cursorText);
+    let it = cursor === 0 ? v.dict.entries() : zscanCursors.take(v, cursor);
+    if (it !== undefined) {
+      for (let seen = 0; seen < count; seen++) {
+        const step = it.next();
+        if (step.done) {
+          it = undefined;
+          break;
+        }
+        const [member, node] = step.value;
+        if (pattern === null || globMatch(pattern, member)) out.push(member, d2string(node.score));
+      }
+      if (it !== undefined) next = zscanCursors.park(v, it);
+    }
+  }
+  c.reply.arrayHeader(2);
+  c.reply.bulk(String(next));
+  c.reply.bulkArray(out);
+}
+
+// ─── the family ─────────────────────────────────────────────────────────────────────────────────────────
 
 /** Command family: the sorted-set family. */
-export const zsetCommands: CommandDef[] = [];
+export const zsetCommands: CommandDef[] = [
+  { name: "zadd", handler: zaddCommand },
+  { name: "zincrby", handler: zincrbyCommand },
+  { name: "zrem", handler: zremCommand },
+  { name: "zremrangebyrank", handler: (c, a) => zremrangeGeneric(c, a, "rank") },
+  { name: "zremrangebyscore", handler: (c, a) => zremrangeGeneric(c, a, "score") },
+  { name: "zremrangebylex", handler: (c, a) => zremrangeGeneric(c, a, "lex") },
+  { name: "zcard", handler: zcardCommand },
+  { name: "zscore", handler: zscoreCommand },
+  { name: "zmscore", handler: zmscoreCommand },
+  { name: "zrank", handler: (c, a) => zrankGeneric(c, a, false) },
+  { name: "zrevrank", handler: (c, a) => zrankGeneric(c, a, true) },
+  { name: "zcount", handler: zcountCommand },
+  { name: "zlexcount", handler: zlexcountCommand },
+  { name: "zrange", handler: (c, a) => zrangeGeneric(c, a, 1, false, undefined, undefined) },
+  { name: "zrangestore", handler: (c, a) => zrangeGeneric(c, a, 2, true, undefined, undefined) },
+  { name: "zrevrange", handler: (c, a) => zrangeGeneric(c, a, 1, false, "rank", true) },
+  { name: "zrangebyscore", handler: (c, a) => zrangeGeneric(c, a, 1, false, "score", false) },
+  { name: "zrevrangebyscore", handler: (c, a) => zrangeGeneric(c, a, 1, false, "score", true) },
+  { name: "zrangebylex", handler: (c, a) => zrangeGeneric(c, a, 1, false, "lex", false) },
+  { name: "zrevrangebylex", handler: (c, a) => zrangeGeneric(c, a, 1, false, "lex", true) },
+  { name: "zpopmin", handler: (c, a) => zpopMinMax(c, a, false) },
+  { name: "zpopmax", handler: (c, a) => zpopMinMax(c, a, true) },
+  { name: "zmpop", handler: zmpopCommand },
+  { name: "zrandmember", handler: zrandmemberCommand },
+  { name: "zunion", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.UNION, false) },
+  { name: "zinter", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.INTER, false) },
+  { name: "zdiff", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.DIFF, false) },
+  { name: "zintercard", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.INTER, true) },
+  { name: "zunionstore", handler: (c, a) => zsetOpGeneric(c, a, a[1], 2, SetOp.UNION, false) },
+  { name: "zinterstore", handler: (c, a) => zsetOpGeneric(c, a, a[1], 2, SetOp.INTER, false) },
+  { name: "zdiffstore", handler: (c, a) => zsetOpGeneric(c, a, a[1], 2, SetOp.DIFF, false) },
+  { name: "zscan", handler: zscanCommand },
+];
