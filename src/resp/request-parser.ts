@@ -53,6 +53,13 @@ export class RequestParser {
     this.run(sink);
   }
 
+  /** Buffers a chunk without parsing it (the reader is stopped; `resume` parses it later). */
+  append(chunk: Buffer): void {
+    if (this.failed) return;
+    this.pending.push(chunk);
+    this.pendingLen += chunk.length;
+  }
+
   /** Continues after `onCommand` returned false. */
   resume(sink: RequestSink): void {
     if (this.failed || this.pendingLen === 0) return;

@@ -31,10 +31,28 @@ export const ClientFlag = {
   /** Do not propagate the current command (set by handlers that propagate something else). */
   PREVENT_PROP: 1 << 8,
   CLOSE_ASAP: 1 << 9,
+  /** CLIENT REPLY OFF / SKIP: replies are dropped (SKIP_NEXT turns into SKIP after the current command). */
+  REPLY_OFF: 1 << 10,
+  REPLY_SKIP: 1 << 11,
+  REPLY_SKIP_NEXT: 1 << 12,
+  /** CLIENT NO-EVICT on (Tandem never evicts: kept for CLIENT LIST). */
+  NO_EVICT: 1 << 13,
+  /** CLIENT NO-TOUCH on. */
+  NO_TOUCH: 1 << 14,
 } as const;
 
+const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
+
+/** Replies buffered past this are written out between the commands of one chunk (not only at its end). */
+const OUTPUT_FLUSH_BYTES = 64 * 1024;
+/**
+ * Output queued in the socket past which the client's remaining commands wait until the socket drains: a
+ * client that pipelines many large GETs and never reads cannot make the server buffer their replies.
+ */
+const OUTPUT_PAUSE_BYTES = 1024 * 1024;
+
 /** Why a client is blocked, for CLIENT LIST and CLIENT UNBLOCK. */
-export type BlockKind = "list" | "zset" | "wait" | "waitoffset" | "sleep" | "module";
+export type BlockKind = "list" | "zset" | "wait" | "waitoffset" | "sleep" | "module" | "pause";
 
 export interface BlockState {
   kind: BlockKind;
@@ -90,6 +108,8 @@ export class Client implements RequestSink {
   ext: Record<string, unknown> = {};
 
   private closed = false;
+  /** Waiting for the socket to drain before running more of this client's commands. */
+  private outputWaiting = false;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
@@ -113,6 +133,10 @@ export class Client implements RequestSink {
   /** Feeds socket bytes; replies are flushed once for the whole chunk. */
   onData(chunk: Buffer): void {
     this.lastInteraction = Date.now();
+    if (this.outputWaiting) {
+      this.parser.append(chunk);
+      return;
+    }
     try {
       this.parser.feed(chunk, this);
     } catch (err) {
@@ -125,12 +149,39 @@ export class Client implements RequestSink {
   /** RequestSink: run one command; false stops reading (blocked, closing). */
   onCommand(argv: string[]): boolean {
     if (this.closed || this.flags & ClientFlag.CLOSE_AFTER_REPLY) return false;
+    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.flush(); // earlier replies still go out
     this.server.processCommand(this, argv);
+    if (this.flags & REPLY_FLAGS) this.afterQuietCommand();
+    if (this.reply.pendingBytes > OUTPUT_FLUSH_BYTES && this.socket !== null) {
+      this.flush();
+      if (this.socket.writableLength > OUTPUT_PAUSE_BYTES && !this.closed) {
+        this.waitForDrain(this.socket);
+        return false;
+      }
+    }
     return (
       this.block === null &&
       !(this.flags & (ClientFlag.CLOSE_AFTER_REPLY | ClientFlag.CLOSE_ASAP)) &&
       !this.closed
     );
+  }
+
+  /** CLIENT REPLY OFF/SKIP: Redis drops replies at addReply time; we drop the command's replies after it. */
+  private afterQuietCommand(): void {
+    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.reply.takeChunks();
+    // Redis's resetClient: SKIP lasts one command; CLIENT REPLY SKIP arms it for the next one.
+    this.flags &= ~ClientFlag.REPLY_SKIP;
+    if (this.flags & ClientFlag.REPLY_SKIP_NEXT) {
+      this.flags = (this.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
+    }
+  }
+
+  private waitForDrain(socket: Socket): void {
+    this.outputWaiting = true;
+    socket.once("drain", () => {
+      this.outputWaiting = false;
+      this.resumeReading();
+    });
   }
 
   private protocolError(err: ProtocolError): void {
@@ -141,7 +192,7 @@ export class Client implements RequestSink {
 
   /** Continues reading buffered commands after the client was unblocked. */
   resumeReading(): void {
-    if (this.closed || this.block !== null) return;
+    if (this.closed || this.block !== null || this.outputWaiting) return;
     try {
       this.parser.resume(this);
     } catch (err) {

@@ -8,6 +8,7 @@ import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
 import { activeExpireCycle } from "./active-expire.js";
 import { Client, ClientFlag } from "./client.js";
+import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { InfoBuilder } from "./info.js";
@@ -88,6 +89,8 @@ export class Server {
     goodReplicaCount: () => 0,
   };
   readonly cronTasks: CronTask[] = [];
+  /** Set by CLIENT PAUSE while a pause is in effect (processCommand postpones commands then). */
+  clientPause: ClientPause | null = null;
   /** Ends the process after SHUTDOWN; the CLI sets it (tests embedding a Server may leave it). */
   exitProcess: (code: number) => void = () => {};
   /** Run before the process exits (persistence saves here). Awaited in order. */
@@ -227,8 +230,7 @@ export class Server {
   onClientOutputBacklog(c: Client): void {
     const socket = c.socket;
     if (!socket) return;
-    const hard = this.outputHardLimit(c);
-    if (hard > 0 && socket.writableLength > hard) {
+    if (this.overOutputBufferLimits(c, socket.writableLength)) {
       c.log.warn({ bytes: socket.writableLength }, "closing client over its output buffer limit");
       c.destroy();
       return;
@@ -240,11 +242,28 @@ export class Server {
     });
   }
 
-  private outputHardLimit(c: Client): number {
+  /**
+   * client-output-buffer-limit <class> <hard> <soft> <soft-seconds> (Redis's checkClientOutputBufferLimits):
+   * over the hard limit at once, or over the soft limit continuously for soft-seconds. 0 disables a limit.
+   */
+  private overOutputBufferLimits(c: Client, bytes: number): boolean {
     const cls = c.flags & ClientFlag.SLAVE ? "slave" : c.flags & ClientFlag.PUBSUB ? "pubsub" : "normal";
     const parts = this.config.get("client-output-buffer-limit").split(" ");
     const i = parts.indexOf(cls);
-    return i < 0 ? 0 : Number(parts[i + 1]);
+    if (i < 0) return false;
+    const hard = Number(parts[i + 1]);
+    const soft = Number(parts[i + 2]);
+    const softSeconds = Number(parts[i + 3]);
+    if (hard > 0 && bytes >= hard) return true;
+    if (soft > 0 && bytes >= soft) {
+      const since = c.ext.obufSoftLimitReachedTime as number | undefined;
+      const now = Date.now();
+      if (since === undefined) c.ext.obufSoftLimitReachedTime = now;
+      else if (now - since > softSeconds * 1000) return true;
+    } else {
+      c.ext.obufSoftLimitReachedTime = undefined;
+    }
+    return false;
   }
 
   // ─── the dispatcher ─────────────────────────────────────────────────────────────────────────────────
@@ -322,6 +341,7 @@ export class Server {
       this.rejectCommand(c, ERR_LOADING);
       return;
     }
+    if (this.clientPause?.active && this.clientPause.postpones(c, cmd, argv, flags)) return;
     if (c.flags & ClientFlag.MULTI && !MULTI_IMMEDIATE.has(cmd.spec.parent?.name ?? cmd.spec.name)) {
       if (flags & CommandFlag.NO_MULTI) {
         this.rejectCommand(c, "ERR Command not allowed inside a transaction");

@@ -137,6 +137,34 @@ export function validClientName(name: string): boolean {
   return true;
 }
 
+/**
+ * RESET (Redis 7's clearClientConnectionState): leaves MULTI, unwatches, unsubscribes from everything,
+ * selects db 0, returns to RESP2, clears the name and the CLIENT REPLY/NO-EVICT/NO-TOUCH switches, and
+ * deauthenticates when a password is required. Answers +RESET.
+ */
+function resetCommand(c: Client): void {
+  const s = c.server;
+  c.mstate = [];
+  s.watches.unwatchAll(c);
+  if (c.channels.size !== 0 || c.patterns.size !== 0) s.pubsub.removeClient(c);
+  c.flags &= ~(
+    ClientFlag.MULTI |
+    ClientFlag.DIRTY_CAS |
+    ClientFlag.DIRTY_EXEC |
+    ClientFlag.PUBSUB |
+    ClientFlag.REPLY_OFF |
+    ClientFlag.REPLY_SKIP |
+    ClientFlag.REPLY_SKIP_NEXT |
+    ClientFlag.NO_EVICT |
+    ClientFlag.NO_TOUCH
+  );
+  c.db = s.keyspace.dbs[0];
+  c.reply.proto = 2;
+  c.name = "";
+  c.authenticated = s.requirepass === "";
+  c.reply.raw("+RESET\r\n");
+}
+
 function selectCommand(c: Client, argv: string[]): void {
   const id = parseInteger(argv[1]);
   if (id === null) {
@@ -155,6 +183,7 @@ export const connectionCommands: CommandDef[] = [
   { name: "ping", handler: pingCommand },
   { name: "echo", handler: echoCommand },
   { name: "quit", handler: quitCommand },
+  { name: "reset", handler: resetCommand },
   { name: "auth", handler: authCommand },
   { name: "hello", handler: helloCommand },
   { name: "select", handler: selectCommand },

@@ -1,12 +1,13 @@
 import { CommandFlag, flagNames } from "../../commands/command-flags.js";
 import { type CommandSpec, commandTable } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
+import { rewriteConfigFile } from "../../config/config-rewrite.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
-import { validClientName } from "./connection.js";
+import { clientCommand } from "./client-command.js";
 
-/** Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB/FLUSHALL, TIME, SHUTDOWN, CLIENT basics. */
+/** Server commands: INFO, CONFIG, COMMAND, DBSIZE, FLUSHDB/FLUSHALL, TIME, SHUTDOWN, and CLIENT (client-command.ts). */
 
 // ─── INFO ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -64,6 +65,22 @@ function configResetStat(c: Client): void {
   c.reply.ok();
 }
 
+function configRewrite(c: Client): void {
+  if (c.server.config.file === null) {
+    c.reply.error("ERR The server is running without a config file");
+    return;
+  }
+  try {
+    rewriteConfigFile(c.server.config);
+  } catch (err) {
+    c.log.warn({ err: (err as Error).message }, "CONFIG REWRITE failed");
+    c.reply.error(`ERR Rewriting config file: ${(err as Error).message}`);
+    return;
+  }
+  c.log.info("CONFIG REWRITE executed with success.");
+  c.reply.ok();
+}
+
 // ─── COMMAND ─────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Redis 7's COMMAND INFO entry. ACL categories, tips and key specs are not in our metadata: empty. */
@@ -118,7 +135,8 @@ function commandInfo(c: Client, argv: string[]): void {
     const [top, sub] = name.split("|");
     const reg = c.server.registry.commands.get(top);
     const target = sub !== undefined ? reg?.subcommands?.get(sub) : reg;
-    if (target === undefined) c.reply.nullArray();
+    if (target === undefined)
+      c.reply.nullBulk(); // Redis 7.0's addReplyNull
     else replyCommandInfo(c, target.spec, target);
   }
 }
@@ -244,46 +262,11 @@ function shutdownCommand(c: Client, argv: string[]): void {
   void c.server.shutdown({ save }).then(() => c.server.exitProcess(0));
 }
 
-// ─── CLIENT (connection-scoped subcommands) ──────────────────────────────────────────────────────────────
-
-function clientId(c: Client): void {
-  c.reply.integer(c.id);
-}
-
-function clientSetName(c: Client, argv: string[]): void {
-  if (!validClientName(argv[2])) {
-    c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
-    return;
-  }
-  c.name = argv[2];
-  c.reply.ok();
-}
-
-function clientGetName(c: Client): void {
-  if (c.name === "") c.reply.nullBulk();
-  else c.reply.bulk(c.name);
-}
-
-function clientSetInfo(c: Client, argv: string[]): void {
-  const attr = argv[2].toLowerCase();
-  if (attr !== "lib-name" && attr !== "lib-ver") {
-    c.reply.error(`ERR Unrecognized option '${argv[2]}'`);
-    return;
-  }
-  if (!validClientName(argv[3]) && argv[3] !== "") {
-    c.reply.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
-    return;
-  }
-  if (attr === "lib-name") c.libName = argv[3];
-  else c.libVer = argv[3];
-  c.reply.ok();
-}
-
 export const serverAdminCommands: CommandDef[] = [
   { name: "info", handler: infoCommand },
   {
     name: "config",
-    subcommands: { get: configGet, set: configSet, resetstat: configResetStat },
+    subcommands: { get: configGet, set: configSet, resetstat: configResetStat, rewrite: configRewrite },
   },
   {
     name: "command",
@@ -301,8 +284,5 @@ export const serverAdminCommands: CommandDef[] = [
   { name: "flushall", handler: flushallCommand },
   { name: "time", handler: timeCommand },
   { name: "shutdown", handler: shutdownCommand },
-  {
-    name: "client",
-    subcommands: { id: clientId, setname: clientSetName, getname: clientGetName, setinfo: clientSetInfo },
-  },
+  clientCommand,
 ];

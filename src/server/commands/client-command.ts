@@ -1,0 +1,360 @@
+import type { Socket } from "node:net";
+import { parseInteger } from "../arguments.js";
+import { type Client, ClientFlag } from "../client.js";
+import { ClientPause } from "../client-pause.js";
+import type { CommandDef } from "../command-registry.js";
+import { ERR_SYNTAX, ERR_TIMEOUT_INVALID } from "../shared-replies.js";
+import { validClientName } from "./connection.js";
+
+/**
+ * CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO, NO-EVICT, NO-TOUCH, PAUSE, UNPAUSE, REPLY,
+ * UNBLOCK, with Redis 7.0's replies (SETINFO and NO-TOUCH follow Redis 7.2, which added them).
+ *
+ * CLIENT LIST prints Redis 7.0's line format. Fields that describe Redis's allocator (qbuf-free, rbs,
+ * tot-mem, ...) are Tandem's closest equivalents: query bytes buffered, bytes queued on the socket.
+ */
+
+// ─── CLIENT LIST / INFO ──────────────────────────────────────────────────────────────────────────────────
+
+/** Redis's getClientTypeName classes, for TYPE filters. */
+function clientType(c: Client): "normal" | "master" | "replica" | "pubsub" {
+  if (c.flags & ClientFlag.MASTER) return "master";
+  if (c.flags & ClientFlag.SLAVE) return "replica";
+  if (c.flags & ClientFlag.PUBSUB) return "pubsub";
+  return "normal";
+}
+
+/** Parses a TYPE argument as Redis's getClientTypeByName ("slave" is "replica"); null when unknown. */
+function typeByName(name: string): string | null {
+  const l = name.toLowerCase();
+  if (l === "normal" || l === "master" || l === "replica" || l === "pubsub") return l;
+  if (l === "slave") return "replica";
+  return null;
+}
+
+function flagLetters(c: Client): string {
+  const f = c.flags;
+  let s = "";
+  if (f & ClientFlag.SLAVE) s += "S";
+  if (f & ClientFlag.MASTER) s += "M";
+  if (f & ClientFlag.PUBSUB) s += "P";
+  if (f & ClientFlag.MULTI) s += "x";
+  if (f & ClientFlag.BLOCKED) s += "b";
+  if (f & ClientFlag.DIRTY_CAS) s += "d";
+  if (f & ClientFlag.CLOSE_AFTER_REPLY) s += "c";
+  if (f & ClientFlag.CLOSE_ASAP) s += "A";
+  if (f & ClientFlag.NO_EVICT) s += "e";
+  if (f & ClientFlag.NO_TOUCH) s += "T";
+  return s === "" ? "N" : s;
+}
+
+function socketFd(socket: Socket | null): number {
+  // libuv's handle exposes the descriptor on Unix; -1 for clients without a socket, as Redis's fake clients.
+  const handle = (socket as unknown as { _handle?: { fd?: number } } | null)?._handle;
+  return typeof handle?.fd === "number" ? handle.fd : -1;
+}
+
+/** One CLIENT LIST line (without the newline), Redis 7.0's catClientInfoString. */
+export function clientInfoString(c: Client, now = Date.now()): string {
+  const socket = c.socket;
+  const qbuf = c.parser.bufferedBytes;
+  const obl = c.reply.pendingBytes;
+  const omem = socket?.writableLength ?? 0;
+  const cmd = c.cmd ?? c.lastCmd;
+  const multi = c.flags & ClientFlag.MULTI ? c.mstate.length : -1;
+  let multiMem = 0;
+  for (const q of c.mstate) for (const a of q.argv) multiMem += a.length;
+  let argvMem = 0;
+  for (const a of c.argv) argvMem += a.length;
+  const events = omem > 0 ? "rw" : "r";
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(socket)} name=${c.name}` +
+    ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
+    ` flags=${flagLetters(c)} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=0` +
+    ` multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
+    ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + obl + omem + argvMem + multiMem}` +
+    ` events=${events} cmd=${cmd ? cmd.fullName : "NULL"} user=default redir=-1 resp=${c.reply.proto}`
+  );
+}
+
+function clientList(c: Client, argv: string[]): void {
+  let clients = [...c.server.clients.values()];
+  if (argv.length === 4 && argv[2].toLowerCase() === "type") {
+    const type = typeByName(argv[3]);
+    if (type === null) {
+      c.reply.error(`ERR Unknown client type '${argv[3]}'`);
+      return;
+    }
+    clients = clients.filter((x) => clientType(x) === type);
+  } else if (argv.length > 3 && argv[2].toLowerCase() === "id") {
+    const ids = new Set<number>();
+    for (let i = 3; i < argv.length; i++) {
+      const id = parseInteger(argv[i]);
+      if (id === null || id <= 0) {
+        c.reply.error("ERR Invalid client ID");
+        return;
+      }
+      ids.add(id);
+    }
+    clients = [...ids].map((id) => c.server.clients.get(id)).filter((x): x is Client => x !== undefined);
+  } else if (argv.length !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const now = Date.now();
+  let out = "";
+  for (const x of clients) out += clientInfoString(x, now) + "\n";
+  c.reply.verbatim(out);
+}
+
+function clientInfo(c: Client): void {
+  c.reply.verbatim(clientInfoString(c) + "\n");
+}
+
+// ─── CLIENT KILL ─────────────────────────────────────────────────────────────────────────────────────────
+
+interface KillFilter {
+  id?: number;
+  type?: string;
+  addr?: string;
+  laddr?: string;
+  user?: string;
+  skipme: boolean;
+}
+
+function parseKillFilter(c: Client, argv: string[]): KillFilter | null {
+  const f: KillFilter = { skipme: true };
+  if ((argv.length - 2) % 2 !== 0) {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = argv[i].toLowerCase();
+    const val = argv[i + 1];
+    if (opt === "id") {
+      const id = parseInteger(val);
+      if (id === null || id <= 0) {
+        c.reply.error("ERR client-id should be greater than 0");
+        return null;
+      }
+      f.id = id;
+    } else if (opt === "type") {
+      const t = typeByName(val);
+      if (t === null) {
+        c.reply.error(`ERR Unknown client type '${val}'`);
+        return null;
+      }
+      f.type = t;
+    } else if (opt === "addr") {
+      f.addr = val;
+    } else if (opt === "laddr") {
+      f.laddr = val;
+    } else if (opt === "user") {
+      if (val !== "default") {
+        c.reply.error(`ERR No such user '${val}'`);
+        return null;
+      }
+      f.user = val;
+    } else if (opt === "skipme") {
+      const l = val.toLowerCase();
+      if (l === "yes") f.skipme = true;
+      else if (l === "no") f.skipme = false;
+      else {
+        c.reply.error(ERR_SYNTAX);
+        return null;
+      }
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return f;
+}
+
+function matches(f: KillFilter, me: Client, x: Client): boolean {
+  if (f.id !== undefined && x.id !== f.id) return false;
+  if (f.type !== undefined && clientType(x) !== f.type) return false;
+  if (f.addr !== undefined && x.addr !== f.addr) return false;
+  if (f.laddr !== undefined && x.laddr !== f.laddr) return false;
+  if (f.skipme && x === me) return false;
+  return true;
+}
+
+/** Closes a client as Redis's CLIENT KILL does: itself after this reply, others at once. */
+function kill(me: Client, x: Client): void {
+  if (x === me) me.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+  else x.destroy();
+}
+
+function clientKill(c: Client, argv: string[]): void {
+  if (argv.length === 3) {
+    // The old form: CLIENT KILL addr:port, +OK or an error; it may kill the caller.
+    const target = [...c.server.clients.values()].find((x) => x.addr === argv[2]);
+    if (target === undefined) {
+      c.reply.error("ERR No such client");
+      return;
+    }
+    c.reply.ok();
+    kill(c, target);
+    return;
+  }
+  const f = parseKillFilter(c, argv);
+  if (f === null) return;
+  const victims = [...c.server.clients.values()].filter((x) => matches(f, c, x));
+  c.reply.integer(victims.length);
+  for (const x of victims) kill(c, x);
+}
+
+// ─── per-connection switches ─────────────────────────────────────────────────────────────────────────────
+
+function clientId(c: Client): void {
+  c.reply.integer(c.id);
+}
+
+function clientSetName(c: Client, argv: string[]): void {
+  if (!validClientName(argv[2])) {
+    c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    return;
+  }
+  c.name = argv[2];
+  c.reply.ok();
+}
+
+function clientGetName(c: Client): void {
+  if (c.name === "") c.reply.nullBulk();
+  else c.reply.bulk(c.name);
+}
+
+function clientSetInfo(c: Client, argv: string[]): void {
+  const attr = argv[2].toLowerCase();
+  if (attr !== "lib-name" && attr !== "lib-ver") {
+    c.reply.error(`ERR Unrecognized option '${argv[2]}'`);
+    return;
+  }
+  if (!validClientName(argv[3]) && argv[3] !== "") {
+    c.reply.error(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    return;
+  }
+  if (attr === "lib-name") c.libName = argv[3];
+  else c.libVer = argv[3];
+  c.reply.ok();
+}
+
+/** CLIENT NO-EVICT / NO-TOUCH on|off. */
+function onOffFlag(flag: number) {
+  return (c: Client, argv: string[]): void => {
+    const v = argv[2].toLowerCase();
+    if (v === "on") c.flags |= flag;
+    else if (v === "off") c.flags &= ~flag;
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    c.reply.ok();
+  };
+}
+
+/** CLIENT REPLY ON|OFF|SKIP: OFF and SKIP have no reply of their own; the client applies the flags. */
+function clientReply(c: Client, argv: string[]): void {
+  const v = argv[2].toLowerCase();
+  if (v === "on") {
+    c.flags &= ~(ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT);
+    c.reply.ok();
+  } else if (v === "off") {
+    c.flush(); // replies to earlier commands in this pipeline still go out
+    c.flags |= ClientFlag.REPLY_OFF;
+  } else if (v === "skip") {
+    c.flush();
+    if (!(c.flags & ClientFlag.REPLY_OFF)) c.flags |= ClientFlag.REPLY_SKIP_NEXT;
+  } else {
+    c.reply.error(ERR_SYNTAX);
+  }
+}
+
+// ─── PAUSE / UNPAUSE / UNBLOCK ───────────────────────────────────────────────────────────────────────────
+
+function clientPause(c: Client, argv: string[]): void {
+  const ms = parseInteger(argv[2]);
+  if (ms === null || ms < 0) {
+    c.reply.error(ms === null ? ERR_TIMEOUT_INVALID : "ERR timeout is negative");
+    return;
+  }
+  let all = true;
+  if (argv.length === 4) {
+    const mode = argv[3].toLowerCase();
+    if (mode === "write") all = false;
+    else if (mode !== "all") {
+      c.reply.error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+      return;
+    }
+  } else if (argv.length > 4) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (c.server.clientPause === null) c.server.clientPause = new ClientPause(c.server);
+  c.server.clientPause.pause(ms, all);
+  c.reply.ok();
+}
+
+function clientUnpause(c: Client): void {
+  c.server.clientPause?.unpause();
+  c.reply.ok();
+}
+
+/** Kinds of block CLIENT UNBLOCK may end (Redis: blocking commands and WAIT, not a pause). */
+const UNBLOCKABLE = new Set(["list", "zset", "wait", "waitoffset", "module"]);
+
+function clientUnblock(c: Client, argv: string[]): void {
+  const id = parseInteger(argv[2]);
+  if (id === null) {
+    c.reply.error("ERR value is not an integer or out of range");
+    return;
+  }
+  let asError = false;
+  if (argv.length === 4) {
+    const how = argv[3].toLowerCase();
+    if (how === "error") asError = true;
+    else if (how !== "timeout") {
+      c.reply.error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  } else if (argv.length > 4) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const target = c.server.clients.get(id);
+  const block = target?.block;
+  if (target === undefined || !block || !UNBLOCKABLE.has(block.kind)) {
+    c.reply.integer(0);
+    return;
+  }
+  if (asError) {
+    block.onCancel?.("unblock-error");
+    target.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    block.onTimeout();
+  }
+  target.unblock();
+  c.reply.integer(1);
+}
+
+// ─── the command ─────────────────────────────────────────────────────────────────────────────────────────
+
+export const clientCommand: CommandDef = {
+  name: "client",
+  subcommands: {
+    id: clientId,
+    setname: clientSetName,
+    getname: clientGetName,
+    setinfo: clientSetInfo,
+    list: clientList,
+    info: clientInfo,
+    kill: clientKill,
+    "no-evict": onOffFlag(ClientFlag.NO_EVICT),
+    "no-touch": onOffFlag(ClientFlag.NO_TOUCH),
+    reply: clientReply,
+    pause: clientPause,
+    unpause: clientUnpause,
+    unblock: clientUnblock,
+  },
+};
