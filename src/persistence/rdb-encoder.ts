@@ -1,0 +1,521 @@
+import type { RedisValue } from "../store/redis-value.js";
+import { RedisList, RedisZSet } from "../store/redis-value.js";
+import { lzfCompress } from "./lzf.js";
+import {
+  canonicalInt,
+  canonicalSmallInt,
+  HASH_MAX_LISTPACK_ENTRIES,
+  HASH_MAX_LISTPACK_VALUE,
+  LIST_MAX_LISTPACK_BYTES,
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  RDB_ENC_INT8,
+  RDB_ENC_INT16,
+  RDB_ENC_INT32,
+  RDB_ENC_LZF,
+  RDB_OPCODE_AUX,
+  RDB_OPCODE_EXPIRETIME_MS,
+  RDB_OPCODE_RESIZEDB,
+  RDB_OPCODE_SELECTDB,
+  RDB_TYPE_HASH,
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_SET,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STRING,
+  RDB_TYPE_ZSET_2,
+  RDB_TYPE_ZSET_LISTPACK,
+  SET_MAX_INTSET_ENTRIES,
+  ZSET_MAX_LISTPACK_ENTRIES,
+  ZSET_MAX_LISTPACK_VALUE,
+} from "./rdb-format.js";
+
+/**
+ * Serializes values into Redis's RDB encodings, choosing the encodings Redis 7.0 would save with its
+ * default thresholds: integer-encoded and LZF-compressed strings, lists as quicklist 2 of listpacks,
+ * small hashes and sorted sets as listpacks, integer sets as intsets. Output accumulates in chunks of
+ * ~64 KiB that the caller takes with `take()`.
+ */
+
+const CHUNK = 64 * 1024;
+
+// ─── a growable byte sink ────────────────────────────────────────────────────────────────────────────────
+
+/** Reusable scratch space (encoding is synchronous, so one per module is enough). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+let lzfOut = Buffer.allocUnsafe(64 * 1024);
+
+function ensureScratch(n: number): Buffer {
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+/** Listpack builder: appends entries into its own buffer, then `finish()` writes the header. */
+class ListpackBuilder {
+  buf = Buffer.allocUnsafe(1024);
+  pos = 6;
+  count = 0;
+
+  reset(): void {
+    this.pos = 6;
+    this.count = 0;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n + 16));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+  }
+
+  private backlen(l: number): void {
+    const b = this.buf;
+    if (l <= 127) {
+      b[this.pos++] = l;
+    } else if (l < 16383) {
+      b[this.pos++] = l >>> 7;
+      b[this.pos++] = (l & 127) | 128;
+    } else if (l < 2097151) {
+      b[this.pos++] = l >>> 14;
+      b[this.pos++] = ((l >>> 7) & 127) | 128;
+      b[this.pos++] = (l & 127) | 128;
+    } else if (l < 268435455) {
+      b[this.pos++] = l >>> 21;
+      b[this.pos++] = ((l >>> 14) & 127) | 128;
+      b[this.pos++] = ((l >>> 7) & 127) | 128;
+      b[this.pos++] = (l & 127) | 128;
+    } else {
+      b[this.pos++] = Math.floor(l / 2 ** 28);
+      b[this.pos++] = ((l >>> 21) & 127) | 128;
+      b[this.pos++] = ((l >>> 14) & 127) | 128;
+      b[this.pos++] = ((l >>> 7) & 127) | 128;
+      b[this.pos++] = (l & 127) | 128;
+    }
+  }
+
+  /** Appends a string element, integer-encoded when it is a canonical int64 (as lpAppend does). */
+  add(s: string): void {
+    this.count++;
+    const small = canonicalSmallInt(s);
+    if (small !== null) {
+      this.addInt(small);
+      return;
+    }
+    if (s.length <= 20) {
+      const big = canonicalInt(s);
+      if (big !== null) {
+        this.addBigInt(big);
+        return;
+      }
+    }
+    const len = s.length;
+    this.need(len + 10);
+    const b = this.buf;
+    let hdr: number;
+    if (len < 64) {
+      b[this.pos++] = 0x80 | len;
+      hdr = 1;
+    } else if (len < 4096) {
+      b[this.pos++] = 0xe0 | (len >>> 8);
+      b[this.pos++] = len & 0xff;
+      hdr = 2;
+    } else {
+      b[this.pos++] = 0xf0;
+      b.writeUInt32LE(len, this.pos);
+      this.pos += 4;
+      hdr = 5;
+    }
+    this.pos += b.write(s, this.pos, "latin1");
+    this.backlen(hdr + len);
+  }
+
+  private addInt(v: number): void {
+    this.need(16);
+    const b = this.buf;
+    let l: number;
+    if (v >= 0 && v <= 127) {
+      b[this.pos++] = v;
+      l = 1;
+    } else if (v >= -4096 && v <= 4095) {
+      const u = v < 0 ? (1 << 13) + v : v;
+      b[this.pos++] = 0xc0 | (u >>> 8);
+      b[this.pos++] = u & 0xff;
+      l = 2;
+    } else if (v >= -32768 && v <= 32767) {
+      b[this.pos++] = 0xf1;
+      b.writeInt16LE(v, this.pos);
+      this.pos += 2;
+      l = 3;
+    } else if (v >= -8388608 && v <= 8388607) {
+      b[this.pos++] = 0xf2;
+      b.writeIntLE(v, this.pos, 3);
+      this.pos += 3;
+      l = 4;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      b[this.pos++] = 0xf3;
+      b.writeInt32LE(v, this.pos);
+      this.pos += 4;
+      l = 5;
+    } else {
+      b[this.pos++] = 0xf4;
+      b.writeBigInt64LE(BigInt(v), this.pos);
+      this.pos += 8;
+      l = 9;
+    }
+    this.backlen(l);
+  }
+
+  private addBigInt(v: bigint): void {
+    if (v >= -2147483648n && v <= 2147483647n) {
+      this.addInt(Number(v));
+      return;
+    }
+    this.need(16);
+    this.buf[this.pos++] = 0xf4;
+    this.buf.writeBigInt64LE(v, this.pos);
+    this.pos += 8;
+    this.backlen(9);
+  }
+
+  get bytes(): number {
+    return this.pos + 1;
+  }
+
+  /** Writes header and terminator; returns a view valid until the next reset. */
+  finish(): Buffer {
+    this.need(1);
+    this.buf[this.pos++] = 0xff;
+    this.buf.writeUInt32LE(this.pos, 0);
+    this.buf.writeUInt16LE(Math.min(this.count, 65535), 4);
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+const lp = new ListpackBuilder();
+
+// ─── the encoder ─────────────────────────────────────────────────────────────────────────────────────────
+
+export class RdbEncoder {
+  private chunks: Buffer[] = [];
+  private cur: Buffer = Buffer.allocUnsafe(CHUNK);
+  private pos = 0;
+  /** Bytes produced since creation. */
+  total = 0;
+
+  constructor(readonly compress = true) {}
+
+  /** Bytes buffered and not yet taken. */
+  get buffered(): number {
+    let n = this.pos;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n <= this.cur.length) return;
+    if (this.pos > 0) this.chunks.push(this.cur.subarray(0, this.pos));
+    this.cur = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.pos = 0;
+  }
+
+  /** Everything written so far, as chunks the caller now owns. */
+  take(): Buffer[] {
+    if (this.pos > 0) {
+      this.chunks.push(this.cur.subarray(0, this.pos));
+      this.cur = this.cur.length - this.pos >= 4096 ? this.cur.subarray(this.pos) : Buffer.allocUnsafe(CHUNK);
+      this.pos = 0;
+    }
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+
+  byte(b: number): void {
+    this.need(1);
+    this.cur[this.pos++] = b;
+    this.total++;
+  }
+
+  raw(buf: Uint8Array): void {
+    this.need(buf.length);
+    this.cur.set(buf, this.pos);
+    this.pos += buf.length;
+    this.total += buf.length;
+  }
+
+  rawLatin1(s: string): void {
+    this.need(s.length);
+    const n = this.cur.write(s, this.pos, "latin1");
+    this.pos += n;
+    this.total += n;
+  }
+
+  /** rdbSaveLen. */
+  len(n: number): void {
+    this.need(9);
+    const b = this.cur;
+    if (n < 64) {
+      b[this.pos++] = n;
+      this.total += 1;
+    } else if (n < 16384) {
+      b[this.pos++] = 0x40 | (n >>> 8);
+      b[this.pos++] = n & 0xff;
+      this.total += 2;
+    } else if (n <= 0xffffffff) {
+      b[this.pos++] = 0x80;
+      b.writeUInt32BE(n, this.pos);
+      this.pos += 4;
+      this.total += 5;
+    } else {
+      b[this.pos++] = 0x81;
+      b.writeBigUInt64BE(BigInt(n), this.pos);
+      this.pos += 8;
+      this.total += 9;
+    }
+  }
+
+  /** rdbSaveMillisecondTime: 8 bytes little-endian. */
+  millis(ms: number): void {
+    this.need(8);
+    this.cur.writeBigInt64LE(BigInt(ms), this.pos);
+    this.pos += 8;
+    this.total += 8;
+  }
+
+  /** rdbSaveBinaryDoubleValue. */
+  binaryDouble(v: number): void {
+    this.need(8);
+    this.cur.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+    this.total += 8;
+  }
+
+  /** An integer as Redis's integer-encoded string (int8/16/32), for values in range. */
+  private encodedInt(v: number): boolean {
+    this.need(5);
+    const b = this.cur;
+    if (v >= -128 && v <= 127) {
+      b[this.pos++] = 0xc0 | RDB_ENC_INT8;
+      b.writeInt8(v, this.pos);
+      this.pos += 1;
+      this.total += 2;
+    } else if (v >= -32768 && v <= 32767) {
+      b[this.pos++] = 0xc0 | RDB_ENC_INT16;
+      b.writeInt16LE(v, this.pos);
+      this.pos += 2;
+      this.total += 3;
+    } else if (v >= -2147483648 && v <= 2147483647) {
+      b[this.pos++] = 0xc0 | RDB_ENC_INT32;
+      b.writeInt32LE(v, this.pos);
+      this.pos += 4;
+      this.total += 5;
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** rdbSaveRawString for a latin1 string: integer encoding, then LZF (> 20 bytes), then raw. */
+  string(s: string): void {
+    const len = s.length;
+    if (len <= 11) {
+      const v = canonicalSmallInt(s);
+      if (v !== null && this.encodedInt(v)) return;
+    }
+    if (this.compress && len > 20) {
+      const src = ensureScratch(len);
+      src.write(s, 0, "latin1");
+      if (this.lzfString(src.subarray(0, len))) return;
+    }
+    this.len(len);
+    this.rawLatin1(s);
+  }
+
+  /** rdbSaveRawString for bytes (listpack and intset blobs). */
+  blob(buf: Buffer): void {
+    if (this.compress && buf.length > 20 && this.lzfString(buf)) return;
+    this.len(buf.length);
+    this.raw(buf);
+  }
+
+  private lzfString(src: Buffer): boolean {
+    const len = src.length;
+    const maxOut = len - 4;
+    if (lzfOut.length < len) lzfOut = Buffer.allocUnsafe(Math.max(len, lzfOut.length * 2));
+    const clen = lzfCompress(src, lzfOut, maxOut);
+    if (clen === 0) return false;
+    this.byte(0xc0 | RDB_ENC_LZF);
+    this.len(clen);
+    this.len(len);
+    this.raw(lzfOut.subarray(0, clen));
+    return true;
+  }
+
+  // ─── records ───────────────────────────────────────────────────────────────────────────────────────────
+
+  aux(key: string, value: string): void {
+    this.byte(RDB_OPCODE_AUX);
+    this.string(key);
+    this.string(value);
+  }
+
+  selectDb(id: number, size: number, expires: number): void {
+    this.byte(RDB_OPCODE_SELECTDB);
+    this.len(id);
+    this.byte(RDB_OPCODE_RESIZEDB);
+    this.len(size);
+    this.len(expires);
+  }
+
+  /** One key: [EXPIRETIME_MS] type key value (rdbSaveKeyValuePair). */
+  keyValue(key: string, value: RedisValue, expireMs: number | undefined): void {
+    if (expireMs !== undefined) {
+      this.byte(RDB_OPCODE_EXPIRETIME_MS);
+      this.millis(expireMs);
+    }
+    if (typeof value === "string") {
+      this.byte(RDB_TYPE_STRING);
+      this.string(key);
+      this.string(value);
+    } else if (value instanceof Map) {
+      this.hash(key, value);
+    } else if (value instanceof Set) {
+      this.set(key, value);
+    } else if (value instanceof RedisList) {
+      this.list(key, value);
+    } else if (value instanceof RedisZSet) {
+      this.zset(key, value);
+    }
+  }
+
+  private list(key: string, l: RedisList): void {
+    this.byte(RDB_TYPE_LIST_QUICKLIST_2);
+    this.string(key);
+    // Pack elements into listpack nodes of at most ~8 KiB, as quicklist does with list-max-listpack-size -2.
+    const nodes: Buffer[] = [];
+    lp.reset();
+    for (const v of l) {
+      if (lp.count > 0 && lp.bytes + v.length + 11 > LIST_MAX_LISTPACK_BYTES) {
+        nodes.push(Buffer.from(lp.finish()));
+        lp.reset();
+      }
+      lp.add(v);
+    }
+    if (lp.count > 0) nodes.push(Buffer.from(lp.finish()));
+    this.len(nodes.length);
+    for (const n of nodes) {
+      this.len(QUICKLIST_NODE_CONTAINER_PACKED);
+      this.blob(n);
+    }
+  }
+
+  private hash(key: string, h: Map<string, string>): void {
+    let small = h.size <= HASH_MAX_LISTPACK_ENTRIES;
+    if (small) {
+      for (const [f, v] of h) {
+        if (f.length > HASH_MAX_LISTPACK_VALUE || v.length > HASH_MAX_LISTPACK_VALUE) {
+          small = false;
+          break;
+        }
+      }
+    }
+    if (small) {
+      this.byte(RDB_TYPE_HASH_LISTPACK);
+      this.string(key);
+      lp.reset();
+      for (const [f, v] of h) {
+        lp.add(f);
+        lp.add(v);
+      }
+      this.blob(lp.finish());
+      return;
+    }
+    this.byte(RDB_TYPE_HASH);
+    this.string(key);
+    this.len(h.size);
+    for (const [f, v] of h) {
+      this.string(f);
+      this.string(v);
+    }
+  }
+
+  private set(key: string, s: Set<string>): void {
+    if (s.size > 0 && s.size <= SET_MAX_INTSET_ENTRIES) {
+      const ints: bigint[] = [];
+      for (const m of s) {
+        const v = canonicalInt(m);
+        if (v === null) break;
+        ints.push(v);
+      }
+      if (ints.length === s.size) {
+        this.byte(RDB_TYPE_SET_INTSET);
+        this.string(key);
+        this.blob(encodeIntset(ints));
+        return;
+      }
+    }
+    this.byte(RDB_TYPE_SET);
+    this.string(key);
+    this.len(s.size);
+    for (const m of s) this.string(m);
+  }
+
+  private zset(key: string, z: RedisZSet): void {
+    let small = z.size <= ZSET_MAX_LISTPACK_ENTRIES;
+    if (small) {
+      for (const m of z.dict.keys()) {
+        if (m.length > ZSET_MAX_LISTPACK_VALUE) {
+          small = false;
+          break;
+        }
+      }
+    }
+    if (small) {
+      this.byte(RDB_TYPE_ZSET_LISTPACK);
+      this.string(key);
+      lp.reset();
+      for (const [m, score] of z.entries()) {
+        lp.add(m);
+        lp.add(scoreString(score));
+      }
+      this.blob(lp.finish());
+      return;
+    }
+    this.byte(RDB_TYPE_ZSET_2);
+    this.string(key);
+    this.len(z.size);
+    // Redis saves from the tail so loading inserts at the head; any order loads correctly.
+    const entries = [...z.entries()];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      this.string(entries[i][0]);
+      this.binaryDouble(entries[i][1]);
+    }
+  }
+}
+
+/** An intset blob: encoding (2/4/8), length, then the sorted values little-endian. */
+function encodeIntset(values: bigint[]): Buffer {
+  values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const min = values[0];
+  const max = values[values.length - 1];
+  const width = min >= -32768n && max <= 32767n ? 2 : min >= -2147483648n && max <= 2147483647n ? 4 : 8;
+  const out = Buffer.allocUnsafe(8 + width * values.length);
+  out.writeUInt32LE(width, 0);
+  out.writeUInt32LE(values.length, 4);
+  let p = 8;
+  for (const v of values) {
+    if (width === 2) out.writeInt16LE(Number(v), p);
+    else if (width === 4) out.writeInt32LE(Number(v), p);
+    else out.writeBigInt64LE(v, p);
+    p += width;
+  }
+  return out;
+}
+
+/** A score as Redis stores it in a listpack: integral values as integers, others in round-trip form. */
+export function scoreString(v: number): string {
+  if (v === Number.POSITIVE_INFINITY) return "inf";
+  if (v === Number.NEGATIVE_INFINITY) return "-inf";
+  if (Number.isInteger(v) && Math.abs(v) < 2 ** 53) return Object.is(v, -0) ? "-0" : String(v);
+  return String(v);
+}

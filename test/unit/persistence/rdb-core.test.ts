@@ -1,0 +1,159 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { crc64 } from "../../../src/persistence/crc64.js";
+import { lzfCompress, lzfDecompress } from "../../../src/persistence/lzf.js";
+import { loadRdb, loadRdbSync } from "../../../src/persistence/rdb-loader.js";
+import { saveRdbSync, snapshotRdb } from "../../../src/persistence/rdb-snapshot.js";
+import { Keyspace } from "../../../src/store/keyspace.js";
+import { RedisList } from "../../../src/store/redis-value.js";
+import { seededRandom } from "../../helpers/differential.js";
+import { dumpKeyspace, populateAllTypes } from "../../helpers/keyspace-fixtures.js";
+
+describe("crc64 (Jones, as Redis's crc64.c)", () => {
+  it("has Redis's check value for 123456789", () => {
+    assert.equal(crc64(Buffer.from("123456789")), 0xe9c6d914c4b8d9can);
+  });
+});
+
+describe("lzf", () => {
+  it("round-trips compressible and random data, and refuses to grow incompressible input", () => {
+    const rand = seededRandom(1);
+    for (const n of [21, 50, 300, 9000, 70000]) {
+      const text = Buffer.from("abcabcabc hello hello ".repeat(Math.ceil(n / 22)).slice(0, n));
+      const out = Buffer.alloc(n);
+      const clen = lzfCompress(text, out, n - 4);
+      assert.ok(clen > 0 && clen < n - 4, `compressible ${n}`);
+      assert.deepEqual(lzfDecompress(out.subarray(0, clen), n), text);
+      const noise = Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256)));
+      assert.equal(lzfCompress(noise, out, n - 4), 0);
+    }
+  });
+
+  it("rejects corrupt input instead of reading out of range", () => {
+    assert.throws(() => lzfDecompress(Buffer.from([0xe0, 0xff, 0xff]), 10));
+  });
+});
+
+describe("RDB writer and loader", () => {
+  it("round-trips every type and encoding with expiry", async () => {
+    const a = new Keyspace(16);
+    populateAllTypes(a);
+    for (const compression of [true, false]) {
+      const bytes = Buffer.concat(saveRdbSync(a, { compression }));
+      const b = new Keyspace(16);
+      const r = await loadRdb(bytes, b);
+      assert.equal(r.keys, a.keyCount);
+      assert.equal(r.aux.get("redis-ver"), "7.0.15");
+      assert.deepEqual(dumpKeyspace(b), dumpKeyspace(a));
+    }
+  });
+
+  it("loads the same bytes streamed in chunks of any size", async () => {
+    const a = new Keyspace(16);
+    populateAllTypes(a);
+    const bytes = Buffer.concat(saveRdbSync(a));
+    for (const size of [1, 7, 4096]) {
+      const b = new Keyspace(16);
+      async function* chunks() {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      }
+      await loadRdb(chunks(), b);
+      assert.deepEqual(dumpKeyspace(b), dumpKeyspace(a));
+    }
+  });
+
+  it("writes the repl aux fields when given", () => {
+    const a = new Keyspace(16);
+    const bytes = Buffer.concat(
+      saveRdbSync(a, { replId: "f".repeat(40), replOffset: 1234, replStreamDb: 2 }),
+    );
+    const r = loadRdbSync(bytes, new Keyspace(16));
+    assert.equal(r.aux.get("repl-id"), "f".repeat(40));
+    assert.equal(r.aux.get("repl-offset"), "1234");
+    assert.equal(r.aux.get("repl-stream-db"), "2");
+  });
+
+  it("rejects a truncated file and a flipped byte (checksum) with a clear error", () => {
+    const a = new Keyspace(16);
+    populateAllTypes(a);
+    const bytes = Buffer.concat(saveRdbSync(a));
+    assert.throws(() => loadRdbSync(bytes.subarray(0, bytes.length - 100), new Keyspace(16)), /Short read/);
+    const bad = Buffer.from(bytes);
+    bad[bad.length - 20] ^= 0x55;
+    assert.throws(() => loadRdbSync(bad, new Keyspace(16)), /checksum|integrity|RDB/i);
+    assert.throws(() => loadRdbSync(Buffer.from("NOTREDIS0010"), new Keyspace(16)), /Wrong signature/);
+  });
+
+  it("skips keys whose TTL passed when loading on a master", () => {
+    const a = new Keyspace(16);
+    a.dbs[0].setKey("gone", "x");
+    a.dbs[0].setExpire("gone", Date.now() - 1000);
+    a.dbs[0].setKey("kept", "y");
+    const b = new Keyspace(16);
+    const r = loadRdbSync(Buffer.concat(saveRdbSync(a)), b);
+    assert.equal(r.keys, 1);
+    assert.equal(b.dbs[0].dict.has("gone"), false);
+  });
+});
+
+describe("point-in-time snapshot (snapshotRdb)", () => {
+  it("keeps the view of the instant it started while keys change, are deleted, created, flushed and swapped", async () => {
+    const ks = new Keyspace(16);
+    for (let i = 0; i < 20000; i++) ks.dbs[i % 3].setKey(`k${i}`, `v${i}`);
+    ks.dbs[0].setKey("list", RedisList.from(["a", "b"]));
+    ks.dbs[1].setKey("hash", new Map([["f", "1"]]));
+    const before = dumpKeyspace(ks);
+    const gen = snapshotRdb(ks, { sliceMs: 0.01 });
+    const chunks: Buffer[] = [];
+    let step = 0;
+    const rand = seededRandom(42);
+    for await (const ch of gen) {
+      chunks.push(ch);
+      // Mutate between slices, as clients would.
+      for (let j = 0; j < 50; j++) {
+        const i = Math.floor(rand() * 20000);
+        const db = ks.dbs[i % 3];
+        const r = rand();
+        if (r < 0.3) db.setKey(`k${i}`, `changed${step}`);
+        else if (r < 0.5) db.delete(`k${i}`);
+        else if (r < 0.7) db.setKey(`new${step}-${j}`, "created later");
+        else if (r < 0.8) db.setExpire(`k${i}`, Date.now() + 5000);
+        else if (r < 0.9) (ks.dbs[0].lookupKeyWrite("list") as RedisList | undefined)?.pushBack(`x${step}`);
+        else (ks.dbs[1].lookupKeyWrite("hash") as Map<string, string> | undefined)?.set(`f${step}`, "2");
+      }
+      if (step === 3) ks.dbs[2].flush();
+      if (step === 5) {
+        ks.dbs[0].swapWith(ks.dbs[1]);
+      }
+      step++;
+    }
+    assert.ok(step > 5, `the snapshot ran in several slices (${step})`);
+    const loaded = new Keyspace(16);
+    await loadRdb(Buffer.concat(chunks), loaded);
+    assert.deepEqual(dumpKeyspace(loaded), before);
+  });
+
+  it("several snapshots at once each keep their own instant", async () => {
+    const ks = new Keyspace(16);
+    for (let i = 0; i < 3000; i++) ks.dbs[0].setKey(`k${i}`, "a");
+    const first = dumpKeyspace(ks);
+    const g1 = snapshotRdb(ks, { sliceMs: 0.01 });
+    const c1: Buffer[] = [];
+    const it1 = g1[Symbol.asyncIterator]();
+    c1.push((await it1.next()).value as Buffer);
+    for (let i = 0; i < 3000; i += 2) ks.dbs[0].setKey(`k${i}`, "b");
+    const second = dumpKeyspace(ks);
+    const c2: Buffer[] = [];
+    const g2 = snapshotRdb(ks, { sliceMs: 0.01 });
+    for (let i = 1; i < 3000; i += 2) ks.dbs[0].setKey(`k${i}`, "c");
+    for await (const ch of g2) c2.push(ch);
+    for (let r = await it1.next(); !r.done; r = await it1.next()) c1.push(r.value);
+    const l1 = new Keyspace(16);
+    await loadRdb(Buffer.concat(c1), l1);
+    const l2 = new Keyspace(16);
+    await loadRdb(Buffer.concat(c2), l2);
+    assert.deepEqual(dumpKeyspace(l1), first);
+    assert.deepEqual(dumpKeyspace(l2), second);
+    assert.equal(ks.writeHook, null, "hooks are detached when the snapshots end");
+  });
+});
