@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { existsSync, unlinkSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.js";
 import { ServerConfig } from "../config/server-config.js";
 import { createServerLogger } from "../server/logger.js";
@@ -7,7 +9,20 @@ import { Server } from "../server/server.js";
 /**
  * `tandem server [file.conf] [--directive value ...]`: like redis-server, command-line directives override
  * the file. A bad configuration stops start-up with "file:line: reason" on stderr and exit code 1.
+ *
+ * `daemonize yes`: Node cannot fork(), so the process re-spawns itself detached (its own session, no
+ * terminal, stdio closed) and the parent exits 0 once the child reports, over an IPC channel, that it
+ * listens — or exits 1 with the child's error. As with redis-server, a daemon with `logfile ""` logs
+ * nowhere and writes a pidfile even when none is configured.
  */
+
+/** Set in the environment of the detached child so it does not detach again. */
+const DAEMON_CHILD_ENV = "TANDEM_DAEMON_CHILD";
+/** redis-server's pidfile for a daemon that has none configured. */
+const DEFAULT_DAEMON_PIDFILE = "/var/run/redis.pid";
+
+type DaemonMessage = { ready: true; pid: number } | { error: string };
+
 export async function serverCommand(args: string[]): Promise<number> {
   const file = args.length > 0 && !args[0].startsWith("--") ? args[0] : null;
   const rest = file === null ? args : args.slice(1);
@@ -21,16 +36,28 @@ export async function serverCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
+  const isDaemonChild = process.env[DAEMON_CHILD_ENV] === "1";
+  if (config.getBool("daemonize") && !isDaemonChild) return detach(file, rest);
+  const daemonized = isDaemonChild && process.send !== undefined;
+  const report = (msg: DaemonMessage) => {
+    if (!daemonized) return;
+    process.send?.(msg);
+    process.disconnect?.();
+  };
+
   const dir = config.get("dir");
   if (dir !== "") {
     try {
       process.chdir(dir);
     } catch (err) {
-      process.stderr.write(`Can't chdir to '${dir}': ${(err as Error).message}\n`);
+      const message = `Can't chdir to '${dir}': ${(err as Error).message}`;
+      process.stderr.write(`${message}\n`);
+      report({ error: message });
       return 1;
     }
   }
-  const log = createServerLogger(config.get("logfile"), config.get("loglevel"));
+  const logfile = config.get("logfile");
+  const log = createServerLogger(logfile, daemonized && logfile === "" ? "nothing" : config.get("loglevel"));
   if (config.ignored.size > 0) {
     log.info(
       { directives: [...config.ignored].sort() },
@@ -43,18 +70,30 @@ export async function serverCommand(args: string[]): Promise<number> {
   } catch (err) {
     log.error((err as Error).message);
     process.stderr.write(`${(err as Error).message}\n`);
+    report({ error: (err as Error).message });
+    log.flush?.();
     return 1;
   }
-  const pidfile = config.get("pidfile");
-  if (pidfile !== "") writeFileSync(pidfile, `${process.pid}\n`);
+  let pidfile = config.get("pidfile");
+  if (pidfile === "" && daemonized) pidfile = DEFAULT_DAEMON_PIDFILE;
+  let pidfileWritten = false;
+  if (pidfile !== "") {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+      pidfileWritten = true;
+    } catch (err) {
+      log.warn({ pidfile, err: (err as Error).message }, "Failed to write PID file");
+    }
+  }
   log.info({ port: server.boundPort, pid: process.pid }, "Ready to accept connections");
+  report({ ready: true, pid: process.pid });
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     await server.shutdown({ save: null });
-    if (pidfile !== "" && existsSync(pidfile)) unlinkSync(pidfile);
+    if (pidfileWritten && existsSync(pidfile)) unlinkSync(pidfile);
     log.info("Tandem is now ready to exit, bye bye...");
     log.flush?.();
     setImmediate(() => process.exit(code));
@@ -69,4 +108,41 @@ export async function serverCommand(args: string[]): Promise<number> {
     void stop(0);
   });
   return new Promise<number>(() => {}); // runs until a signal or SHUTDOWN
+}
+
+/** The parent half of `daemonize yes`: start the detached child, wait for it to listen, exit. */
+function detach(file: string | null, rest: string[]): Promise<number> {
+  // The child re-reads the same configuration; a relative config path must survive its chdir to `dir`.
+  const args = [process.argv[1], "server", ...(file === null ? [] : [resolve(file)]), ...rest];
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore", "ipc"],
+    env: { ...process.env, [DAEMON_CHILD_ENV]: "1" },
+  });
+  return new Promise<number>((done) => {
+    let settled = false;
+    const finish = (code: number) => {
+      if (settled) return;
+      settled = true;
+      child.removeAllListeners();
+      if (child.connected) child.disconnect();
+      child.unref();
+      done(code);
+    };
+    child.on("message", (msg: DaemonMessage) => {
+      if ("ready" in msg) finish(0);
+      else {
+        process.stderr.write(`${msg.error}\n`);
+        finish(1);
+      }
+    });
+    child.on("exit", (code) => {
+      process.stderr.write(`tandem: the daemonized server exited during start-up (code ${code})\n`);
+      finish(1);
+    });
+    child.on("error", (err) => {
+      process.stderr.write(`tandem: cannot start the daemonized server: ${err.message}\n`);
+      finish(1);
+    });
+  });
 }

@@ -340,3 +340,65 @@ export function parseDirectiveValue(
       return v;
   }
 }
+
+// ─── parameters without effect: still validated ───────────────────────────────────────────────────────────
+
+/** Redis 7.0 enums among the parameters Tandem keeps without acting on them (others are inferred). */
+const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
+  supervised: ["upstart", "systemd", "auto", "no"],
+  "oom-score-adj": ["no", "yes", "relative", "absolute"],
+  "enable-protected-configs": ["no", "yes", "local"],
+  "enable-module-command": ["no", "yes", "local"],
+  "sanitize-dump-payload": ["no", "yes", "clients"],
+  "propagation-error-behavior": ["ignore", "panic", "panic-on-replicas"],
+  "repl-diskless-load": ["disabled", "on-empty-db", "swapdb"],
+  "maxmemory-policy": [
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+  ],
+  "acl-pubsub-default": ["allchannels", "resetchannels"],
+  "cluster-preferred-endpoint-type": ["ip", "hostname", "unknown-endpoint"],
+  "syslog-facility": ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
+  "tls-auth-clients": ["no", "yes", "optional"],
+};
+/** Parameters whose value is a list of words (the rest take exactly one argument). */
+const NO_EFFECT_LISTS = new Set([
+  "oom-score-adj-values",
+  "latency-tracking-info-percentiles",
+  "ignore-warnings",
+]);
+
+/**
+ * Validates a parameter Tandem keeps without acting on (so a typo in a stock redis.conf still stops
+ * start-up, as in Redis) and returns its CONFIG GET form. The type comes from Redis's enums above or, for
+ * the rest, from the default: yes/no is a boolean, a number an integer or memory amount, else a string.
+ */
+export function parseNoEffectValue(canonical: string, args: readonly string[]): string {
+  if (NO_EFFECT_LISTS.has(canonical)) return args.join(" ");
+  if (args.length !== 1) throw "wrong number of arguments";
+  const v = args[0];
+  const allowed = NO_EFFECT_ENUMS[canonical];
+  if (allowed) {
+    const l = v.toLowerCase();
+    if (!allowed.includes(l)) throw `argument(s) must be one of the following: ${allowed.join(", ")}`;
+    return l;
+  }
+  const def = REDIS_70_DEFAULTS[canonical] ?? "";
+  if (def === "yes" || def === "no") {
+    const l = v.toLowerCase();
+    if (l !== "yes" && l !== "no") throw "argument must be 'yes' or 'no'";
+    return l;
+  }
+  if (/^-?\d+$/.test(def)) {
+    const n = parseMemory(v);
+    if (n === null) throw "argument couldn't be parsed into an integer";
+    return String(n);
+  }
+  return v;
+}

@@ -3,7 +3,13 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { globMatch } from "../commands/glob-match.js";
 import { splitArgs } from "../resp/request-parser.js";
 import { ConfigError } from "./config-error.js";
-import { canonicalName, DIRECTIVES, isEffective, parseDirectiveValue } from "./config-schema.js";
+import {
+  canonicalName,
+  DIRECTIVES,
+  isEffective,
+  parseDirectiveValue,
+  parseNoEffectValue,
+} from "./config-schema.js";
 import { REDIS_70_DEFAULTS } from "./redis-defaults.js";
 
 /**
@@ -70,6 +76,13 @@ export function parseCommandLineDirectives(argv: readonly string[]): Directive[]
   return out;
 }
 
+/** No-effect list parameters whose CONFIG SET value is split on spaces. */
+const NO_EFFECT_SPLIT = new Set([
+  "oom-score-adj-values",
+  "latency-tracking-info-percentiles",
+  "ignore-warnings",
+]);
+
 // ─── the configuration object ─────────────────────────────────────────────────────────────────────────────
 
 export class ServerConfig {
@@ -110,7 +123,12 @@ export class ServerConfig {
       throw new ConfigError(`Bad directive or wrong number of arguments: '${d.name}'`, d.file, d.line);
     }
     if (!isEffective(canonical)) {
-      this.values.set(canonical, d.args.join(" "));
+      try {
+        this.values.set(canonical, parseNoEffectValue(canonical, d.args));
+      } catch (reason) {
+        if (typeof reason !== "string") throw reason;
+        throw new ConfigError(`'${d.name} ${d.args.join(" ")}': ${reason}`, d.file, d.line);
+      }
       this.ignored.add(canonical);
       return;
     }
@@ -180,7 +198,13 @@ export class ServerConfig {
       if (canonical === undefined)
         return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
       if (!isEffective(canonical)) {
-        planned.push([canonical, value]);
+        try {
+          const args = NO_EFFECT_SPLIT.has(canonical) ? value.split(" ") : [value];
+          planned.push([canonical, parseNoEffectValue(canonical, args)]);
+        } catch (reason) {
+          if (typeof reason !== "string") throw reason;
+          return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+        }
         continue;
       }
       const spec = DIRECTIVES.get(canonical)!;

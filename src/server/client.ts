@@ -211,6 +211,7 @@ export class Client implements RequestSink {
       if (this.flags & ClientFlag.CLOSE_AFTER_REPLY) this.close();
       return;
     }
+    this.server.stats.netOutputBytes += this.reply.pendingBytes;
     const chunks = this.reply.takeChunks();
     if (socket === null || this.closed || this.flags & ClientFlag.MASTER) {
       if (this.flags & ClientFlag.CLOSE_AFTER_REPLY) this.close();

@@ -44,9 +44,41 @@ const TITLES: Record<string, string> = {
   keyspace: "Keyspace",
 };
 
+/** Redis's STATS_METRIC_SAMPLES: instantaneous_* are averages over the last 16 samples (100 ms apart). */
+const METRIC_SAMPLES = 16;
+const METRIC_PERIOD_MS = 100;
+
+/** One instantaneous metric: a ring of per-second rates from successive samples of a counter. */
+class InstantaneousMetric {
+  private readonly rates = new Float64Array(METRIC_SAMPLES);
+  private index = 0;
+  private lastTime = 0;
+  private lastValue = 0;
+
+  sample(now: number, value: number): void {
+    if (this.lastTime !== 0 && now > this.lastTime) {
+      this.rates[this.index] = ((value - this.lastValue) * 1000) / (now - this.lastTime);
+      this.index = (this.index + 1) % METRIC_SAMPLES;
+    }
+    this.lastTime = now;
+    this.lastValue = value;
+  }
+
+  get value(): number {
+    let sum = 0;
+    for (const r of this.rates) sum += r;
+    return sum / METRIC_SAMPLES;
+  }
+}
+
 export class InfoBuilder {
   private readonly sections = new Map<string, SectionRenderer>();
   private peakMemory = 0;
+  private readonly startupMemory = usedMemory();
+  private lastMetricSample = 0;
+  private readonly opsPerSec = new InstantaneousMetric();
+  private readonly inputBytesPerSec = new InstantaneousMetric();
+  private readonly outputBytesPerSec = new InstantaneousMetric();
   /** Extra fields other modules append to a section they do not own (e.g. sync_full in stats). */
   private readonly extras = new Map<string, SectionRenderer[]>();
 
@@ -72,6 +104,16 @@ export class InfoBuilder {
     );
     this.sections.set("cluster", () => [["cluster_enabled", 0]]);
     this.sections.set("keyspace", () => this.keyspaceSection());
+  }
+
+  /** Called from the server cron: samples the counters behind instantaneous_* every 100 ms, as Redis. */
+  trackInstantaneousMetrics(now: number): void {
+    if (now - this.lastMetricSample < METRIC_PERIOD_MS) return;
+    this.lastMetricSample = now;
+    const st = this.server.stats;
+    this.opsPerSec.sample(now, st.commandsProcessed);
+    this.inputBytesPerSec.sample(now, st.netInputBytes);
+    this.outputBytesPerSec.sample(now, st.netOutputBytes);
   }
 
   setSection(name: string, render: SectionRenderer): void {
@@ -174,6 +216,11 @@ export class InfoBuilder {
     const used = m.heapUsed + m.external + m.arrayBuffers;
     this.peakMemory = Math.max(this.peakMemory, used);
     const maxmemory = this.server.config.getInt("maxmemory");
+    let clientsMem = 0;
+    for (const c of this.server.clients.values()) {
+      clientsMem += c.parser.bufferedBytes + c.reply.pendingBytes + (c.socket?.writableLength ?? 0);
+    }
+    const dataset = Math.max(0, used - this.startupMemory);
     return [
       ["used_memory", used],
       ["used_memory_human", human(used)],
@@ -181,29 +228,45 @@ export class InfoBuilder {
       ["used_memory_rss_human", human(m.rss)],
       ["used_memory_peak", this.peakMemory],
       ["used_memory_peak_human", human(this.peakMemory)],
-      ["used_memory_dataset", m.heapUsed],
+      ["used_memory_peak_perc", `${((used * 100) / this.peakMemory).toFixed(2)}%`],
+      ["used_memory_startup", this.startupMemory],
+      ["used_memory_dataset", dataset],
+      [
+        "used_memory_dataset_perc",
+        `${((dataset * 100) / Math.max(1, used - this.startupMemory)).toFixed(2)}%`,
+      ],
       ["total_system_memory", totalmem()],
       ["total_system_memory_human", human(totalmem())],
       ["maxmemory", maxmemory],
       ["maxmemory_human", human(maxmemory)],
       ["maxmemory_policy", this.server.config.get("maxmemory-policy")],
       ["mem_fragmentation_ratio", (m.rss / Math.max(1, used)).toFixed(2)],
+      ["mem_fragmentation_bytes", m.rss - used],
+      ["mem_clients_normal", clientsMem],
       ["mem_allocator", "v8"],
     ];
   }
 
   private statsSection(): InfoFields {
-    const st = this.server.stats;
+    const s = this.server;
+    const st = s.stats;
     return [
       ["total_connections_received", st.connectionsReceived],
       ["total_commands_processed", st.commandsProcessed],
+      ["instantaneous_ops_per_sec", Math.round(this.opsPerSec.value)],
       ["total_net_input_bytes", st.netInputBytes],
       ["total_net_output_bytes", st.netOutputBytes],
+      ["instantaneous_input_kbps", (this.inputBytesPerSec.value / 1024).toFixed(2)],
+      ["instantaneous_output_kbps", (this.outputBytesPerSec.value / 1024).toFixed(2)],
       ["rejected_connections", st.rejectedConnections],
       ["expired_keys", st.expiredKeys],
       ["evicted_keys", 0],
+      ["evicted_clients", 0],
       ["keyspace_hits", st.keyspaceHits],
       ["keyspace_misses", st.keyspaceMisses],
+      ["pubsub_channels", s.pubsub.channels.size],
+      ["pubsub_patterns", s.pubsub.patterns.size],
+      ["pubsubshard_channels", 0],
       ["total_error_replies", st.errorReplies],
     ];
   }
@@ -259,6 +322,11 @@ export class InfoBuilder {
     }
     return out;
   }
+}
+
+function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external + m.arrayBuffers;
 }
 
 /** Redis's bytesToHuman: "1.50M". */

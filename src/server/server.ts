@@ -430,6 +430,7 @@ export class Server {
     const now = Date.now();
     if (!this.keyspace.isReplica) activeExpireCycle(this.keyspace, now);
     this.closeIdleClients(now);
+    this.info.trackInstantaneousMetrics(now);
     for (const task of this.cronTasks) task(now);
   }
 
