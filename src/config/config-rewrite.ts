@@ -82,12 +82,8 @@ function lineOption(line: string): string | undefined {
 /** Computes the rewritten text of a configuration file. */
 export function rewriteConfigText(oldText: string, config: ServerConfig, cwd: string): string {
   const lines = oldText === "" ? [] : oldText.replace(/\n$/, "").split("\n");
-  // Drop the marker of an earlier rewrite: appended directives are re-appended below it.
-  const markerAt = lines.indexOf(MARKER);
-  if (markerAt >= 0) {
-    lines.splice(markerAt, 1);
-    if (markerAt > 0 && lines[markerAt - 1] === "") lines.splice(markerAt - 1, 1);
-  }
+  // As Redis: the marker of an earlier rewrite stays, and new lines go at the end without a second one.
+  const hasMarker = lines.includes(MARKER);
   const positions = new Map<string, number[]>();
   lines.forEach((line, i) => {
     const opt = lineOption(line);
@@ -111,8 +107,11 @@ export function rewriteConfigText(oldText: string, config: ServerConfig, cwd: st
   }
   const kept = out.filter((l): l is string => l !== null);
   if (appended.length > 0) {
-    if (kept.length > 0 && kept[kept.length - 1] !== "") kept.push("");
-    kept.push(MARKER, ...appended);
+    if (!hasMarker) {
+      if (kept.length > 0 && kept[kept.length - 1] !== "") kept.push("");
+      kept.push(MARKER);
+    }
+    kept.push(...appended);
   }
   return kept.join("\n") + "\n";
 }
