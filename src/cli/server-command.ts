@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.js";
 import { ServerConfig } from "../config/server-config.js";
 import { createServerLogger } from "../server/logger.js";
+import { setupReplication } from "../server/commands/replication.js";
 import { Server } from "../server/server.js";
 
 /**
@@ -65,6 +66,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     );
   }
   const server = new Server(config, log);
+  const replication = setupReplication(server);
   try {
     await server.listen();
   } catch (err) {
@@ -86,6 +88,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     }
   }
   log.info({ port: server.boundPort, pid: process.pid }, "Ready to accept connections");
+  replication.start();
   report({ ready: true, pid: process.pid });
 
   let stopping = false;

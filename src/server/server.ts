@@ -89,6 +89,8 @@ export class Server {
     goodReplicaCount: () => 0,
   };
   readonly cronTasks: CronTask[] = [];
+  /** The client whose command is executing (propagation sinks note its replication offset, for WAIT). */
+  currentClient: Client | null = null;
   /** Set by CLIENT PAUSE while a pause is in effect (processCommand postpones commands then). */
   clientPause: ClientPause | null = null;
   /** Ends the process after SHUTDOWN; the CLI sets it (tests embedding a Server may leave it). */
@@ -374,6 +376,8 @@ export class Server {
     const dirtyBefore = this.dirty;
     const errorsBefore = c.reply.errors;
     const start = performance.now();
+    const outerClient = this.currentClient;
+    this.currentClient = c;
     this.propagator.begin();
     try {
       cmd.handler!(c, argv);
@@ -397,6 +401,7 @@ export class Server {
       }
       c.flags &= ~ClientFlag.PREVENT_PROP;
       this.propagator.end();
+      this.currentClient = outerClient;
       c.lastCmd = cmd;
       c.cmd = null;
     }
