@@ -24,6 +24,7 @@ const ERR_NAN = "ERR resulting score is not a number (NaN)";
 const ERR_MINMAX_FLOAT = "ERR min or max is not a float";
 const ERR_MINMAX_LEX = "ERR min or max not valid string range item";
 const ERR_NOT_FLOAT = "ERR value is not a valid float";
+const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 
 // ─── number parsing (strtod, as Redis's parsers use it) ─────────────────────────────────────────────────
 
@@ -370,11 +371,12 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
         if ((lt && score >= cur) || (gt && score <= cur)) continue;
         processed++;
         if (score !== cur) {
-          z.add(member, score);
+          z.add(member, score + 0);
           updated++;
         }
       } else if (!xx) {
-        z.add(member, score);
+        // "+ 0" stores -0 as 0: Redis's listpack keeps "-0" as the integer 0, so ZSCORE reads 0.
+        z.add(member, score + 0);
         added++;
         processed++;
       }
@@ -780,10 +782,10 @@ function zpopMinMax(c: Client, argv: string[], max: boolean): void {
   }
   let count = -1;
   if (argv.length === 3) {
-    const n = longArg(c, argv[2]);
+    const n = longArg(c, argv[2], ERR_NOT_POSITIVE);
     if (n === null) return;
     if (n < 0) {
-      c.reply.error("ERR value is out of range, must be positive");
+      c.reply.error(ERR_NOT_POSITIVE);
       return;
     }
     count = n;
@@ -916,7 +918,8 @@ function zrandmemberWithCount(c: Client, key: string, l: bigint, withscores: boo
   const count = want >= BigInt(size) ? size : Number(want);
   r.arrayHeader(withscores && !nested ? count * 2 : count);
   if (count === size) {
-    for (let n = v.first; n !== null; n = n.forward[0]) emit(n);
+    // The whole set, walked from the top down as Redis's zset iterator (zuiNext) walks it.
+    for (let n = v.last; n !== null; n = n.backward) emit(n);
     return;
   }
   // A partial Fisher-Yates over ranks picks `count` distinct members in random order.
@@ -1108,6 +1111,8 @@ function zsetOpGeneric(
   }
   if (dst !== null) {
     if (result.size > 0) {
+      // Stored results pass through Redis's listpack, which turns -0 into 0 (see ZADD).
+      for (let n = result.first; n !== null; n = n.forward[0]) n.score += 0;
       c.db.setKey(dst, result);
       c.reply.integer(result.size);
       modified(
@@ -1131,12 +1136,14 @@ function zsetOpGeneric(
 
 /** Parked dict iterators of sorted sets too large to return in one page. */
 const zscanCursors = new CursorRegistry<[string, ZSkipNode]>();
-const CURSOR_RE = /^\d+$/;
+/** What strtoul accepts as a whole cursor (an empty string is cursor 0). */
+const CURSOR_RE = /^([+-]?\d+)?$/;
 const ULONG_MAX = 18446744073709551615n;
 
 function zscanCommand(c: Client, argv: string[]): void {
   const cursorText = argv[2];
-  if (!CURSOR_RE.test(cursorText) || BigInt(cursorText) > ULONG_MAX) {
+  const digits = cursorText.replace(/^[+-]/, "");
+  if (!CURSOR_RE.test(cursorText) || (digits !== "" && BigInt(digits) > ULONG_MAX)) {
     c.reply.error("ERR invalid cursor");
     return;
   }
@@ -1178,7 +1185,7 @@ function zscanCommand(c: Client, argv: string[]): void {
       if (pattern === null || globMatch(pattern, n.member)) out.push(n.member, d2string(n.score));
     }
   } else {
-    const cursor = Number(cursorText);
+    const cursor = cursorText.startsWith("-") ? -1 : Number(digits);
     let it = cursor === 0 ? v.dict.entries() : zscanCursors.take(v, cursor);
     if (it !== undefined) {
       for (let seen = 0; seen < count; seen++) {
