@@ -1,4 +1,6 @@
+import { proxyCommand } from "./proxy-command.js";
 import { serverCommand } from "./server-command.js";
+import { upCommand } from "./up-command.js";
 
 /** `tandem <subcommand> ...`: one file per subcommand; this only dispatches. */
 
@@ -6,6 +8,8 @@ const USAGE = `Usage: tandem <command> [args]
 
 Commands:
   server [file.conf] [--directive value ...]   run a Redis-compatible server
+  proxy [proxy.yaml] [--listen h:p ...]         run the read/write-splitting proxy
+  up [--port-offset n] [--dir path]             start master, two replicas and the proxy (npm start)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -13,6 +17,10 @@ export async function main(argv: string[]): Promise<number> {
   switch (sub) {
     case "server":
       return serverCommand(rest);
+    case "proxy":
+      return proxyCommand(rest);
+    case "up":
+      return upCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,0 +1,117 @@
+import { existsSync } from "node:fs";
+import { destination, type Logger, pino } from "pino";
+import { ConfigError } from "../config/config-error.js";
+import {
+  type BackendAddress,
+  loadProxyConfig,
+  PROXY_DEFAULTS,
+  type ProxyConfig,
+} from "../config/proxy-config.js";
+import { ProxyServer } from "../proxy/proxy-server.js";
+
+/**
+ * `tandem proxy [proxy.yaml] [--listen host:port] [--master host:port] [--replica host:port ...]`: the
+ * read/write-splitting proxy. Without a file, config/proxy.yaml is used when present. The flags override
+ * the file (what `tandem up --port-offset` and tests use). A bad config exits 1 with "file:line: reason".
+ */
+
+const DEFAULT_FILE = "config/proxy.yaml";
+
+function parseAddress(v: string | undefined, flag: string): { host: string; port: number } {
+  const m = v === undefined ? null : /^(.*):(\d+)$/.exec(v);
+  if (!m) throw new ConfigError(`${flag}: expected host:port, got '${v ?? ""}'`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+export function loadWithOverrides(args: string[]): ProxyConfig {
+  const file =
+    args.length > 0 && !args[0].startsWith("--") ? args[0] : existsSync(DEFAULT_FILE) ? DEFAULT_FILE : null;
+  const rest = args.length > 0 && !args[0].startsWith("--") ? args.slice(1) : args;
+  let config: ProxyConfig = file === null ? PROXY_DEFAULTS : loadProxyConfig(file);
+  const replicas: BackendAddress[] = [];
+  for (let i = 0; i < rest.length; i += 2) {
+    const flag = rest[i];
+    const value = rest[i + 1];
+    switch (flag) {
+      case "--listen":
+        config = { ...config, listen: parseAddress(value, flag) };
+        break;
+      case "--master":
+        config = { ...config, master: { ...parseAddress(value, flag), weight: 1 } };
+        break;
+      case "--replica":
+        replicas.push({ ...parseAddress(value, flag), weight: 1 });
+        config = { ...config, replicas };
+        break;
+      case "--requirepass":
+        config = { ...config, requirepass: value ?? "" };
+        break;
+      default:
+        throw new ConfigError(
+          `unknown option '${flag}' (expected --listen, --master, --replica, --requirepass)`,
+        );
+    }
+  }
+  return config;
+}
+
+function createProxyLogger(level: string): Logger {
+  if (process.stdout.isTTY) {
+    return pino({
+      name: "tandem-proxy",
+      level,
+      transport: { target: "pino-pretty", options: { colorize: true } },
+    });
+  }
+  return pino({ name: "tandem-proxy", level }, destination({ fd: 1, sync: false }));
+}
+
+export async function proxyCommand(args: string[]): Promise<number> {
+  let config: ProxyConfig;
+  try {
+    config = loadWithOverrides(args);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`*** FATAL CONFIG ERROR ***\n${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  const log = createProxyLogger(config.logLevel);
+  const proxy = new ProxyServer(config, log);
+  try {
+    await proxy.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === "EADDRINUSE" ? `port ${config.listen.port} is already in use` : e.message;
+    process.stderr.write(
+      `tandem proxy: cannot listen on ${config.listen.host}:${config.listen.port}: ${why}\n`,
+    );
+    return 1;
+  }
+  log.info(
+    {
+      listen: `${config.listen.host}:${proxy.boundPort}`,
+      master: `${config.master.host}:${config.master.port}`,
+      replicas: config.replicas.map((r) => `${r.host}:${r.port}`),
+      policy: config.readPolicy,
+      pid: process.pid,
+    },
+    "Tandem proxy ready to accept connections",
+  );
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("Tandem proxy shutting down");
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    void proxy.close().finally(() => {
+      log.flush?.();
+      setImmediate(() => process.exit(0));
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  return new Promise<number>(() => {});
+}

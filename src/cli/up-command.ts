@@ -1,0 +1,235 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * `tandem up [--port-offset n] [--dir path] [--sync-timeout ms]`: the embedded default deployment — the
+ * servers of config/redis6379.conf (master), redis6380.conf and redis6381.conf (replicas) and the proxy of
+ * config/proxy.yaml, as child processes. It checks the ports first, waits until every child answers and
+ * the replicas report `master_link_status:up`, prints where to connect, and on Ctrl-C / SIGTERM stops
+ * them all. A port already taken or a child dying at start exits 1 with the reason.
+ *
+ * `--port-offset` shifts every port (for running a second deployment, or tests); `--dir` moves the data.
+ */
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TANDEM_BIN = resolve(here, "..", "..", "..", "bin", "tandem");
+
+interface Child {
+  name: string;
+  port: number;
+  proc: ChildProcess;
+  output: string;
+  exited: boolean;
+  logfile: string | null;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.once("error", () => res(false));
+    srv.listen({ host: "127.0.0.1", port }, () => srv.close(() => res(true)));
+  });
+}
+
+/** Sends one inline command and returns the reply text (null when nothing answers). */
+function ask(port: number, command: string, timeoutMs = 1000): Promise<string | null> {
+  return new Promise((res) => {
+    const s = connect({ host: "127.0.0.1", port });
+    let out = "";
+    const done = (v: string | null) => {
+      s.destroy();
+      res(v);
+    };
+    s.setTimeout(timeoutMs, () => done(null));
+    s.on("error", () => done(null));
+    s.on("connect", () => s.write(`${command}\r\n`));
+    s.on("data", (d) => {
+      out += d.toString("latin1");
+      const m = /^\$(\d+)\r\n/.exec(out);
+      if (out[0] !== "$" ? out.endsWith("\r\n") : m !== null && out.length >= m[0].length + Number(m[1]) + 2)
+        done(out);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function upCommand(args: string[]): Promise<number> {
+  let offset = 0;
+  let dir = "var";
+  let syncTimeoutMs = 30_000;
+  for (let i = 0; i < args.length; i += 2) {
+    const v = args[i + 1];
+    if (args[i] === "--port-offset" && v !== undefined && /^\d+$/.test(v)) offset = Number(v);
+    else if (args[i] === "--dir" && v !== undefined) dir = v;
+    else if (args[i] === "--sync-timeout" && v !== undefined && /^\d+$/.test(v)) syncTimeoutMs = Number(v);
+    else {
+      process.stderr.write(
+        `tandem up: bad option '${args[i]}' (expected --port-offset n, --dir path, --sync-timeout ms)\n`,
+      );
+      return 1;
+    }
+  }
+  for (const f of [
+    "config/redis6379.conf",
+    "config/redis6380.conf",
+    "config/redis6381.conf",
+    "config/proxy.yaml",
+  ]) {
+    if (!existsSync(f)) {
+      process.stderr.write(`tandem up: ${f} not found (run it from the project directory)\n`);
+      return 1;
+    }
+  }
+  const masterPort = 6379 + offset;
+  const replicaPorts = [6380 + offset, 6381 + offset];
+  const proxyPort = 7379 + offset;
+  for (const p of [masterPort, ...replicaPorts, proxyPort]) {
+    if (!(await portFree(p))) {
+      process.stderr.write(
+        `tandem up: port ${p} is already in use on 127.0.0.1 — stop whatever holds it, or use --port-offset\n`,
+      );
+      return 1;
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  const absDir = resolve(dir);
+
+  const children: Child[] = [];
+  const launch = (name: string, port: number, argv: string[], logfile: string | null): Child => {
+    const proc = spawn(process.execPath, [TANDEM_BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    const c: Child = { name, port, proc, output: "", exited: false, logfile };
+    const keep = (d: Buffer) => {
+      c.output += d.toString();
+      if (c.output.length > 20_000) c.output = c.output.slice(-10_000);
+    };
+    proc.stdout?.on("data", keep);
+    proc.stderr?.on("data", keep);
+    proc.once("exit", () => {
+      c.exited = true;
+    });
+    children.push(c);
+    return c;
+  };
+  const server = (conf: string, port: number, master: number | null) =>
+    launch(
+      `server ${conf}`,
+      port,
+      [
+        "server",
+        conf,
+        "--port",
+        String(port),
+        "--dir",
+        absDir,
+        ...(master === null ? [] : ["--slaveof", "127.0.0.1", String(master)]),
+      ],
+      join(absDir, `${6379 + (port - masterPort)}.log`),
+    );
+
+  let stopping = false;
+  const stopAll = async (code: number): Promise<number> => {
+    stopping = true;
+    for (const c of children) if (!c.exited) c.proc.kill("SIGTERM");
+    const deadline = Date.now() + 5000;
+    while (children.some((c) => !c.exited) && Date.now() < deadline) await sleep(50);
+    for (const c of children) if (!c.exited) c.proc.kill("SIGKILL");
+    return code;
+  };
+  const why = (c: Child): string => {
+    let text = c.output.trim();
+    if (c.logfile !== null && existsSync(c.logfile))
+      text += `\n${readFileSync(c.logfile, "utf8").trim().split("\n").slice(-5).join("\n")}`;
+    return `${c.name} exited with code ${c.proc.exitCode ?? c.proc.signalCode}${text ? `:\n${text.split("\n").slice(-10).join("\n")}` : ""}`;
+  };
+
+  const signalled = new Promise<number>((res) => {
+    const onSignal = (sig: string) => {
+      if (stopping) return;
+      process.stdout.write(`\n${sig}: stopping the deployment...\n`);
+      void stopAll(0).then(res);
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
+  });
+
+  const master = server("config/redis6379.conf", masterPort, null);
+  const replicas = [
+    server("config/redis6380.conf", replicaPorts[0], masterPort),
+    server("config/redis6381.conf", replicaPorts[1], masterPort),
+  ];
+  const proxy = launch(
+    "proxy",
+    proxyPort,
+    [
+      "proxy",
+      "config/proxy.yaml",
+      "--listen",
+      `127.0.0.1:${proxyPort}`,
+      "--master",
+      `127.0.0.1:${masterPort}`,
+      ...replicaPorts.flatMap((p) => ["--replica", `127.0.0.1:${p}`]),
+    ],
+    null,
+  );
+
+  // ─── start-up: every child answers, then the replicas are in sync ──────────────────────────────────
+  const startDeadline = Date.now() + 20_000;
+  for (const c of [master, ...replicas, proxy]) {
+    for (;;) {
+      if (stopping) return signalled;
+      if (c.exited) {
+        process.stderr.write(`tandem up: ${why(c)}\n`);
+        return stopAll(1);
+      }
+      const r = await ask(c.port, "PING", 500);
+      if (r !== null && /^(\+PONG|-LOADING|-NOAUTH)/.test(r)) break;
+      if (Date.now() > startDeadline) {
+        process.stderr.write(`tandem up: ${c.name} did not answer on port ${c.port} within 20 s\n`);
+        return stopAll(1);
+      }
+      await sleep(100);
+    }
+  }
+  process.stdout.write(
+    `Tandem is starting: master 127.0.0.1:${masterPort}, replicas ${replicaPorts.map((p) => `127.0.0.1:${p}`).join(", ")}\n`,
+  );
+  const syncDeadline = Date.now() + syncTimeoutMs;
+  let synced = false;
+  while (!stopping) {
+    const dead = children.find((c) => c.exited);
+    if (dead) {
+      process.stderr.write(`tandem up: ${why(dead)}\n`);
+      return stopAll(1);
+    }
+    const infos = await Promise.all(replicaPorts.map((p) => ask(p, "INFO replication")));
+    if (infos.every((t) => t?.includes("master_link_status:up"))) {
+      synced = true;
+      break;
+    }
+    if (Date.now() > syncDeadline) break;
+    await sleep(200);
+  }
+  if (stopping) return signalled;
+  if (!synced)
+    process.stdout.write(
+      `Warning: the replicas are not in sync after ${syncTimeoutMs} ms; reads go to the master until they are.\n`,
+    );
+  else process.stdout.write("Replicas are in sync with the master.\n");
+  process.stdout.write(`Tandem is up. Connect with: redis-cli -p ${proxyPort}   (Ctrl-C stops everything)\n`);
+
+  // ─── running: a child that dies takes the deployment down with a reason ─────────────────────────────
+  const died = new Promise<number>((res) => {
+    for (const c of children) {
+      c.proc.once("exit", () => {
+        if (stopping) return;
+        process.stderr.write(`tandem up: ${why(c)}\nstopping the deployment.\n`);
+        void stopAll(1).then(res);
+      });
+    }
+  });
+  return Promise.race([signalled, died]);
+}

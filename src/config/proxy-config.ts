@@ -1,0 +1,304 @@
+import { readFileSync } from "node:fs";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { ConfigError } from "./config-error.js";
+
+/**
+ * The proxy's configuration (`tandem proxy proxy.yaml`): where it listens, the master and replicas it
+ * fronts, how reads are spread, the lag limits that make a replica eligible, and pool/breaker/health
+ * settings. Every key is validated; a problem is reported as "file:line: key: reason".
+ */
+
+// ─── the schema ───────────────────────────────────────────────────────────────────────────────────────
+
+export type ReadPolicy = "round-robin" | "least-outstanding" | "weighted";
+export type NoEligibleReplica = "master" | "error";
+
+export interface BackendAddress {
+  readonly host: string;
+  readonly port: number;
+  /** For the `weighted` policy; 1 unless given. */
+  readonly weight: number;
+}
+
+export interface ProxyConfig {
+  readonly file: string | null;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly master: BackendAddress;
+  readonly replicas: readonly BackendAddress[];
+  readonly readPolicy: ReadPolicy;
+  readonly maxLagBytes: number;
+  readonly maxLagMs: number;
+  readonly noEligibleReplica: NoEligibleReplica;
+  /** Password clients must AUTH with ("" = none). */
+  readonly requirepass: string;
+  /** Password the proxy uses on backend connections ("" = none). */
+  readonly backendPassword: string;
+  /** Number of databases the backends have (SELECT is answered by the proxy). */
+  readonly databases: number;
+  readonly pool: {
+    /** Multiplexed connections per backend shared by all sessions. */
+    readonly sharedConnections: number;
+    /** Dedicated connections per backend (transactions, blocking commands, subscriptions). */
+    readonly dedicatedMax: number;
+    readonly acquireTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+  };
+  readonly breaker: {
+    readonly timeoutMs: number;
+    readonly errorThresholdPercentage: number;
+    readonly resetTimeoutMs: number;
+    readonly volumeThreshold: number;
+  };
+  readonly health: {
+    /** INFO replication polling period on real Redis (and the WAITOFFSET long-poll length on Tandem). */
+    readonly pollIntervalMs: number;
+  };
+  readonly logLevel: string;
+}
+
+export const PROXY_DEFAULTS: ProxyConfig = {
+  file: null,
+  listen: { host: "127.0.0.1", port: 7379 },
+  master: { host: "127.0.0.1", port: 6379, weight: 1 },
+  replicas: [],
+  readPolicy: "round-robin",
+  maxLagBytes: 1024 * 1024,
+  maxLagMs: 1000,
+  noEligibleReplica: "master",
+  requirepass: "",
+  backendPassword: "",
+  databases: 16,
+  pool: { sharedConnections: 4, dedicatedMax: 128, acquireTimeoutMs: 5000, connectTimeoutMs: 2000 },
+  breaker: { timeoutMs: 1000, errorThresholdPercentage: 50, resetTimeoutMs: 1000, volumeThreshold: 3 },
+  health: { pollIntervalMs: 100 },
+  logLevel: "info",
+};
+
+const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
+
+// ─── loading ──────────────────────────────────────────────────────────────────────────────────────────
+
+/** Reads and validates a proxy.yaml. Throws ConfigError naming the file, line and key. */
+export function loadProxyConfig(file: string): ProxyConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read the file: ${(err as Error).message}`, file, 0);
+  }
+  return parseProxyConfig(text, file);
+}
+
+/** Validates YAML text (`file` only names it in errors). */
+export function parseProxyConfig(text: string, file: string | null = null): ProxyConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const where = (node: Node | null | undefined): number => {
+    const off = node?.range?.[0];
+    return off === undefined ? 0 : lines.linePos(off).line;
+  };
+  const fail = (node: Node | null | undefined, key: string, reason: string): never => {
+    throw new ConfigError(`${key}: ${reason}`, file ?? "<proxy config>", where(node));
+  };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new ConfigError(
+      `invalid YAML: ${e.message.split("\n")[0]}`,
+      file ?? "<proxy config>",
+      e.linePos?.[0]?.line ?? 0,
+    );
+  }
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return { ...PROXY_DEFAULTS, file };
+  if (!isMap(root)) return fail(root, "(top level)", "expected a mapping of keys");
+  const r = new Reader(root, "", fail);
+
+  const listenNode = r.take("listen");
+  const listen = listenNode ? address(listenNode, "listen", fail) : PROXY_DEFAULTS.listen;
+  const masterNode = r.take("master");
+  const master = masterNode ? backend(masterNode, "master", fail) : PROXY_DEFAULTS.master;
+  const replicasNode = r.take("replicas");
+  const replicas: BackendAddress[] = [];
+  if (replicasNode && !(isScalar(replicasNode) && replicasNode.value === null)) {
+    if (!isSeq(replicasNode)) fail(replicasNode, "replicas", "expected a list of host:port");
+    else {
+      for (let i = 0; i < replicasNode.items.length; i++)
+        replicas.push(backend(replicasNode.items[i] as Node, `replicas[${i}]`, fail));
+    }
+  }
+  const seen = new Set([`${master.host}:${master.port}`]);
+  replicas.forEach((b, i) => {
+    const id = `${b.host}:${b.port}`;
+    if (seen.has(id)) fail(replicasNode, `replicas[${i}]`, `${id} is listed twice (or is the master)`);
+    seen.add(id);
+  });
+
+  const readPolicy = r.oneOf(
+    "read_policy",
+    ["round-robin", "least-outstanding", "weighted"],
+    PROXY_DEFAULTS.readPolicy,
+  ) as ReadPolicy;
+  const maxLagBytes = r.int("max_lag_bytes", PROXY_DEFAULTS.maxLagBytes, 0);
+  const maxLagMs = r.int("max_lag_ms", PROXY_DEFAULTS.maxLagMs, 1);
+  const noEligibleReplica = r.oneOf(
+    "no_eligible_replica",
+    ["master", "error"],
+    PROXY_DEFAULTS.noEligibleReplica,
+  ) as NoEligibleReplica;
+  const requirepass = r.str("requirepass", "");
+  const backendPassword = r.str("backend_password", "");
+  const databases = r.int("databases", PROXY_DEFAULTS.databases, 1);
+  const logLevel = r.oneOf("log_level", [...LOG_LEVELS], PROXY_DEFAULTS.logLevel);
+
+  const p = r.section("pool");
+  const pool = {
+    sharedConnections: p.int("shared_connections", PROXY_DEFAULTS.pool.sharedConnections, 1, 64),
+    dedicatedMax: p.int("dedicated_max", PROXY_DEFAULTS.pool.dedicatedMax, 1),
+    acquireTimeoutMs: p.int("acquire_timeout_ms", PROXY_DEFAULTS.pool.acquireTimeoutMs, 1),
+    connectTimeoutMs: p.int("connect_timeout_ms", PROXY_DEFAULTS.pool.connectTimeoutMs, 1),
+  };
+  p.done();
+  const b = r.section("breaker");
+  const breaker = {
+    timeoutMs: b.int("timeout_ms", PROXY_DEFAULTS.breaker.timeoutMs, 1),
+    errorThresholdPercentage: b.int(
+      "error_threshold_percentage",
+      PROXY_DEFAULTS.breaker.errorThresholdPercentage,
+      1,
+      100,
+    ),
+    resetTimeoutMs: b.int("reset_timeout_ms", PROXY_DEFAULTS.breaker.resetTimeoutMs, 1),
+    volumeThreshold: b.int("volume_threshold", PROXY_DEFAULTS.breaker.volumeThreshold, 0),
+  };
+  b.done();
+  const h = r.section("health");
+  const health = { pollIntervalMs: h.int("poll_interval_ms", PROXY_DEFAULTS.health.pollIntervalMs, 10) };
+  h.done();
+  r.done();
+  return {
+    file,
+    listen,
+    master,
+    replicas,
+    readPolicy,
+    maxLagBytes,
+    maxLagMs,
+    noEligibleReplica,
+    requirepass,
+    backendPassword,
+    databases,
+    pool,
+    breaker,
+    health,
+    logLevel,
+  };
+}
+
+// ─── value readers ────────────────────────────────────────────────────────────────────────────────────
+
+type Fail = (node: Node | null | undefined, key: string, reason: string) => never;
+
+/** Takes keys out of one mapping; `done()` rejects the keys nobody took (typos must not pass silently). */
+class Reader {
+  private readonly taken = new Set<string>();
+  constructor(
+    private readonly map: YAMLMap | null,
+    private readonly prefix: string,
+    private readonly fail: Fail,
+  ) {}
+
+  take(key: string): Node | null {
+    this.taken.add(key);
+    if (!this.map) return null;
+    for (const pair of this.map.items) {
+      if (isScalar(pair.key) && pair.key.value === key) return (pair.value as Node | null) ?? null;
+    }
+    return null;
+  }
+
+  section(key: string): Reader {
+    const node = this.take(key);
+    if (node === null || (isScalar(node) && node.value === null))
+      return new Reader(null, `${this.prefix}${key}.`, this.fail);
+    if (!isMap(node)) this.fail(node, this.prefix + key, "expected a mapping");
+    return new Reader(node as YAMLMap, `${this.prefix}${key}.`, this.fail);
+  }
+
+  int(key: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const node = this.take(key);
+    if (node === null) return dflt;
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v !== "number" || !Number.isInteger(v))
+      return this.fail(node, this.prefix + key, "expected an integer");
+    if (v < min || v > max) {
+      return this.fail(
+        node,
+        this.prefix + key,
+        max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}` : `must be between ${min} and ${max}`,
+      );
+    }
+    return v;
+  }
+
+  str(key: string, dflt: string): string {
+    const node = this.take(key);
+    if (node === null) return dflt;
+    const v = isScalar(node) ? node.value : undefined;
+    if (v === null) return dflt;
+    if (typeof v !== "string" && typeof v !== "number")
+      return this.fail(node, this.prefix + key, "expected a string");
+    return String(v);
+  }
+
+  oneOf(key: string, allowed: string[], dflt: string): string {
+    const node = this.take(key);
+    if (node === null) return dflt;
+    const v = isScalar(node) ? node.value : undefined;
+    if (typeof v !== "string" || !allowed.includes(v)) {
+      return this.fail(node, this.prefix + key, `expected one of ${allowed.join(", ")}`);
+    }
+    return v;
+  }
+
+  done(): void {
+    if (!this.map) return;
+    for (const pair of this.map.items) {
+      const k = isScalar(pair.key) ? String(pair.key.value) : "?";
+      if (!this.taken.has(k)) this.fail(pair.key as Node, this.prefix + k, "unknown key");
+    }
+  }
+}
+
+function address(node: Node, key: string, fail: Fail): { host: string; port: number } {
+  const v = isScalar(node) ? node.value : undefined;
+  if (typeof v === "number") return { host: "127.0.0.1", port: checkPort(v, node, key, fail) };
+  if (typeof v !== "string") return fail(node, key, "expected host:port");
+  const at = v.lastIndexOf(":");
+  if (at <= 0) return fail(node, key, `expected host:port, got '${v}'`);
+  const host = v.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(v.slice(at + 1));
+  return { host, port: checkPort(port, node, key, fail) };
+}
+
+function checkPort(port: number, node: Node, key: string, fail: Fail): number {
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return fail(node, key, "port must be an integer 0..65535");
+  return port;
+}
+
+/** A backend: "host:port", or `{ address: host:port, weight: n }`. */
+function backend(node: Node, key: string, fail: Fail): BackendAddress {
+  if (isMap(node)) {
+    const r = new Reader(node, `${key}.`, fail);
+    const addrNode = r.take("address");
+    if (addrNode === null) return fail(node, `${key}.address`, "is required");
+    const a = address(addrNode, `${key}.address`, fail);
+    const weight = r.int("weight", 1, 1, 1000);
+    r.done();
+    if (a.port === 0) return fail(addrNode, `${key}.address`, "port 0 is not a backend port");
+    return { ...a, weight };
+  }
+  const a = address(node, key, fail);
+  if (a.port === 0) return fail(node, key, "port 0 is not a backend port");
+  return { ...a, weight: 1 };
+}

@@ -1,0 +1,179 @@
+import { createPool, type Pool } from "generic-pool";
+import CircuitBreaker from "opossum";
+import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
+import { BackendConnection, type ConnectionHost } from "./backend-connection.js";
+
+/**
+ * One backend server as the proxy sees it: a few shared multiplexed connections (a session always uses
+ * the same one, so its commands to this backend stay in order), a generic-pool of dedicated connections
+ * for transactions, blocking commands and subscriptions, an opossum circuit breaker, and the health and
+ * replication state the lag monitor keeps up to date.
+ */
+
+export interface BackendHealth {
+  /** Last time a health poll succeeded (ms since epoch; 0 = never / lost). */
+  lastOkAt: number;
+  role: "master" | "slave" | "";
+  /** master_replid: the replication history this node is on. */
+  replid: string;
+  /** The node's replication offset (master_repl_offset on a master, slave_repl_offset on a replica). */
+  offset: number;
+  linkUp: boolean;
+  syncing: boolean;
+  loading: boolean;
+  /** Bytes behind the master, and ms since it last held everything the master had. */
+  lagBytes: number;
+  lagMs: number;
+  /** The node answers WAITOFFSET (a Tandem server): offsets come by long-poll. */
+  waitOffset: boolean;
+  /** Why the replica is not eligible ("" when it is). */
+  reason: string;
+}
+
+/** Redis error replies mean the server is alive: they never count against the breaker. */
+function isReplyError(err: unknown): boolean {
+  return err instanceof Error && err.name === "ReplyError";
+}
+
+export class Backend implements ConnectionHost {
+  readonly label: string;
+  outstanding = 0;
+  /** Set by the router: may serve reads now. */
+  eligible = false;
+  /** Operators' drain (a later feature); a draining replica gets no new reads. */
+  draining = false;
+  readonly health: BackendHealth = {
+    lastOkAt: 0,
+    role: "",
+    replid: "",
+    offset: 0,
+    linkUp: false,
+    syncing: false,
+    loading: false,
+    lagBytes: 0,
+    lagMs: 0,
+    waitOffset: false,
+    reason: "not polled yet",
+  };
+  readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  /** Smooth weighted round-robin state. */
+  currentWeight = 0;
+  private readonly shared: (BackendConnection | null)[];
+  private readonly pool: Pool<BackendConnection>;
+  private closing = false;
+  /** Called when a connection is lost (the router re-evaluates eligibility at once). */
+  onConnectionLost: (b: Backend, reason: string) => void = () => {};
+
+  constructor(
+    readonly address: BackendAddress,
+    readonly isMaster: boolean,
+    private readonly config: ProxyConfig,
+    readonly afterReplies: () => void,
+  ) {
+    this.label = `${address.host}:${address.port}`;
+    this.shared = new Array(config.pool.sharedConnections).fill(null);
+    this.breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
+      timeout: false,
+      errorThresholdPercentage: config.breaker.errorThresholdPercentage,
+      resetTimeout: config.breaker.resetTimeoutMs,
+      volumeThreshold: config.breaker.volumeThreshold,
+      rollingCountTimeout: 10_000,
+      errorFilter: isReplyError,
+      name: this.label,
+    });
+    this.pool = createPool<BackendConnection>(
+      {
+        create: () => this.openDedicated(),
+        destroy: async (c) => c.destroy("released"),
+        validate: async (c) => !c.closed,
+      },
+      {
+        max: config.pool.dedicatedMax,
+        min: 0,
+        acquireTimeoutMillis: config.pool.acquireTimeoutMs,
+        testOnBorrow: true,
+        idleTimeoutMillis: 30_000,
+        evictionRunIntervalMillis: 10_000,
+      },
+    );
+  }
+
+  get weight(): number {
+    return this.address.weight;
+  }
+
+  // ─── connections ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** The shared connection for a session (by its id), reconnected lazily after a loss. */
+  sharedConnection(sessionId: number): BackendConnection {
+    const i = sessionId % this.shared.length;
+    let c = this.shared[i];
+    if (c === null || c.closed) {
+      c = new BackendConnection(
+        this,
+        this.address,
+        this.config.backendPassword,
+        this.config.pool.connectTimeoutMs,
+        false,
+      );
+      this.shared[i] = c;
+    }
+    return c;
+  }
+
+  /** A dedicated connection (transaction, blocking command, subscription); give it back with release(). */
+  acquire(): Promise<BackendConnection> {
+    return this.pool.acquire();
+  }
+
+  /** Returns a dedicated connection; `reusable` false when it holds state (MULTI, WATCH, blocked, subscribed). */
+  release(conn: BackendConnection, reusable: boolean): void {
+    if (reusable && !conn.closed && this.pool.isBorrowedResource(conn))
+      void this.pool.release(conn).catch(() => {});
+    else if (this.pool.isBorrowedResource(conn)) void this.pool.destroy(conn).catch(() => {});
+    else conn.destroy("released");
+  }
+
+  private openDedicated(): Promise<BackendConnection> {
+    return new Promise((resolve, reject) => {
+      const c = new BackendConnection(
+        this,
+        this.address,
+        this.config.backendPassword,
+        this.config.pool.connectTimeoutMs,
+        true,
+      );
+      const onError = (err: Error) =>
+        reject(new Error(`cannot connect to backend ${this.label}: ${err.message}`));
+      c.socket.once("error", onError);
+      c.socket.once("connect", () => {
+        c.socket.off("error", onError);
+        resolve(c);
+      });
+    });
+  }
+
+  /** Hands this backend's pending reads to other backends (it stopped being eligible). */
+  abandonReads(): void {
+    for (const c of this.shared) if (c !== null && !c.closed) c.abandonReads();
+  }
+
+  connectionLost(conn: BackendConnection, reason: string): void {
+    if (this.closing) return;
+    const i = this.shared.indexOf(conn);
+    if (i >= 0) this.shared[i] = null;
+    if (reason !== "released") {
+      // A connection error counts against the breaker, like a failed health poll.
+      this.breaker.fire(() => Promise.reject(new Error(reason))).catch(() => {});
+      this.onConnectionLost(this, reason);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const c of this.shared) c?.destroy("proxy shutting down");
+    this.breaker.shutdown();
+    await this.pool.drain().catch(() => {});
+    await this.pool.clear().catch(() => {});
+  }
+}

@@ -1,0 +1,228 @@
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { ProxyConfig } from "../config/proxy-config.js";
+import type { Backend } from "./backend.js";
+import type { Router } from "./router.js";
+
+/**
+ * The control plane: one ioredis client per backend learns role, replid, offset, link and sync/loading
+ * state by `INFO replication` every poll interval; on Tandem servers (detected with `COMMAND INFO
+ * waitoffset`) a second client long-polls `WAITOFFSET <last+1> <interval>` so offsets arrive the moment
+ * they move. Every poll goes through the backend's circuit breaker (timeouts and connection errors open
+ * it; Redis error replies do not).
+ *
+ * Lag: bytes = master offset − replica offset; ms = age of the oldest master offset sample the replica
+ * has not reached (how long it has been missing data). A replica whose last good poll is older than
+ * max_lag_ms is treated as unreachable, which is what catches a SIGSTOPped process.
+ */
+
+interface OffsetSample {
+  t: number;
+  offset: number;
+}
+
+const MAX_SAMPLES = 1200;
+
+export class LagMonitor {
+  private readonly clients = new Map<Backend, Redis>();
+  private readonly waiters = new Map<Backend, Redis>();
+  private readonly inFlight = new Set<Backend>();
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Master offsets over time (increasing), for lag in ms. */
+  private samples: OffsetSample[] = [];
+  /** The master's replid as last seen (replicas must be on the same history). */
+  masterReplid = "";
+  private readonly all: Backend[];
+
+  constructor(
+    private readonly router: Router,
+    private readonly config: ProxyConfig,
+    private readonly log: Logger,
+  ) {
+    this.all = [router.master, ...router.replicas];
+    for (const b of this.all) {
+      b.onConnectionLost = (backend, reason) => {
+        // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
+        backend.health.lastOkAt = 0;
+        backend.health.reason = `connection lost (${reason})`;
+        this.evaluate();
+      };
+    }
+  }
+
+  start(): void {
+    for (const b of this.all) {
+      const c = this.client(b);
+      this.clients.set(b, c);
+      void this.detectWaitOffset(b, c);
+    }
+    this.timer = setInterval(() => this.tick(), this.config.health.pollIntervalMs);
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const c of [...this.clients.values(), ...this.waiters.values()]) c.disconnect();
+  }
+
+  private client(b: Backend): Redis {
+    const c = new Redis({
+      host: b.address.host,
+      port: b.address.port,
+      password: this.config.backendPassword || undefined,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.config.pool.connectTimeoutMs,
+      commandTimeout: this.config.breaker.timeoutMs,
+      retryStrategy: () => Math.max(50, this.config.health.pollIntervalMs),
+      lazyConnect: false,
+      connectionName: "tandem-proxy-monitor",
+    });
+    c.on("error", () => {}); // reported through the breaker and health state, not as unhandled errors
+    return c;
+  }
+
+  // ─── polling ──────────────────────────────────────────────────────────────────────────────────────────
+
+  private tick(): void {
+    if (this.stopped) return;
+    for (const b of this.all) {
+      if (this.inFlight.has(b)) continue;
+      this.inFlight.add(b);
+      void this.poll(b).finally(() => this.inFlight.delete(b));
+    }
+    this.evaluate();
+  }
+
+  private async poll(b: Backend): Promise<void> {
+    const c = this.clients.get(b);
+    if (!c) return;
+    try {
+      const text = (await b.breaker.fire(() => c.info("replication"))) as string;
+      this.apply(b, parseInfo(text));
+    } catch (err) {
+      b.health.reason = `health poll failed: ${(err as Error).message}`;
+    }
+  }
+
+  private apply(b: Backend, info: Map<string, string>): void {
+    const h = b.health;
+    const now = Date.now();
+    h.lastOkAt = now;
+    h.role = info.get("role") === "slave" ? "slave" : info.get("role") === "master" ? "master" : "";
+    h.replid = info.get("master_replid") ?? "";
+    const off = Number(info.get(h.role === "slave" ? "slave_repl_offset" : "master_repl_offset") ?? "0");
+    if (!h.waitOffset || off > h.offset) h.offset = off;
+    h.linkUp = h.role === "slave" ? info.get("master_link_status") === "up" : true;
+    h.syncing = info.get("master_sync_in_progress") === "1";
+    // Not in `INFO replication` on Redis; Tandem may add it. LOADING replicas also fail the INFO poll
+    // with -LOADING on some servers, which keeps them ineligible anyway.
+    h.loading = info.get("loading") === "1";
+    if (b === this.router.master) this.noteMasterOffset(now, h.offset, h.replid);
+  }
+
+  private noteMasterOffset(now: number, offset: number, replid: string): void {
+    if (replid !== this.masterReplid) {
+      this.masterReplid = replid;
+      this.samples = [];
+    }
+    const last = this.samples[this.samples.length - 1];
+    if (last === undefined || offset > last.offset) {
+      this.samples.push({ t: now, offset });
+      if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
+    }
+  }
+
+  // ─── WAITOFFSET long-poll (Tandem servers) ────────────────────────────────────────────────────────────
+
+  private async detectWaitOffset(b: Backend, c: Redis): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const info = (await c.call("COMMAND", "INFO", "WAITOFFSET")) as unknown[];
+        b.health.waitOffset = Array.isArray(info) && info[0] !== null && info[0] !== undefined;
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.max(100, this.config.health.pollIntervalMs)));
+      }
+    }
+    if (!b.health.waitOffset || this.stopped) return;
+    const w = this.client(b);
+    w.options.commandTimeout = this.config.health.pollIntervalMs + this.config.breaker.timeoutMs;
+    this.waiters.set(b, w);
+    this.log.debug({ backend: b.label }, "backend supports WAITOFFSET: long-polling offsets");
+    while (!this.stopped) {
+      try {
+        const off = Number(
+          await w.call("WAITOFFSET", String(b.health.offset + 1), String(this.config.health.pollIntervalMs)),
+        );
+        if (off > b.health.offset) {
+          b.health.offset = off;
+          if (b === this.router.master) this.noteMasterOffset(Date.now(), off, this.masterReplid);
+          this.evaluate();
+        }
+      } catch {
+        await new Promise((r) => setTimeout(r, this.config.health.pollIntervalMs));
+      }
+    }
+  }
+
+  // ─── eligibility ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Recomputes every replica's lag and eligibility and refreshes the router. */
+  evaluate(): void {
+    const now = Date.now();
+    const master = this.router.master.health;
+    for (const r of this.router.replicas) {
+      const h = r.health;
+      h.lagBytes = Math.max(0, master.offset - h.offset);
+      h.lagMs = this.lagMs(h.offset, now);
+      h.reason = this.whyIneligible(r, now);
+      r.eligible = h.reason === "";
+    }
+    const left = this.router.refresh();
+    for (const b of left) {
+      this.log.warn({ backend: b.label, reason: b.health.reason }, "replica no longer receives reads");
+      b.abandonReads();
+    }
+  }
+
+  private lagMs(offset: number, now: number): number {
+    const s = this.samples;
+    // The first sample the replica has not reached: it has been missing data since then.
+    for (let i = 0; i < s.length; i++) if (s[i].offset > offset) return now - s[i].t;
+    return 0;
+  }
+
+  private whyIneligible(r: Backend, now: number): string {
+    const h = r.health;
+    const c = this.config;
+    if (h.lastOkAt === 0)
+      return h.reason.startsWith("connection lost") || h.reason.startsWith("health")
+        ? h.reason
+        : "not reachable";
+    if (now - h.lastOkAt > c.maxLagMs) return `no answer for ${now - h.lastOkAt} ms`;
+    if (!r.breaker.closed) return "circuit breaker open";
+    if (h.role !== "slave") return `role is ${h.role || "unknown"}`;
+    if (!h.linkUp) return "master_link_status is down";
+    if (h.syncing) return "sync in progress";
+    if (h.loading) return "loading";
+    if (this.masterReplid === "" || h.replid !== this.masterReplid)
+      return "replicating another history (replid differs)";
+    if (h.lagBytes > c.maxLagBytes) return `lag ${h.lagBytes} bytes > max_lag_bytes`;
+    if (h.lagMs > c.maxLagMs) return `lag ${h.lagMs} ms > max_lag_ms`;
+    if (r.draining) return "draining";
+    return "";
+  }
+}
+
+/** `INFO` text → field map. */
+export function parseInfo(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const line of text.split("\r\n")) {
+    const i = line.indexOf(":");
+    if (i > 0 && line[0] !== "#") m.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return m;
+}
