@@ -3,7 +3,8 @@
  * Each returns null when the text is not acceptable, so callers pick the right error reply.
  */
 
-const INT_RE = /^-?(0|[1-9]\d*)$/;
+/** string2ll refuses "-0" as well as leading zeros. */
+const INT_RE = /^(0|-?[1-9]\d*)$/;
 
 /** A 64-bit signed integer as Redis's string2ll (no spaces, no '+', no leading zeros); null otherwise. */
 export function parseInteger(s: string): number | null {

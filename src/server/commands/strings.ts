@@ -1,14 +1,26 @@
-import { parseInteger } from "../arguments.js";
-import type { Client } from "../client.js";
+import { constants as bufferConstants } from "node:buffer";
+import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
+import { INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
+import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
+import {
+  ERR_NOT_FLOAT,
+  ERR_NOT_INTEGER,
+  ERR_OVERFLOW,
+  ERR_STRING_TOO_LONG,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+} from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 
 /**
  * The string family. Values are latin1 strings; numbers are parsed from them on demand, as Redis does
- * with its int-encoded strings.
+ * with its int-encoded strings, and bit and range operations work on char codes (one per byte).
  */
+
+/** The engine's longest string: growing past it is refused like growing past proto-max-bulk-len. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 // ─── GET / SET ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -23,85 +35,246 @@ const SET_NX = 1;
 const SET_XX = 2;
 const SET_GET = 4;
 const SET_KEEPTTL = 8;
+const SET_EX = 16;
+const SET_PX = 32;
+const SET_EXAT = 64;
+const SET_PXAT = 128;
+const SET_PERSIST = 256;
+const SET_ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+
+/** SET's options start after the value, GETEX's after the key; each accepts its own subset. */
+const FOR_SET = 0;
+const FOR_GET = 1;
+
+/** Parsed SET/GETEX options; `expireArg` is the text after EX/PX/EXAT/PXAT (the last one given). */
+interface StringOptions {
+  flags: number;
+  expireArg: string;
+}
+
+const parsedOptions: StringOptions = { flags: 0, expireArg: "" };
 
 /**
- * SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL]. Any expiry is propagated as an
- * absolute PXAT, so replicas and the AOF agree on the instant.
+ * Redis's parseExtendedStringArgumentsOrReply: the same option may repeat (the last expiry wins), but
+ * conflicting ones (NX with XX, two different expiry kinds, KEEPTTL/PERSIST with an expiry) are a syntax
+ * error. Returns the shared result object, or null after replying the error.
  */
+function parseStringOptions(c: Client, argv: string[], kind: number): StringOptions | null {
+  let flags = 0;
+  let expireArg = "";
+  for (let j = kind === FOR_GET ? 2 : 3; j < argv.length; j++) {
+    const opt = argv[j].toLowerCase();
+    const hasNext = j + 1 < argv.length;
+    if (opt === "nx" && !(flags & SET_XX) && kind === FOR_SET) flags |= SET_NX;
+    else if (opt === "xx" && !(flags & SET_NX) && kind === FOR_SET) flags |= SET_XX;
+    else if (opt === "get" && kind === FOR_SET) flags |= SET_GET;
+    else if (opt === "keepttl" && !(flags & (SET_PERSIST | SET_ANY_EXPIRE)) && kind === FOR_SET)
+      flags |= SET_KEEPTTL;
+    else if (opt === "persist" && kind === FOR_GET && !(flags & (SET_ANY_EXPIRE | SET_KEEPTTL)))
+      flags |= SET_PERSIST;
+    else if (
+      hasNext &&
+      !(flags & (SET_KEEPTTL | SET_PERSIST)) &&
+      ((opt === "ex" && !(flags & (SET_EXAT | SET_PX | SET_PXAT))) ||
+        (opt === "px" && !(flags & (SET_EX | SET_EXAT | SET_PXAT))) ||
+        (opt === "exat" && !(flags & (SET_EX | SET_PX | SET_PXAT))) ||
+        (opt === "pxat" && !(flags & (SET_EX | SET_EXAT | SET_PX))))
+    ) {
+      flags |= opt === "ex" ? SET_EX : opt === "px" ? SET_PX : opt === "exat" ? SET_EXAT : SET_PXAT;
+      expireArg = argv[++j];
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  parsedOptions.flags = flags;
+  parsedOptions.expireArg = expireArg;
+  return parsedOptions;
+}
+
+/**
+ * Redis's getExpireMillisecondsOrReply: the absolute unix time in ms for an EX/PX/EXAT/PXAT argument,
+ * or -1 after replying the error. Checked in 64-bit arithmetic as Redis does (a sum past INT64_MAX wraps
+ * negative there, and is refused).
+ */
+function expireMillis(c: Client, arg: string, flags: number, command: string): number {
+  const n = parseInt64(arg);
+  if (n === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return -1;
+  }
+  const seconds = (flags & (SET_EX | SET_EXAT)) !== 0;
+  let ms = n;
+  if (ms <= 0n || (seconds && ms > INT64_MAX / 1000n)) {
+    c.reply.error(`ERR invalid expire time in '${command}' command`);
+    return -1;
+  }
+  if (seconds) ms *= 1000n;
+  if (flags & (SET_EX | SET_PX)) ms += BigInt(Date.now());
+  if (ms > INT64_MAX) {
+    c.reply.error(`ERR invalid expire time in '${command}' command`);
+    return -1;
+  }
+  return Number(ms);
+}
+
+/**
+ * The string at `key` for GET-like replies (Redis's getGenericCommand): replies it (or null) and returns
+ * true, or replies WRONGTYPE and returns false.
+ */
+function getGeneric(c: Client, key: string): boolean {
+  const v = lookupRead(c, key);
+  if (v === undefined) c.reply.nullBulk();
+  else if (typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return false;
+  } else c.reply.bulk(v);
+  return true;
+}
+
+/**
+ * Redis's setGenericCommand, shared by SET, SETNX, SETEX and PSETEX. `okReply`/`abortReply` are what
+ * SETNX answers instead of +OK / null. Any expiry is propagated as an absolute PXAT, so replicas and the
+ * AOF agree on the instant.
+ */
+function setGeneric(
+  c: Client,
+  flags: number,
+  key: string,
+  value: string,
+  expireArg: string | null,
+  command: string,
+  okReply: number,
+  abortReply: number,
+): void {
+  let when = 0;
+  if (expireArg !== null) {
+    when = expireMillis(c, expireArg, flags, command);
+    if (when < 0) return;
+  }
+  if (flags & SET_GET && !getGeneric(c, key)) return;
+  const found = c.db.lookupKeyWrite(key) !== undefined;
+  if ((flags & SET_NX && found) || (flags & SET_XX && !found)) {
+    if (!(flags & SET_GET)) {
+      if (abortReply < 0) c.reply.nullBulk();
+      else c.reply.integer(abortReply);
+    }
+    return;
+  }
+  c.db.setKey(key, value, (flags & SET_KEEPTTL) !== 0);
+  if (expireArg !== null) c.db.setExpire(key, when);
+  modified(c, key, Notify.STRING, "set");
+  if (expireArg !== null) {
+    rewriteCommandVector(c, ["SET", key, value, "PXAT", String(when)]);
+    c.server.notifyKeyspaceEvent(Notify.GENERIC, "expire", key, c.db.id);
+  } else if (flags & SET_GET) {
+    // Replicas get the command without GET (it may be repeated).
+    rewriteCommandVector(
+      c,
+      c.argv.filter((a, i) => i < 3 || a.length !== 3 || a.toLowerCase() !== "get"),
+    );
+  }
+  if (!(flags & SET_GET)) {
+    if (okReply < 0) c.reply.ok();
+    else c.reply.integer(okReply);
+  }
+}
+
+/** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL]. */
 function setCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const value = argv[2];
   if (argv.length === 3) {
-    c.db.setKey(key, value);
+    // The common case, kept free of option parsing.
+    c.db.setKey(key, argv[2]);
     modified(c, key, Notify.STRING, "set");
     c.reply.ok();
     return;
   }
-  let flags = 0;
-  let unit = "";
-  let expireArg = "";
-  for (let i = 3; i < argv.length; i++) {
-    const opt = argv[i].toLowerCase();
-    const hasNext = i + 1 < argv.length;
-    if (opt === "nx" && !(flags & SET_XX)) flags |= SET_NX;
-    else if (opt === "xx" && !(flags & SET_NX)) flags |= SET_XX;
-    else if (opt === "get") flags |= SET_GET;
-    else if (opt === "keepttl" && unit === "") flags |= SET_KEEPTTL;
-    else if (
-      (opt === "ex" || opt === "px" || opt === "exat" || opt === "pxat") &&
-      unit === "" &&
-      !(flags & SET_KEEPTTL) &&
-      hasNext
-    ) {
-      unit = opt;
-      expireArg = argv[++i];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
+  const opts = parseStringOptions(c, argv, FOR_SET);
+  if (opts === null) return;
+  const flags = opts.flags;
+  setGeneric(c, flags, key, argv[2], flags & SET_ANY_EXPIRE ? opts.expireArg : null, "set", -1, -1);
+}
+
+function setnxCommand(c: Client, argv: string[]): void {
+  setGeneric(c, SET_NX, argv[1], argv[2], null, "setnx", 1, 0);
+}
+
+function setexCommand(c: Client, argv: string[]): void {
+  setGeneric(c, SET_EX, argv[1], argv[3], argv[2], "setex", -1, -1);
+}
+
+function psetexCommand(c: Client, argv: string[]): void {
+  setGeneric(c, SET_PX, argv[1], argv[3], argv[2], "psetex", -1, -1);
+}
+
+// ─── GETSET / GETDEL / GETEX ─────────────────────────────────────────────────────────────────────────────
+
+/** GETSET key value: propagated as SET. */
+function getsetCommand(c: Client, argv: string[]): void {
+  if (!getGeneric(c, argv[1])) return;
+  c.db.setKey(argv[1], argv[2]);
+  modified(c, argv[1], Notify.STRING, "set");
+  rewriteCommandVector(c, ["SET", argv[1], argv[2]]);
+}
+
+/** GETDEL key: propagated as DEL. */
+function getdelCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  if (!getGeneric(c, key)) return;
+  if (c.db.delete(key)) {
+    rewriteCommandVector(c, ["DEL", key]);
+    modified(c, key, Notify.GENERIC, "del");
   }
-  let when = 0;
-  if (unit !== "") {
-    const n = parseInteger(expireArg);
-    if (n === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
-    if (n <= 0 || ((unit === "ex" || unit === "exat") && n > Number.MAX_SAFE_INTEGER / 1000)) {
-      c.reply.error("ERR invalid expire time in 'set' command");
-      return;
-    }
-    when =
-      unit === "ex" ? Date.now() + n * 1000 : unit === "px" ? Date.now() + n : unit === "exat" ? n * 1000 : n;
+}
+
+/**
+ * GETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST]. Never propagated as is: as PEXPIREAT, as DEL when an
+ * absolute time has already passed, or as PERSIST.
+ */
+function getexCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const opts = parseStringOptions(c, argv, FOR_GET);
+  if (opts === null) return;
+  const flags = opts.flags;
+  const expireArg = opts.expireArg;
+  const v = lookupRead(c, key);
+  if (v === undefined) {
+    c.reply.nullBulk();
+    return;
   }
-  const old = flags & (SET_GET | SET_NX | SET_XX) ? c.db.lookupKeyWrite(key) : undefined;
-  if (flags & SET_GET && old !== undefined && typeof old !== "string") {
+  if (typeof v !== "string") {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
-    if (flags & SET_GET) c.reply.bulkOrNull(old as string | undefined);
-    else c.reply.nullBulk();
-    return;
+  let when = 0;
+  if (flags & SET_ANY_EXPIRE) {
+    when = expireMillis(c, expireArg, flags, "getex");
+    if (when < 0) return;
   }
-  c.db.setKey(key, value, (flags & SET_KEEPTTL) !== 0);
-  if (when > 0) c.db.setExpire(key, when);
-  modified(c, key, Notify.STRING, "set");
-  if (when > 0) c.server.notifyKeyspaceEvent(Notify.GENERIC, "expire", key, c.db.id);
-  if (when > 0 || flags & SET_GET) {
-    const prop = ["SET", key, value];
-    if (when > 0) prop.push("PXAT", String(when));
-    else if (flags & SET_KEEPTTL) prop.push("KEEPTTL");
-    rewriteCommandVector(c, prop);
+  c.reply.bulk(v);
+  if (
+    flags & (SET_EXAT | SET_PXAT) &&
+    when <= Date.now() &&
+    !c.server.loading &&
+    !c.server.keyspace.isReplica
+  ) {
+    c.db.delete(key);
+    rewriteCommandVector(c, ["DEL", key]);
+    modified(c, key, Notify.GENERIC, "del");
+  } else if (flags & SET_ANY_EXPIRE) {
+    c.db.setExpire(key, when);
+    rewriteCommandVector(c, ["PEXPIREAT", key, String(when)]);
+    modified(c, key, Notify.GENERIC, "expire");
+  } else if (flags & SET_PERSIST) {
+    if (c.db.removeExpire(key)) {
+      rewriteCommandVector(c, ["PERSIST", key]);
+      modified(c, key, Notify.GENERIC, "persist");
+    }
   }
-  if (flags & SET_GET) c.reply.bulkOrNull(old as string | undefined);
-  else c.reply.ok();
 }
 
-// ─── INCR / DECR ─────────────────────────────────────────────────────────────────────────────────────────
-
-const INT64_MAX = 9223372036854775807n;
-const INT64_MIN = -9223372036854775808n;
+// ─── INCR / DECR / INCRBYFLOAT ───────────────────────────────────────────────────────────────────────────
 
 /** Adds `by` to the integer at key (created as 0) with Redis's overflow rules; replies the new value. */
 function incrBy(c: Client, key: string, by: bigint | number): void {
@@ -110,13 +283,17 @@ function incrBy(c: Client, key: string, by: bigint | number): void {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  let result: number | bigint;
-  const cur = v === undefined ? 0 : parseInteger(v);
+  let cur: number | bigint | null = v === undefined ? 0 : parseInteger(v);
   if (cur === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
+    // parseInteger refuses values beyond 2^53 it cannot hold exactly; int64 ones are still integers.
+    cur = parseInt64(v as string);
+    if (cur === null) {
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
   }
-  if (typeof by === "number" && Number.isSafeInteger(cur + by)) {
+  let result: number | bigint;
+  if (typeof by === "number" && typeof cur === "number" && Number.isSafeInteger(cur + by)) {
     result = cur + by;
   } else {
     const r = BigInt(cur) + BigInt(by);
@@ -126,24 +303,15 @@ function incrBy(c: Client, key: string, by: bigint | number): void {
     }
     result = r;
   }
-  const text = String(result);
-  c.db.setKey(key, text, true);
+  c.db.setKey(key, String(result), true);
   modified(c, key, Notify.STRING, "incrby");
   c.reply.integer(result);
 }
 
-function incrByArg(s: string, negate: boolean): bigint | number | null {
+/** An INCRBY/DECRBY argument: a safe number when possible, a BigInt over the rest of the int64 range. */
+function incrByArg(s: string): bigint | number | null {
   const n = parseInteger(s);
-  if (n !== null) {
-    if (negate && n === Number.MIN_SAFE_INTEGER - 1) return null;
-    return negate ? -n : n;
-  }
-  // Outside the safe range parseInteger refuses inexact values; retry exactly with BigInt.
-  if (!/^-?(0|[1-9]\d*)$/.test(s)) return null;
-  const b = BigInt(s);
-  if (b > INT64_MAX || b < INT64_MIN) return null;
-  if (negate && b === INT64_MIN) return null;
-  return negate ? -b : b;
+  return n !== null ? n : parseInt64(s);
 }
 
 function incrCommand(c: Client, argv: string[]): void {
@@ -155,20 +323,49 @@ function decrCommand(c: Client, argv: string[]): void {
 }
 
 function incrbyCommand(c: Client, argv: string[]): void {
-  const by = incrByArg(argv[2], false);
+  const by = incrByArg(argv[2]);
   if (by === null) c.reply.error(ERR_NOT_INTEGER);
   else incrBy(c, argv[1], by);
 }
 
 function decrbyCommand(c: Client, argv: string[]): void {
-  const by = incrByArg(argv[2], true);
-  if (by === null) {
-    // DECRBY of INT64_MIN cannot be negated: Redis says "decrement would overflow".
-    c.reply.error(argv[2] === "-9223372036854775808" ? "ERR decrement would overflow" : ERR_NOT_INTEGER);
-  } else {
-    incrBy(c, argv[1], by);
-  }
+  const by = incrByArg(argv[2]);
+  if (by === null) c.reply.error(ERR_NOT_INTEGER);
+  // -INT64_MIN is not an int64 (it arrives as a Number: -2^63 is exactly representable).
+  else if (by === INT64_MIN || by === -(2 ** 63)) c.reply.error("ERR decrement would overflow");
+  else incrBy(c, argv[1], typeof by === "number" ? -by : -by); // each branch negates its own type
 }
+
+/**
+ * INCRBYFLOAT key increment, in x87 long double arithmetic as Redis (see store/long-double.ts), keeping
+ * the TTL. Propagated as SET key value KEEPTTL so replicas store the exact same text.
+ */
+function incrbyfloatCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const v = c.db.lookupKeyWrite(key);
+  if (v !== undefined && typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  const cur = v === undefined ? ZERO_LONG_DOUBLE : parseLongDouble(v);
+  const incr = cur === null ? null : parseLongDouble(argv[2]);
+  if (cur === null || incr === null) {
+    c.reply.error(ERR_NOT_FLOAT);
+    return;
+  }
+  const sum = addLongDouble(cur, incr);
+  if (sum.inf) {
+    c.reply.error("ERR increment would produce NaN or Infinity");
+    return;
+  }
+  const text = formatLongDoubleHuman(sum);
+  c.db.setKey(key, text, true);
+  modified(c, key, Notify.STRING, "incrbyfloat");
+  c.reply.bulk(text);
+  rewriteCommandVector(c, ["SET", key, text, "KEEPTTL"]);
+}
+
+const ZERO_LONG_DOUBLE = { neg: false, mant: 0n, exp: 0, inf: false };
 
 // ─── multi-key ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -193,13 +390,577 @@ function msetCommand(c: Client, argv: string[]): void {
   c.reply.ok();
 }
 
+/** MSETNX: all keys are set, or none when any of them exists. */
+function msetnxCommand(c: Client, argv: string[]): void {
+  if (argv.length % 2 === 0) {
+    c.reply.error("ERR wrong number of arguments for 'msetnx' command");
+    return;
+  }
+  for (let i = 1; i < argv.length; i += 2) {
+    if (c.db.lookupKeyWrite(argv[i]) !== undefined) {
+      c.reply.integer(0);
+      return;
+    }
+  }
+  for (let i = 1; i < argv.length; i += 2) {
+    c.db.setKey(argv[i], argv[i + 1]);
+    modified(c, argv[i], Notify.STRING, "set");
+  }
+  c.reply.integer(1);
+}
+
+// ─── APPEND / STRLEN / GETRANGE / SETRANGE ───────────────────────────────────────────────────────────────
+
+/**
+ * Redis's checkStringLength: growing a string past proto-max-bulk-len is refused (except for our
+ * master's stream, which must always apply). JS strings also have a hard engine limit just below 512MB,
+ * which is refused the same way rather than crashing.
+ */
+function checkStringLength(c: Client, size: number, append: number): boolean {
+  if (c.flags & ClientFlag.MASTER && size + append <= MAX_STRING_LENGTH) return true;
+  if (size + append > c.server.protoMaxBulkLen || size + append > MAX_STRING_LENGTH) {
+    c.reply.error(ERR_STRING_TOO_LONG);
+    return false;
+  }
+  return true;
+}
+
+function appendCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const v = c.db.lookupKeyWrite(key);
+  let len: number;
+  if (v === undefined) {
+    c.db.setKey(key, argv[2]);
+    len = argv[2].length;
+  } else {
+    if (typeof v !== "string") {
+      c.reply.error(ERR_WRONGTYPE);
+      return;
+    }
+    if (!checkStringLength(c, v.length, argv[2].length)) return;
+    // V8 concatenation builds a rope, so repeated APPENDs do not copy the whole value each time.
+    const nv = v + argv[2];
+    c.db.setKey(key, nv, true);
+    len = nv.length;
+  }
+  modified(c, key, Notify.STRING, "append");
+  c.reply.integer(len);
+}
+
+function strlenCommand(c: Client, argv: string[]): void {
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) c.reply.integer(0);
+  else if (typeof v !== "string") c.reply.error(ERR_WRONGTYPE);
+  else c.reply.integer(v.length);
+}
+
+/** An int64 argument clamped into ±2^53 (every clamped value lies far beyond any string's length). */
+function rangeArg(c: Client, s: string): number | null {
+  const n = parseInteger(s);
+  if (n !== null) return n;
+  const b = parseInt64(s);
+  if (b === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return null;
+  }
+  return b < 0n ? -(2 ** 53) : 2 ** 53;
+}
+
+/** GETRANGE key start end (and its old name SUBSTR): inclusive, negative indexes from the end. */
+function getrangeCommand(c: Client, argv: string[]): void {
+  let start = rangeArg(c, argv[2]);
+  if (start === null) return;
+  let end = rangeArg(c, argv[3]);
+  if (end === null) return;
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) {
+    c.reply.bulk("");
+    return;
+  }
+  if (typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  const len = v.length;
+  if (start < 0 && end < 0 && start > end) {
+    c.reply.bulk("");
+    return;
+  }
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) c.reply.bulk("");
+  else c.reply.bulk(v.slice(start, end + 1));
+}
+
+function setrangeCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const value = argv[3];
+  const offset = parseInteger(argv[2]) ?? (parseInt64(argv[2]) === null ? null : 2 ** 53);
+  if (offset === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (offset < 0) {
+    c.reply.error("ERR offset is out of range");
+    return;
+  }
+  const v = c.db.lookupKeyWrite(key);
+  let old = "";
+  if (v === undefined) {
+    if (value.length === 0) {
+      c.reply.integer(0);
+      return;
+    }
+    if (!checkStringLength(c, offset, value.length)) return;
+  } else {
+    if (typeof v !== "string") {
+      c.reply.error(ERR_WRONGTYPE);
+      return;
+    }
+    if (value.length === 0) {
+      c.reply.integer(v.length);
+      return;
+    }
+    if (!checkStringLength(c, offset, value.length)) return;
+    old = v;
+  }
+  const padded = old.length < offset ? old + "\0".repeat(offset - old.length) : old;
+  const nv = padded.slice(0, offset) + value + padded.slice(offset + value.length);
+  c.db.setKey(key, nv, true);
+  modified(c, key, Notify.STRING, "setrange");
+  c.reply.integer(nv.length);
+}
+
+// ─── bits: SETBIT / GETBIT / BITCOUNT / BITPOS / BITOP ───────────────────────────────────────────────────
+
+const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
+
+/** Redis's getBitOffsetFromArgument: 0 ≤ offset and offset/8 < proto-max-bulk-len; -1 after an error. */
+function bitOffsetArg(c: Client, s: string): number {
+  const n = parseInt64(s);
+  if (
+    n === null ||
+    n < 0n ||
+    (!(c.flags & ClientFlag.MASTER) && n >> 3n >= BigInt(c.server.protoMaxBulkLen))
+  ) {
+    c.reply.error(ERR_BIT_OFFSET);
+    return -1;
+  }
+  if (n >> 3n >= BigInt(MAX_STRING_LENGTH)) {
+    c.reply.error(ERR_BIT_OFFSET);
+    return -1;
+  }
+  return Number(n);
+}
+
+function setbitCommand(c: Client, argv: string[]): void {
+  const key = argv[1];
+  const offset = bitOffsetArg(c, argv[2]);
+  if (offset < 0) return;
+  const on = argv[3] === "1" ? 1 : argv[3] === "0" ? 0 : parseInteger(argv[3]);
+  if (on !== 0 && on !== 1) {
+    // Any other integer, or no integer at all, gets the same message in Redis.
+    c.reply.error("ERR bit is not an integer or out of range");
+    return;
+  }
+  const v = c.db.lookupKeyWrite(key);
+  if (v !== undefined && typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  const byte = offset >> 3;
+  const mask = 1 << (7 - (offset & 7));
+  let s = v ?? "";
+  const grown = v === undefined || s.length < byte + 1;
+  if (s.length < byte + 1) s += "\0".repeat(byte + 1 - s.length);
+  const byteval = s.charCodeAt(byte);
+  const bitval = byteval & mask ? 1 : 0;
+  // Like Redis 7.0: a write only when the key is new, grew, or the bit actually changes.
+  if (grown || bitval !== on) {
+    const nb = on ? byteval | mask : byteval & ~mask;
+    c.db.setKey(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
+    modified(c, key, Notify.STRING, "setbit");
+  }
+  c.reply.integer(bitval);
+}
+
+function getbitCommand(c: Client, argv: string[]): void {
+  const offset = bitOffsetArg(c, argv[2]);
+  if (offset < 0) return;
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  if (typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  const byte = offset >> 3;
+  c.reply.integer(byte < v.length && v.charCodeAt(byte) & (1 << (7 - (offset & 7))) ? 1 : 0);
+}
+
+/** Bits set in each byte value. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
+
+/**
+ * A BITCOUNT/BITPOS range: byte indexes [start, end] plus masks of the bits outside a BIT range in the
+ * first and last byte (Redis's first_byte_neg_mask / last_byte_neg_mask).
+ */
+interface BitRange {
+  start: number;
+  end: number;
+  firstMask: number;
+  lastMask: number;
+}
+
+const bitRange: BitRange = { start: 0, end: 0, firstMask: 0, lastMask: 0 };
+
+/** Normalizes start/end as bitcountCommand/bitposCommand do (totlen counts bits in BIT mode). */
+function normalizeBitRange(start: number, end: number, len: number, isBit: boolean): BitRange {
+  const totlen = isBit ? len * 8 : len;
+  if (start < 0) start = totlen + start;
+  if (end < 0) end = totlen + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= totlen) end = totlen - 1;
+  let firstMask = 0;
+  let lastMask = 0;
+  if (isBit && start <= end) {
+    firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
+    lastMask = (1 << (7 - (end & 7))) - 1;
+    start = Math.floor(start / 8);
+    end = Math.floor(end / 8);
+  }
+  bitRange.start = start;
+  bitRange.end = end;
+  bitRange.firstMask = firstMask;
+  bitRange.lastMask = lastMask;
+  return bitRange;
+}
+
+/** BIT or BYTE (case-insensitive); null after a syntax error reply. */
+function bitUnitArg(c: Client, s: string): boolean | null {
+  const u = s.toLowerCase();
+  if (u === "bit") return true;
+  if (u === "byte") return false;
+  c.reply.error(ERR_SYNTAX);
+  return null;
+}
+
+/** BITCOUNT key [start end [BYTE|BIT]] — Redis 7.0 looks the key up before it reads the range. */
+function bitcountCommand(c: Client, argv: string[]): void {
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  if (typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  let r: BitRange;
+  if (argv.length === 4 || argv.length === 5) {
+    const start = rangeArg(c, argv[2]);
+    if (start === null) return;
+    const end = rangeArg(c, argv[3]);
+    if (end === null) return;
+    if (start < 0 && end < 0 && start > end) {
+      c.reply.integer(0);
+      return;
+    }
+    let isBit = false;
+    if (argv.length === 5) {
+      const u = bitUnitArg(c, argv[4]);
+      if (u === null) return;
+      isBit = u;
+    }
+    r = normalizeBitRange(start, end, v.length, isBit);
+  } else if (argv.length === 2) {
+    r = normalizeBitRange(0, v.length - 1, v.length, false);
+  } else {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (r.start > r.end) {
+    c.reply.integer(0);
+    return;
+  }
+  let count = 0;
+  for (let i = r.start; i <= r.end; i++) count += POPCOUNT[v.charCodeAt(i)];
+  if (r.firstMask !== 0) count -= POPCOUNT[v.charCodeAt(r.start) & r.firstMask];
+  if (r.lastMask !== 0) count -= POPCOUNT[v.charCodeAt(r.end) & r.lastMask];
+  c.reply.integer(count);
+}
+
+/** BITPOS key bit [start [end [BYTE|BIT]]]. */
+function bitposCommand(c: Client, argv: string[]): void {
+  const bitArg = parseInt64(argv[2]);
+  if (bitArg === null) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const bit = bitArg === 1n ? 1 : 0;
+  if (bitArg !== 0n && bitArg !== 1n) {
+    c.reply.error("ERR The bit argument must be 1 or 0.");
+    return;
+  }
+  const v = lookupRead(c, argv[1]);
+  if (v === undefined) {
+    // A missing key is an endless run of zeros.
+    c.reply.integer(bit ? -1 : 0);
+    return;
+  }
+  if (typeof v !== "string") {
+    c.reply.error(ERR_WRONGTYPE);
+    return;
+  }
+  const len = v.length;
+  let endGiven = false;
+  let r: BitRange;
+  if (argv.length >= 4 && argv.length <= 6) {
+    const start = rangeArg(c, argv[3]);
+    if (start === null) return;
+    let isBit = false;
+    if (argv.length === 6) {
+      const u = bitUnitArg(c, argv[5]);
+      if (u === null) return;
+      isBit = u;
+    }
+    let end = len - 1;
+    if (argv.length >= 5) {
+      const e = rangeArg(c, argv[4]);
+      if (e === null) return;
+      end = e;
+      endGiven = true;
+    }
+    r = normalizeBitRange(start, end, len, isBit);
+  } else if (argv.length === 3) {
+    r = normalizeBitRange(0, len - 1, len, false);
+  } else {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (r.start > r.end) {
+    c.reply.integer(-1);
+    return;
+  }
+  // Scan the bytes; the edge bytes of a BIT range have their outside bits forced to "not the target".
+  const want = bit === 1 ? 0 : 0xff; // a byte with no target bit
+  for (let i = r.start; i <= r.end; i++) {
+    let b = v.charCodeAt(i);
+    if (i === r.start && r.firstMask !== 0) b = bit ? b & ~r.firstMask : b | r.firstMask;
+    if (i === r.end && r.lastMask !== 0) b = bit ? b & ~r.lastMask : b | r.lastMask;
+    if (b === want) continue;
+    for (let k = 0; k < 8; k++) {
+      if (((b >> (7 - k)) & 1) === bit) {
+        c.reply.integer(i * 8 + k);
+        return;
+      }
+    }
+  }
+  // No clear bit in range: without an explicit end the string is seen as zero-padded to the right.
+  c.reply.integer(bit === 1 || endGiven ? -1 : (r.end + 1) * 8);
+}
+
+/** BITOP AND|OR|XOR|NOT destkey key [key ...]: missing keys are empty strings, shorter ones zero-padded. */
+function bitopCommand(c: Client, argv: string[]): void {
+  const op = argv[1].toLowerCase();
+  if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (op === "not" && argv.length !== 4) {
+    c.reply.error("ERR BITOP NOT must be called with a single source key.");
+    return;
+  }
+  const dest = argv[2];
+  const srcs: string[] = [];
+  let maxlen = 0;
+  for (let i = 3; i < argv.length; i++) {
+    const v = lookupRead(c, argv[i]);
+    if (v !== undefined && typeof v !== "string") {
+      c.reply.error(ERR_WRONGTYPE);
+      return;
+    }
+    const s = v ?? "";
+    srcs.push(s);
+    if (s.length > maxlen) maxlen = s.length;
+  }
+  if (maxlen === 0) {
+    if (c.db.delete(dest)) modified(c, dest, Notify.GENERIC, "del");
+    c.reply.integer(0);
+    return;
+  }
+  const out = Buffer.alloc(maxlen);
+  const first = srcs[0];
+  for (let i = 0; i < maxlen; i++) {
+    let acc = i < first.length ? first.charCodeAt(i) : 0;
+    if (op === "not") acc = ~acc & 0xff;
+    for (let j = 1; j < srcs.length; j++) {
+      const s = srcs[j];
+      const b = i < s.length ? s.charCodeAt(i) : 0;
+      if (op === "and") acc &= b;
+      else if (op === "or") acc |= b;
+      else acc ^= b;
+    }
+    out[i] = acc;
+  }
+  c.db.setKey(dest, out.toString("latin1"));
+  modified(c, dest, Notify.STRING, "set");
+  c.reply.integer(maxlen);
+}
+
+// ─── LCS ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN], Redis's dynamic-programming table. */
+function lcsCommand(c: Client, argv: string[]): void {
+  const va = lookupRead(c, argv[1]);
+  const vb = lookupRead(c, argv[2]);
+  if ((va !== undefined && typeof va !== "string") || (vb !== undefined && typeof vb !== "string")) {
+    c.reply.error("ERR The specified keys must contain string values");
+    return;
+  }
+  const a = (va as string | undefined) ?? "";
+  const b = (vb as string | undefined) ?? "";
+  let getLen = false;
+  let getIdx = false;
+  let withMatchLen = false;
+  let minMatchLen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j].toLowerCase();
+    if (opt === "idx") getIdx = true;
+    else if (opt === "len") getLen = true;
+    else if (opt === "withmatchlen") withMatchLen = true;
+    else if (opt === "minmatchlen" && j + 1 < argv.length) {
+      const n = rangeArg(c, argv[++j]);
+      if (n === null) return;
+      minMatchLen = Math.max(n, 0);
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (getIdx && getLen) {
+    c.reply.error("ERR If you want both the length and indexes, please just use IDX.");
+    return;
+  }
+  const alen = a.length;
+  const blen = b.length;
+  const cells = (alen + 1) * (blen + 1);
+  if (cells * 4 > c.server.protoMaxBulkLen) {
+    c.reply.error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+    return;
+  }
+  const w = blen + 1;
+  const lcs = new Uint32Array(cells);
+  for (let i = 1; i <= alen; i++) {
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= blen; j++) {
+      if (ca === b.charCodeAt(j - 1)) lcs[i * w + j] = lcs[(i - 1) * w + j - 1] + 1;
+      else {
+        const l1 = lcs[(i - 1) * w + j];
+        const l2 = lcs[i * w + j - 1];
+        lcs[i * w + j] = Math.max(l1, l2);
+      }
+    }
+  }
+  const total = lcs[alen * w + blen];
+  if (getLen) {
+    c.reply.integer(total);
+    return;
+  }
+  // Walk back from the end, building the string and (for IDX) the matching ranges, newest first.
+  const chars: number[] = new Array(total);
+  let idx = total;
+  const ranges: number[][] = [];
+  let aStart = alen; // alen means "no range open"
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      chars[idx - 1] = a.charCodeAt(i - 1);
+      if (aStart === alen) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (lcs[(i - 1) * w + j] > lcs[i * w + j - 1]) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (minMatchLen === 0 || matchLen >= minMatchLen) ranges.push([aStart, aEnd, bStart, bEnd, matchLen]);
+      aStart = alen;
+    }
+  }
+  if (!getIdx) {
+    let text = "";
+    for (let k = 0; k < total; k += 8192) text += String.fromCharCode(...chars.slice(k, k + 8192));
+    c.reply.bulk(text);
+    return;
+  }
+  c.reply.mapHeader(2);
+  c.reply.bulk("matches");
+  c.reply.arrayHeader(ranges.length);
+  for (const [as, ae, bs, be, ml] of ranges) {
+    c.reply.arrayHeader(withMatchLen ? 3 : 2);
+    c.reply.arrayHeader(2);
+    c.reply.integer(as);
+    c.reply.integer(ae);
+    c.reply.arrayHeader(2);
+    c.reply.integer(bs);
+    c.reply.integer(be);
+    if (withMatchLen) c.reply.integer(ml);
+  }
+  c.reply.bulk("len");
+  c.reply.integer(total);
+}
+
 export const stringCommands: CommandDef[] = [
   { name: "get", handler: getCommand },
   { name: "set", handler: setCommand },
+  { name: "setnx", handler: setnxCommand },
+  { name: "setex", handler: setexCommand },
+  { name: "psetex", handler: psetexCommand },
+  { name: "getset", handler: getsetCommand },
+  { name: "getdel", handler: getdelCommand },
+  { name: "getex", handler: getexCommand },
   { name: "incr", handler: incrCommand },
   { name: "decr", handler: decrCommand },
   { name: "incrby", handler: incrbyCommand },
   { name: "decrby", handler: decrbyCommand },
+  { name: "incrbyfloat", handler: incrbyfloatCommand },
   { name: "mget", handler: mgetCommand },
   { name: "mset", handler: msetCommand },
+  { name: "msetnx", handler: msetnxCommand },
+  { name: "append", handler: appendCommand },
+  { name: "strlen", handler: strlenCommand },
+  { name: "getrange", handler: getrangeCommand },
+  { name: "substr", handler: getrangeCommand },
+  { name: "setrange", handler: setrangeCommand },
+  { name: "setbit", handler: setbitCommand },
+  { name: "getbit", handler: getbitCommand },
+  { name: "bitcount", handler: bitcountCommand },
+  { name: "bitpos", handler: bitposCommand },
+  { name: "bitop", handler: bitopCommand },
+  { name: "lcs", handler: lcsCommand },
 ];
