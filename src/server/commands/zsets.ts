@@ -8,6 +8,7 @@ import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
+import { isCSpace, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 
 /**
@@ -28,134 +29,12 @@ const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 
 // ─── number parsing (strtod, as Redis's parsers use it) ─────────────────────────────────────────────────
 
-/** Where the last `strtod` call stopped, and whether it overflowed/underflowed (C's errno ERANGE). */
-let strtodEnd = 0;
-let strtodRange = false;
-
-const HEX_DIGIT = /[0-9a-fA-F]/;
-
-function isCSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-/**
- * C's strtod over `s` from `from`: leading white space, a sign, then inf/infinity/nan, a hex float or a
- * decimal. Sets strtodEnd to the index after the number (or `from` when nothing converted).
- */
-function strtod(s: string, from: number): number {
-  strtodRange = false;
-  let i = from;
-  const n = s.length;
-  while (i < n && isCSpace(s.charCodeAt(i))) i++;
-  let neg = false;
-  if (i < n && (s[i] === "+" || s[i] === "-")) {
-    neg = s[i] === "-";
-    i++;
-  }
-  const rest = s.slice(i, i + 8).toLowerCase();
-  if (rest.startsWith("inf")) {
-    strtodEnd = i + (rest === "infinity" ? 8 : 3);
-    return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  }
-  if (rest.startsWith("nan")) {
-    let end = i + 3;
-    if (s[end] === "(") {
-      const close = s.indexOf(")", end);
-      if (close >= 0 && /^[0-9A-Za-z_]*$/.test(s.slice(end + 1, close))) end = close + 1;
-    }
-    strtodEnd = end;
-    return Number.NaN;
-  }
-  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
-    const v = hexFloat(s, i + 2);
-    if (v !== null) return neg ? -v : v;
-    // "0x" without hex digits: strtod reads just the "0".
-  }
-  const start = i;
-  let digits = 0;
-  let nonzero = false;
-  while (i < n && isDigit(s.charCodeAt(i))) {
-    if (s[i] !== "0") nonzero = true;
-    i++;
-    digits++;
-  }
-  if (i < n && s[i] === ".") {
-    i++;
-    while (i < n && isDigit(s.charCodeAt(i))) {
-      if (s[i] !== "0") nonzero = true;
-      i++;
-      digits++;
-    }
-  }
-  if (digits === 0) {
-    strtodEnd = from;
-    return 0;
-  }
-  if (i < n && (s[i] === "e" || s[i] === "E")) {
-    let j = i + 1;
-    if (j < n && (s[j] === "+" || s[j] === "-")) j++;
-    if (j < n && isDigit(s.charCodeAt(j))) {
-      while (j < n && isDigit(s.charCodeAt(j))) j++;
-      i = j;
-    }
-  }
-  strtodEnd = i;
-  const v = Number(s.slice(start, i));
-  if (!Number.isFinite(v) || (v === 0 && nonzero)) strtodRange = true;
-  return neg ? -v : v;
-}
-
-/** The part of a hex float after "0x"; null when no hex digit follows. Sets strtodEnd. */
-function hexFloat(s: string, i: number): number | null {
-  let v = 0;
-  let digits = 0;
-  let scale = 0;
-  while (i < s.length && HEX_DIGIT.test(s[i])) {
-    v = v * 16 + Number.parseInt(s[i], 16);
-    i++;
-    digits++;
-  }
-  if (s[i] === ".") {
-    let j = i + 1;
-    while (j < s.length && HEX_DIGIT.test(s[j])) {
-      v = v * 16 + Number.parseInt(s[j], 16);
-      scale -= 4;
-      j++;
-      digits++;
-    }
-    if (digits > 0) i = j;
-  }
-  if (digits === 0) return null;
-  if (s[i] === "p" || s[i] === "P") {
-    let j = i + 1;
-    let eneg = false;
-    if (s[j] === "+" || s[j] === "-") {
-      eneg = s[j] === "-";
-      j++;
-    }
-    if (j < s.length && isDigit(s.charCodeAt(j))) {
-      let e = 0;
-      while (j < s.length && isDigit(s.charCodeAt(j))) e = Math.min(e * 10 + s.charCodeAt(j++) - 48, 100000);
-      scale += eneg ? -e : e;
-      i = j;
-    }
-  }
-  strtodEnd = i;
-  const r = v * 2 ** scale;
-  if (!Number.isFinite(r) || (r === 0 && v !== 0)) strtodRange = true;
-  return r;
-}
-
 /** getDoubleFromObject: the whole text must be a number, no leading space, no overflow, not NaN. */
 export function parseScore(s: string): number | null {
   if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
   const v = strtod(s, 0);
-  if (strtodEnd !== s.length || Number.isNaN(v)) return null;
-  if (strtodRange && (v === 0 || !Number.isFinite(v))) return null;
+  if (strtodResult.end !== s.length || Number.isNaN(v)) return null;
+  if (strtodResult.erange && (v === 0 || !Number.isFinite(v))) return null;
   return v;
 }
 
@@ -171,7 +50,7 @@ interface ScoreRange {
 function parseRangeEnd(s: string, out: ScoreRange, isMin: boolean): boolean {
   const ex = s.charCodeAt(0) === 40; // '('
   const v = strtod(s, ex ? 1 : 0);
-  if (strtodEnd !== s.length || Number.isNaN(v)) return false;
+  if (strtodResult.end !== s.length || Number.isNaN(v)) return false;
   if (isMin) {
     out.min = v;
     out.minex = ex;
