@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError } from "../../../src/config/config-error.js";
+import { PROXY_DEFAULTS, parseProxyConfig } from "../../../src/config/proxy-config.js";
+import { REPO_ROOT } from "../../helpers/processes.js";
+
+describe("proxy.yaml", () => {
+  it("the shipped config/proxy.yaml is valid and fronts 6379 with replicas 6380, 6381 on 7379", () => {
+    const c = parseProxyConfig(
+      readFileSync(join(REPO_ROOT, "config", "proxy.yaml"), "utf8"),
+      "config/proxy.yaml",
+    );
+    assert.deepEqual(c.listen, { host: "127.0.0.1", port: 7379 });
+    assert.equal(c.master.port, 6379);
+    assert.deepEqual(
+      c.replicas.map((r) => r.port),
+      [6380, 6381],
+    );
+    assert.equal(c.readPolicy, "round-robin");
+  });
+
+  it("an empty file means the defaults", () => {
+    assert.deepEqual(parseProxyConfig("", "p.yaml"), { ...PROXY_DEFAULTS, file: "p.yaml" });
+  });
+
+  it("accepts weighted replicas", () => {
+    const c = parseProxyConfig(
+      "read_policy: weighted\nreplicas:\n  - 127.0.0.1:1\n  - { address: 127.0.0.1:2, weight: 3 }\n",
+    );
+    assert.deepEqual(
+      c.replicas.map((r) => r.weight),
+      [1, 3],
+    );
+  });
+
+  const bad: [string, RegExp][] = [
+    [
+      "read_policy: random\n",
+      /p\.yaml:1: read_policy: expected one of round-robin, least-outstanding, weighted/,
+    ],
+    ["listen: 127.0.0.1:7379\nmax_lag_ms: soon\n", /p\.yaml:2: max_lag_ms: expected an integer/],
+    ["master: nowhere\n", /p\.yaml:1: master: expected host:port/],
+    ["pool:\n  shared_connections: 0\n", /p\.yaml:2: pool\.shared_connections: must be between 1 and 64/],
+    [
+      "replicas:\n  - 127.0.0.1:6380\n  - 127.0.0.1:6380\n",
+      /replicas\[1\]: 127\.0\.0\.1:6380 is listed twice/,
+    ],
+    ["no_eligible_replicas: error\n", /p\.yaml:1: no_eligible_replicas: unknown key/],
+    ["breaker:\n  timeout: 5\n", /p\.yaml:2: breaker\.timeout: unknown key/],
+    ["a: [\n", /p\.yaml:\d+: invalid YAML/],
+  ];
+  for (const [text, re] of bad) {
+    it(`rejects ${JSON.stringify(text)} with file, line, key and reason`, () => {
+      assert.throws(
+        () => parseProxyConfig(text, "p.yaml"),
+        (e: unknown) => e instanceof ConfigError && re.test(e.message),
+      );
+    });
+  }
+});
