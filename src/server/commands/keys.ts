@@ -23,17 +23,24 @@ import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 
 // ─── shared helpers ──────────────────────────────────────────────────────────────────────────────────────
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
+const INT32_MIN = -2147483648n;
+const INT32_MAX = 2147483647n;
 
-/** Redis's getIntFromObjectOrReply: a 32-bit integer, else `message`. Null means "replied, stop". */
-function intArg32(c: Client, s: string, message = ERR_NOT_INTEGER): number | null {
-  const n = parseInteger(s);
-  if (n === null || n < INT32_MIN || n > INT32_MAX) {
-    c.reply.error(message);
+/**
+ * Redis's getIntFromObjectOrReply: a 32-bit integer. Not an integer at all → ERR_NOT_INTEGER (or
+ * `message`); an int64 outside the int range → Redis's range message (or `message`). Null: replied.
+ */
+function intArg32(c: Client, s: string, message?: string): number | null {
+  const n = parseInt64(s);
+  if (n === null) {
+    c.reply.error(message ?? ERR_NOT_INTEGER);
     return null;
   }
-  return n;
+  if (n < INT32_MIN || n > INT32_MAX) {
+    c.reply.error(message ?? `ERR value is out of range, value must between ${INT32_MIN} and ${INT32_MAX}`);
+    return null;
+  }
+  return Number(n);
 }
 
 /** The database with index `id`, or undefined when out of range (selectDb failing). */
