@@ -1,0 +1,89 @@
+import type { RawClient } from "./raw-client.js";
+import { waitFor } from "./wait-for.js";
+
+/**
+ * Helpers for replication tests: reading INFO fields and waiting for links and offsets, over RawClient.
+ */
+
+/** The `field:value` pairs of one INFO section, in order. */
+export async function infoSection(c: RawClient, section: string): Promise<[string, string][]> {
+  const v = await c.call("INFO", section);
+  const text = Buffer.isBuffer(v) ? v.toString("latin1") : String(v);
+  const out: [string, string][] = [];
+  for (const line of text.split("\r\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const i = line.indexOf(":");
+    out.push([line.slice(0, i), line.slice(i + 1)]);
+  }
+  return out;
+}
+
+export async function infoField(c: RawClient, section: string, field: string): Promise<string | undefined> {
+  const fields = await infoSection(c, section);
+  return fields.find(([k]) => k === field)?.[1];
+}
+
+/** Waits until a replica reports master_link_status:up. */
+export async function waitLinkUp(replica: RawClient, timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    "master_link_status:up",
+    async () => (await infoField(replica, "replication", "master_link_status")) === "up",
+    { timeoutMs },
+  );
+}
+
+/** Waits until every replica's slave_repl_offset equals the master's master_repl_offset. */
+export async function waitOffsetsEqual(
+  master: RawClient,
+  replicas: RawClient[],
+  timeoutMs = 15_000,
+): Promise<number> {
+  const plusOne = await waitFor(
+    "replica offsets to reach the master's",
+    async () => {
+      const m = Number(await infoField(master, "replication", "master_repl_offset"));
+      for (const r of replicas) {
+        if (Number(await infoField(r, "replication", "slave_repl_offset")) !== m) return false;
+      }
+      // The master may have fed a PING meanwhile: confirm it did not move.
+      const again = Number(await infoField(master, "replication", "master_repl_offset"));
+      return again === m ? m + 1 : false;
+    },
+    { timeoutMs },
+  );
+  return Number(plusOne) - 1;
+}
+
+export async function syncStat(
+  c: RawClient,
+  field: "sync_full" | "sync_partial_ok" | "sync_partial_err",
+): Promise<number> {
+  return Number(await infoField(c, "stats", field));
+}
+
+/** Every key of every non-empty db with its TYPE and a canonical dump of its value, for comparisons. */
+export async function datasetDump(c: RawClient, dbs = 16): Promise<string[]> {
+  const out: string[] = [];
+  for (let db = 0; db < dbs; db++) {
+    await c.call("SELECT", db);
+    const keys = ((await c.call("KEYS", "*")) as Buffer[]).map((k) => k.toString("latin1")).sort();
+    for (const k of keys) {
+      const type = String(await c.call("TYPE", k));
+      let value: string;
+      if (type === "string") value = String(await c.call("GET", k));
+      else if (type === "list")
+        value = JSON.stringify(((await c.call("LRANGE", k, 0, -1)) as Buffer[]).map(String));
+      else if (type === "hash")
+        value = JSON.stringify(((await c.call("HGETALL", k)) as Buffer[]).map(String).sort());
+      else if (type === "set")
+        value = JSON.stringify(((await c.call("SMEMBERS", k)) as Buffer[]).map(String).sort());
+      else if (type === "zset")
+        value = JSON.stringify(((await c.call("ZRANGE", k, 0, -1, "WITHSCORES")) as Buffer[]).map(String));
+      else value = "?";
+      const pttl = Number(await c.call("PTTL", k));
+      out.push(`${db} ${type} ${k} ${value} ${pttl > 0 ? "ttl" : pttl}`);
+    }
+  }
+  await c.call("SELECT", 0);
+  return out;
+}
