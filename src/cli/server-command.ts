@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.js";
 import { ServerConfig } from "../config/server-config.js";
 import { createServerLogger } from "../server/logger.js";
+import { attachPersistence } from "../server/persistence-service.js";
 import { setupReplication } from "../server/commands/replication.js";
 import { Server } from "../server/server.js";
 
@@ -66,9 +67,20 @@ export async function serverCommand(args: string[]): Promise<number> {
     );
   }
   const server = new Server(config, log);
+  const persistence = attachPersistence(server);
   const replication = setupReplication(server);
   try {
     await server.listen();
+  } catch (err) {
+    log.error((err as Error).message);
+    process.stderr.write(`${(err as Error).message}\n`);
+    report({ error: (err as Error).message });
+    log.flush?.();
+    return 1;
+  }
+  // Load the AOF or the RDB while listening (clients get -LOADING meanwhile); a bad file ends start-up.
+  try {
+    await persistence.loadAtStartup();
   } catch (err) {
     log.error((err as Error).message);
     process.stderr.write(`${(err as Error).message}\n`);

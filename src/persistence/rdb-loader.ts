@@ -68,6 +68,8 @@ export interface RdbLoadResult {
 export interface RdbLoadOptions {
   /** Keep keys whose TTL has passed (AOF preambles, replicas). Default: keyspace.isReplica. */
   keepExpired?: boolean;
+  /** Replace keys that already exist instead of failing on them (DEBUG RELOAD MERGE). */
+  merge?: boolean;
 }
 
 /** Highest RDB version we read (7.2's 11 only adds encodings handled here). */
@@ -91,6 +93,7 @@ class RdbParser {
   readonly aux = new Map<string, string>();
   keys = 0;
   private readonly keepExpired: boolean;
+  private readonly merge: boolean;
   private readonly now = Date.now();
 
   constructor(
@@ -98,6 +101,7 @@ class RdbParser {
     opts: RdbLoadOptions,
   ) {
     this.keepExpired = opts.keepExpired ?? keyspace.isReplica;
+    this.merge = opts.merge ?? false;
   }
 
   /** How many bytes must be buffered (from pos) before another attempt can make progress. */
@@ -333,7 +337,7 @@ class RdbParser {
 
   private store(key: string, value: RedisValue | null, expire: number | undefined): void {
     const db = this.keyspace.dbs[this.dbId];
-    if (db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+    if (!this.merge && db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
     if (value === null) return; // empty container: Redis skips these too
     if (expire !== undefined && !this.keepExpired && expire < this.now) return;
     db.setKey(key, value);

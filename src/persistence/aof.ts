@@ -1,0 +1,485 @@
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { encodeCommandString } from "../resp/reply-writer.js";
+import type { Keyspace } from "../store/keyspace.js";
+import { readFileChunks, writeFileAtomic, writeFileAtomicSync } from "./rdb-file.js";
+import { loadRdb } from "./rdb-loader.js";
+import { saveRdbSync, snapshotRdb } from "./rdb-snapshot.js";
+
+/**
+ * The append-only file, in Redis 7's multi-part layout so Redis and Tandem can load each other's:
+ *
+ *   <dir>/<appenddirname>/<appendfilename>.manifest         the list of files, in order
+ *   <dir>/<appenddirname>/<appendfilename>.<seq>.base.rdb   a snapshot (RDB with aof-base 1)
+ *   <dir>/<appenddirname>/<appendfilename>.<seq>.incr.aof   write commands since that snapshot (RESP)
+ *
+ * A manifest line is `file <name> seq <n> type <b|h|i>`. We always write the base as an RDB (Redis's
+ * default aof-use-rdb-preamble yes) and read both RDB and command-form bases.
+ *
+ * Writes: finished propagation units arrive through `feed` (the server's PropagationSink), with SELECT
+ * emitted whenever the db changes. appendfsync always writes and fdatasyncs inside `feed`, i.e. before
+ * the command's reply is written to its client; everysec writes once per event-loop turn and
+ * fdatasyncs in the thread pool once a second; no leaves fsync to the OS.
+ *
+ * Rewrite (BGREWRITEAOF): at one instant a new incr file is opened and a point-in-time snapshot starts;
+ * the manifest first lists old base + old incr + new incr (a crash mid-rewrite loses nothing), then,
+ * once the new base is on disk, only new base + new incr; the old files are deleted.
+ */
+
+export type FsyncPolicy = "always" | "everysec" | "no";
+
+export interface AofFileInfo {
+  name: string;
+  seq: number;
+  type: "b" | "h" | "i";
+}
+
+export class AofError extends Error {
+  override name = "AofError";
+}
+
+/** What propagation hands us (structurally the server's PropagatedOp). */
+export interface AofOp {
+  db: number;
+  argv: string[];
+}
+
+// ─── manifest ────────────────────────────────────────────────────────────────────────────────────────────
+
+export function parseManifest(text: string): AofFileInfo[] {
+  const files: AofFileInfo[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const words = line.match(/"[^"]*"|\S+/g) ?? [];
+    const info: Partial<AofFileInfo> = {};
+    for (let i = 0; i + 1 < words.length; i += 2) {
+      const k = words[i];
+      const v = words[i + 1].replace(/^"(.*)"$/, "$1");
+      if (k === "file") info.name = v;
+      else if (k === "seq") info.seq = Number(v);
+      else if (k === "type") info.type = v as AofFileInfo["type"];
+    }
+    if (!info.name || !Number.isInteger(info.seq) || !["b", "h", "i"].includes(info.type ?? ""))
+      throw new AofError(`Invalid AOF manifest line: ${line}`);
+    files.push(info as AofFileInfo);
+  }
+  if (files.filter((f) => f.type === "b").length > 1)
+    throw new AofError("Found duplicate base file information");
+  return files;
+}
+
+export function formatManifest(files: readonly AofFileInfo[]): string {
+  return files.map((f) => `file ${f.name} seq ${f.seq} type ${f.type}\n`).join("");
+}
+
+// ─── reading commands ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Parses RESP commands from an AOF body, calling `onCommand` for each complete one. Returns the offset
+ * after the last complete command and whether the data ended inside a command (a torn write).
+ */
+export function parseAofCommands(
+  buf: Buffer,
+  onCommand: (argv: string[], endOffset: number) => void,
+): { end: number; truncated: boolean } {
+  let pos = 0;
+  const n = buf.length;
+  const line = (from: number): number => {
+    const i = buf.indexOf(13, from);
+    return i < 0 || i + 1 >= n ? -1 : i;
+  };
+  while (pos < n) {
+    const start = pos;
+    if (buf[pos] !== 42 /* * */)
+      throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+    let e = line(pos);
+    if (e < 0) return { end: start, truncated: true };
+    const argc = Number(buf.latin1Slice(pos + 1, e));
+    if (!Number.isInteger(argc) || argc < 1)
+      throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+    pos = e + 2;
+    const argv: string[] = new Array(argc);
+    let complete = true;
+    for (let i = 0; i < argc; i++) {
+      if (pos >= n) {
+        complete = false;
+        break;
+      }
+      if (buf[pos] !== 36 /* $ */)
+        throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+      e = line(pos);
+      if (e < 0) {
+        complete = false;
+        break;
+      }
+      const len = Number(buf.latin1Slice(pos + 1, e));
+      if (!Number.isInteger(len) || len < 0)
+        throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+      pos = e + 2;
+      if (pos + len + 2 > n) {
+        complete = false;
+        break;
+      }
+      argv[i] = buf.latin1Slice(pos, pos + len);
+      pos += len + 2;
+    }
+    if (!complete) return { end: start, truncated: true };
+    onCommand(argv, pos);
+  }
+  return { end: pos, truncated: false };
+}
+
+// ─── the append-only file ────────────────────────────────────────────────────────────────────────────────
+
+export interface AofOptions {
+  /** Absolute (or cwd-relative) path of appenddirname. */
+  dir: string;
+  filename: string;
+  fsync: () => FsyncPolicy;
+  compression?: () => boolean;
+  warn?: (msg: string) => void;
+}
+
+export class AppendOnlyFile {
+  files: AofFileInfo[] = [];
+  private fd = -1;
+  private selectedDb = -1;
+  private pending: string[] = [];
+  private writeScheduled = false;
+  private fsyncInFlight = false;
+  private unsyncedBytes = 0;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  baseSize = 0;
+  /** Bytes in all incr files. */
+  incrSize = 0;
+  /** Size when the last rewrite finished (auto-aof-rewrite-percentage compares against it). */
+  rewriteBaseSize = 0;
+  rewriting = false;
+  lastWriteOk = true;
+  lastFsync = Date.now();
+  delayedFsyncs = 0;
+
+  constructor(readonly opts: AofOptions) {}
+
+  get manifestPath(): string {
+    return join(this.opts.dir, `${this.opts.filename}.manifest`);
+  }
+
+  get currentSize(): number {
+    return this.baseSize + this.incrSize;
+  }
+
+  get bufferLength(): number {
+    let n = 0;
+    for (const s of this.pending) n += s.length;
+    return n;
+  }
+
+  /** True when a manifest exists (there is an AOF to load). */
+  exists(): boolean {
+    return existsSync(this.manifestPath);
+  }
+
+  readManifest(): AofFileInfo[] {
+    return parseManifest(readFileSync(this.manifestPath, "latin1"));
+  }
+
+  private persistManifest(files: AofFileInfo[]): void {
+    const tmp = join(this.opts.dir, `temp-${this.opts.filename}.manifest`);
+    writeFileAtomicSync(this.manifestPath, [Buffer.from(formatManifest(files), "latin1")], "manifest");
+    if (existsSync(tmp)) unlinkSync(tmp);
+    this.files = files;
+  }
+
+  // ─── loading ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Replays the AOF into the keyspace: the base (RDB or commands) then each incr file. A torn last
+   * command in the last file is cut off when `loadTruncated`, else it is an error, as Redis does.
+   * Returns the number of commands applied.
+   */
+  async load(
+    keyspace: Keyspace,
+    apply: (argv: string[]) => void,
+    loadTruncated: boolean,
+  ): Promise<{ commands: number; baseKeys: number }> {
+    const files = this.readManifest();
+    let commands = 0;
+    let baseKeys = 0;
+    const incrs = files.filter((f) => f.type === "i");
+    const base = files.find((f) => f.type === "b");
+    if (base) {
+      const path = join(this.opts.dir, base.name);
+      if (!existsSync(path)) throw new AofError(`The AOF file ${base.name} doesn't exist`);
+      const head = Buffer.alloc(5);
+      const fd = openSync(path, "r");
+      const got = readHead(fd, head);
+      closeSync(fd);
+      if (got === 5 && head.toString("latin1") === "REDIS") {
+        baseKeys = (await loadRdb(readFileChunks(path), keyspace, { keepExpired: true })).keys;
+      } else {
+        commands += this.replayFile(path, apply, false, loadTruncated);
+      }
+    }
+    for (let i = 0; i < incrs.length; i++) {
+      const path = join(this.opts.dir, incrs[i].name);
+      if (!existsSync(path)) throw new AofError(`The AOF file ${incrs[i].name} doesn't exist`);
+      commands += this.replayFile(path, apply, i === incrs.length - 1, loadTruncated);
+    }
+    return { commands, baseKeys };
+  }
+
+  private replayFile(
+    path: string,
+    apply: (argv: string[]) => void,
+    last: boolean,
+    loadTruncated: boolean,
+  ): number {
+    const buf = readFileSync(path);
+    let n = 0;
+    // Commands between MULTI and EXEC are applied only once the EXEC is read, so a torn transaction at
+    // the end is dropped whole.
+    let tx: string[][] | null = null;
+    let committedEnd = 0;
+    const r = parseAofCommands(buf, (argv, end) => {
+      const name = argv[0].toLowerCase();
+      if (name === "multi") {
+        tx = [];
+        return;
+      }
+      if (name === "exec" && tx !== null) {
+        for (const a of tx) apply(a);
+        n += tx.length;
+        tx = null;
+        committedEnd = end;
+        return;
+      }
+      if (tx !== null) {
+        tx.push(argv);
+        return;
+      }
+      apply(argv);
+      n++;
+      committedEnd = end;
+    });
+    const torn = r.truncated || tx !== null;
+    if (torn) {
+      if (!last || !loadTruncated)
+        throw new AofError(
+          `Unexpected end of file reading the append only file ${path}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+        );
+      this.opts.warn?.(
+        `!!! Warning: short read while loading the AOF file ${path}!!! Truncating the AOF at offset ${committedEnd}. AOF loaded anyway because aof-load-truncated is enabled`,
+      );
+      const fd = openSync(path, "r+");
+      ftruncateSync(fd, committedEnd);
+      fsyncSync(fd);
+      closeSync(fd);
+    }
+    return n;
+  }
+
+  // ─── opening for writes ────────────────────────────────────────────────────────────────────────────────
+
+  /** After loading (or on an empty start): opens the last incr file for appending, creating the set if needed. */
+  openForAppend(keyspace: Keyspace): void {
+    mkdirSync(this.opts.dir, { recursive: true });
+    if (!this.exists()) {
+      const base: AofFileInfo = { name: `${this.opts.filename}.1.base.rdb`, seq: 1, type: "b" };
+      const incr: AofFileInfo = { name: `${this.opts.filename}.1.incr.aof`, seq: 1, type: "i" };
+      this.baseSize = writeFileAtomicSync(
+        join(this.opts.dir, base.name),
+        saveRdbSync(keyspace, { aofBase: true, compression: this.opts.compression?.() ?? true }),
+      );
+      closeSync(openSync(join(this.opts.dir, incr.name), "a"));
+      this.persistManifest([base, incr]);
+    } else {
+      this.files = this.readManifest();
+      const base = this.files.find((f) => f.type === "b");
+      this.baseSize = base ? fileSize(join(this.opts.dir, base.name)) : 0;
+    }
+    let incrs = this.files.filter((f) => f.type === "i");
+    if (incrs.length === 0) {
+      const seq = 1;
+      const incr: AofFileInfo = { name: `${this.opts.filename}.${seq}.incr.aof`, seq, type: "i" };
+      this.persistManifest([...this.files, incr]);
+      incrs = [incr];
+    }
+    this.incrSize = 0;
+    for (const f of incrs) this.incrSize += fileSize(join(this.opts.dir, f.name));
+    this.rewriteBaseSize = this.currentSize;
+    this.fd = openSync(join(this.opts.dir, incrs[incrs.length - 1].name), "a");
+    this.selectedDb = -1;
+    this.startFsyncTimer();
+  }
+
+  private startFsyncTimer(): void {
+    if (this.fsyncTimer) return;
+    this.fsyncTimer = setInterval(() => this.everySecond(), 1000);
+    this.fsyncTimer.unref();
+  }
+
+  /** Stops appending: flushes, fsyncs and closes the current file. */
+  close(): void {
+    if (this.fd < 0) return;
+    this.flush(true);
+    closeSync(this.fd);
+    this.fd = -1;
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    this.fsyncTimer = null;
+  }
+
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  // ─── appending (PropagationSink) ───────────────────────────────────────────────────────────────────────
+
+  feed(ops: readonly AofOp[]): void {
+    if (this.fd < 0) return;
+    for (const op of ops) {
+      if (op.db !== this.selectedDb) {
+        this.pending.push(encodeCommandString(["SELECT", String(op.db)]));
+        this.selectedDb = op.db;
+      }
+      this.pending.push(encodeCommandString(op.argv));
+    }
+    if (this.opts.fsync() === "always") {
+      // Before the reply leaves: the command is on disk when its client hears about it.
+      this.flush(true);
+    } else if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      setImmediate(() => {
+        this.writeScheduled = false;
+        this.flush(false);
+      });
+    }
+  }
+
+  /** Writes buffered commands (one write per event-loop turn, as Redis's beforeSleep), optionally fsyncing. */
+  flush(sync: boolean): void {
+    if (this.fd < 0) return;
+    if (this.pending.length > 0) {
+      const data = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(""), "latin1");
+      this.pending = [];
+      try {
+        let off = 0;
+        while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+        this.incrSize += data.length;
+        this.unsyncedBytes += data.length;
+        this.lastWriteOk = true;
+      } catch (err) {
+        this.lastWriteOk = false;
+        this.opts.warn?.(`Error writing to the AOF file: ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    if (sync && this.unsyncedBytes > 0) {
+      fdatasyncSync(this.fd);
+      this.unsyncedBytes = 0;
+      this.lastFsync = Date.now();
+    }
+  }
+
+  private everySecond(): void {
+    if (this.fd < 0 || this.opts.fsync() !== "everysec") return;
+    this.flush(false);
+    if (this.unsyncedBytes === 0) return;
+    if (this.fsyncInFlight) {
+      this.delayedFsyncs++;
+      return;
+    }
+    this.fsyncInFlight = true;
+    this.unsyncedBytes = 0;
+    const fd = this.fd;
+    fdatasync(fd, () => {
+      this.fsyncInFlight = false;
+      this.lastFsync = Date.now();
+    });
+  }
+
+  // ─── rewrite ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /** BGREWRITEAOF (see the file comment). Resolves when the new base is in place. */
+  async rewrite(keyspace: Keyspace): Promise<void> {
+    if (this.rewriting) throw new AofError("Background append only file rewriting already in progress");
+    if (this.fd < 0) throw new AofError("AOF is not open");
+    this.rewriting = true;
+    try {
+      const dir = this.opts.dir;
+      const oldFiles = this.files;
+      const maxSeq = (t: string) => Math.max(0, ...oldFiles.filter((f) => f.type === t).map((f) => f.seq));
+      const newIncr: AofFileInfo = {
+        name: `${this.opts.filename}.${maxSeq("i") + 1}.incr.aof`,
+        seq: maxSeq("i") + 1,
+        type: "i",
+      };
+      const newBase: AofFileInfo = {
+        name: `${this.opts.filename}.${maxSeq("b") + 1}.base.rdb`,
+        seq: maxSeq("b") + 1,
+        type: "b",
+      };
+      // The same instant: the snapshot's view and the first command of the new incr file.
+      this.flush(true);
+      const snapshot = snapshotRdb(keyspace, {
+        aofBase: true,
+        compression: this.opts.compression?.() ?? true,
+      });
+      closeSync(this.fd);
+      this.fd = openSync(join(dir, newIncr.name), "a");
+      this.selectedDb = -1;
+      const oldIncrSize = this.incrSize;
+      this.incrSize = 0;
+      this.persistManifest([...oldFiles, newIncr]);
+      let baseBytes: number;
+      try {
+        baseBytes = await writeFileAtomic(join(dir, newBase.name), snapshot, "rewriteaof");
+      } catch (err) {
+        // Keep appending to the new incr file; the manifest still lists the old base and incr files.
+        this.incrSize += oldIncrSize;
+        throw err;
+      }
+      this.persistManifest([newBase, { ...newIncr }]);
+      this.baseSize = baseBytes;
+      this.rewriteBaseSize = this.currentSize;
+      for (const f of oldFiles) {
+        try {
+          unlinkSync(join(dir, f.name));
+        } catch {}
+      }
+    } finally {
+      this.rewriting = false;
+    }
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readHead(fd: number, into: Buffer): number {
+  try {
+    return readSync(fd, into, 0, into.length, 0);
+  } catch {
+    return 0;
+  }
+}
