@@ -7,6 +7,7 @@ import type { ServerConfig } from "../config/server-config.js";
 import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
 import { activeExpireCycle } from "./active-expire.js";
+import { Blocking } from "./blocking.js";
 import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
@@ -65,6 +66,8 @@ export class Server {
   readonly registry = new CommandRegistry();
   readonly propagator = new Propagator();
   readonly watches = new WatchRegistry();
+  /** Clients blocked on keys (BLPOP, BZPOPMIN, ...) and the keys ready to serve them. */
+  readonly blocking = new Blocking(this);
   readonly pubsub = new PubSub();
   readonly info = new InfoBuilder(this);
   readonly clients = new Map<number, Client>();
@@ -354,6 +357,8 @@ export class Server {
       return;
     }
     this.call(c, cmd, argv);
+    // Serve clients blocked on keys this command (or the EXEC it was) pushed to, as Redis does after call().
+    if (this.blocking.hasReadyKeys) this.blocking.handleClientsBlockedOnKeys();
   }
 
   private rejectCommand(c: Client, message: string): void {
