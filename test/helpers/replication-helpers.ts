@@ -69,16 +69,16 @@ export async function datasetDump(c: RawClient, dbs = 16): Promise<string[]> {
     const keys = ((await c.call("KEYS", "*")) as Buffer[]).map((k) => k.toString("latin1")).sort();
     for (const k of keys) {
       const type = String(await c.call("TYPE", k));
+      const read = async (...args: (string | number)[]): Promise<string[]> => {
+        const v = await c.call(...args);
+        return Array.isArray(v) ? v.map(String) : [`(not an array: ${String(v)})`];
+      };
       let value: string;
       if (type === "string") value = String(await c.call("GET", k));
-      else if (type === "list")
-        value = JSON.stringify(((await c.call("LRANGE", k, 0, -1)) as Buffer[]).map(String));
-      else if (type === "hash")
-        value = JSON.stringify(((await c.call("HGETALL", k)) as Buffer[]).map(String).sort());
-      else if (type === "set")
-        value = JSON.stringify(((await c.call("SMEMBERS", k)) as Buffer[]).map(String).sort());
-      else if (type === "zset")
-        value = JSON.stringify(((await c.call("ZRANGE", k, 0, -1, "WITHSCORES")) as Buffer[]).map(String));
+      else if (type === "list") value = JSON.stringify(await read("LRANGE", k, 0, -1));
+      else if (type === "hash") value = JSON.stringify((await read("HGETALL", k)).sort());
+      else if (type === "set") value = JSON.stringify((await read("SMEMBERS", k)).sort());
+      else if (type === "zset") value = JSON.stringify(await read("ZRANGE", k, 0, -1, "WITHSCORES"));
       else value = "?";
       const pttl = Number(await c.call("PTTL", k));
       out.push(`${db} ${type} ${k} ${value} ${pttl > 0 ? "ttl" : pttl}`);
