@@ -1,0 +1,129 @@
+import { spawn } from "node:child_process";
+import { REDIS_BENCHMARK, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import type { RawClient } from "../helpers/raw-client.js";
+import { fmt, machineLine } from "./bench-util.js";
+
+/**
+ * Replication figures, Tandem vs Debian's redis-server (repl-diskless-sync-delay 0), in one run:
+ *   - full sync of 1,000,000 keys: time from starting the replica to link up and DBSIZE equal (≤ 2.5 s)
+ *   - the master's longest event-loop stall during that sync, seen as the slowest PING a client sent to
+ *     the master every few ms meanwhile (≤ 50 ms)
+ *   - replica lag under `redis-benchmark -t set -c 50`: repeatedly read the master's offset, then time
+ *     until the replica's own offset (INFO slave_repl_offset) reaches it; p50/p99 (p99 ≤ 2× Redis's)
+ * Run: npm run bench -- replication     (or node dist/test/bench/replication-bench.js after a build)
+ * Env: BENCH_KEYS (default 1000000), BENCH_LAG_REQUESTS (default 300000).
+ */
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
+const LAG_REQUESTS = Number(process.env.BENCH_LAG_REQUESTS ?? 300_000);
+const ARGS = ["--repl-diskless-sync-delay", "0", "--appendonly", "no"];
+
+type Start = (opts: { args: string[] }) => Promise<ServerProcess>;
+
+async function info(c: RawClient, field: string): Promise<string> {
+  const text = String(await c.call("INFO", "replication"));
+  const m = new RegExp(`${field}:([^\\r]*)`).exec(text);
+  return m ? m[1] : "";
+}
+
+async function fill(c: RawClient, n: number): Promise<void> {
+  const batch = 1000;
+  const cmds: (string | number)[][] = [];
+  for (let i = 0; i < n; i += batch) {
+    const args: (string | number)[] = ["MSET"];
+    for (let j = i; j < Math.min(n, i + batch); j++) args.push(`key:${j}`, `value:${j}`);
+    cmds.push(args);
+    if (cmds.length === 50) await c.pipeline(cmds.splice(0));
+  }
+  if (cmds.length) await c.pipeline(cmds.splice(0));
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function fullSync(start: Start): Promise<{ ms: number; stallMs: number }> {
+  const master = await start({ args: ARGS });
+  const m = await master.client();
+  await fill(m, KEYS);
+  const want = String(await m.call("DBSIZE"));
+  // A separate client measures the master's responsiveness while it serves the sync.
+  const probe = await master.client();
+  let probing = true;
+  let stall = 0;
+  const probeLoop = (async () => {
+    while (probing) {
+      const t = performance.now();
+      await probe.call("PING");
+      stall = Math.max(stall, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  const t0 = performance.now();
+  const replica = await start({ args: [...ARGS, "--replicaof", "127.0.0.1", String(master.port)] });
+  const r = await replica.client();
+  for (;;) {
+    try {
+      if ((await info(r, "master_link_status")) === "up" && String(await r.call("DBSIZE")) === want) break;
+    } catch {
+      // LOADING while the RDB is being loaded
+    }
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const ms = performance.now() - t0;
+  probing = false;
+  await probeLoop;
+  for (const c of [m, probe, r]) c.close();
+  await Promise.all([replica.stop(), master.stop()]);
+  return { ms, stallMs: stall };
+}
+
+async function lag(start: Start): Promise<{ p50: number; p99: number; samples: number }> {
+  const master = await start({ args: ARGS });
+  const replica = await start({ args: [...ARGS, "--replicaof", "127.0.0.1", String(master.port)] });
+  const m = await master.client();
+  const r = await replica.client();
+  while ((await info(r, "master_link_status")) !== "up") await new Promise((res) => setTimeout(res, 20));
+  const load = spawn(
+    REDIS_BENCHMARK ?? "redis-benchmark",
+    ["-p", String(master.port), "-t", "set", "-c", "50", "-n", String(LAG_REQUESTS), "-r", "100000", "-q"],
+    { stdio: "ignore" },
+  );
+  let running = true;
+  load.on("exit", () => (running = false));
+  const samples: number[] = [];
+  while (running) {
+    const t0 = performance.now();
+    const target = Number(await info(m, "master_repl_offset"));
+    while (Number(await info(r, "slave_repl_offset")) < target) {
+      /* poll the replica's own offset */
+    }
+    samples.push(performance.now() - t0);
+  }
+  m.close();
+  r.close();
+  await Promise.all([replica.stop(), master.stop()]);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
+}
+
+async function main(): Promise<void> {
+  const kinds: [string, Start][] = [
+    ["tandem", startTandem],
+    ["redis-server", startRedis],
+  ];
+  const sync: Record<string, { ms: number; stallMs: number }> = {};
+  const lags: Record<string, { p50: number; p99: number; samples: number }> = {};
+  for (const [name, start] of kinds) sync[name] = await fullSync(start);
+  for (const [name, start] of kinds) lags[name] = await lag(start);
+  let out = `## Replication\n\n${machineLine()}\n\n`;
+  out += `| measure | tandem | redis-server | target |\n|---|---|---|---|\n`;
+  out += `| full sync of ${fmt(KEYS)} keys (replica start → link up, DBSIZE equal) | ${fmt(sync.tandem.ms)} ms | ${fmt(sync["redis-server"].ms)} ms | ≤ 2500 ms |\n`;
+  out += `| master's longest stall during the sync (slowest PING) | ${fmt(sync.tandem.stallMs, 1)} ms | ${fmt(sync["redis-server"].stallMs, 1)} ms | ≤ 50 ms |\n`;
+  out += `| replica lag p50 under redis-benchmark -t set -c 50 | ${fmt(lags.tandem.p50, 2)} ms | ${fmt(lags["redis-server"].p50, 2)} ms | |\n`;
+  out += `| replica lag p99 under redis-benchmark -t set -c 50 | ${fmt(lags.tandem.p99, 2)} ms | ${fmt(lags["redis-server"].p99, 2)} ms | ≤ 2× redis |\n`;
+  out += `\n(lag samples: tandem ${lags.tandem.samples}, redis ${lags["redis-server"].samples})\n`;
+  process.stdout.write(out);
+}
+
+await main();
