@@ -3,7 +3,7 @@ import { cloneValue } from "../../store/clone-value.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { Database } from "../../store/database.js";
 import { typeName } from "../../store/redis-value.js";
-import { eqi, INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
+import { eqi, INT64_MAX, INT64_MIN, parseInt64 } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
