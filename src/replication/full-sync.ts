@@ -55,6 +55,12 @@ export class FullSync {
           total += chunk.length;
         }
         const live = eofReplicas.filter((r) => !r.client.socket.destroyed);
+        if (live.length === 0 && diskReplicas.every((r) => r.client.socket.destroyed)) {
+          // Every replica of this transfer went away: stop the walk (detaches its keyspace hook).
+          await this.snapshot.return(undefined);
+          this.done = true;
+          return;
+        }
         for (const r of live) r.client.socket.write(chunk);
         await waitForDrain(live);
         step = await this.snapshot.next();
