@@ -68,7 +68,7 @@ interface ReadyKey {
 const TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
 const TIMEOUT_NEGATIVE = "ERR timeout is negative";
 /** 2^63: Redis converts the timeout to a C long long; anything past it wraps to a negative number. */
-const LLONG_LIMIT = 9223372036854775808;
+const LLONG_LIMIT = 2 ** 63;
 
 // ─── timeout argument ───────────────────────────────────────────────────────────────────────────────────
 
