@@ -172,7 +172,7 @@ const specs: DirectiveSpec[] = [
     name: "appendfsync",
     kind: "enum",
     default: "everysec",
-    enumValues: ["always", "everysec", "no"],
+    enumValues: ["everysec", "always", "no"],
     runtime: true,
   },
   { name: "aof-load-truncated", kind: "bool", default: "yes", runtime: true },

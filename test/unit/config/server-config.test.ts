@@ -88,7 +88,7 @@ describe("ServerConfig: redis.conf parsing", () => {
     assert.match(loadError("port 1\nappendonly maybe\n").message, /bad\.conf:2: .*'yes' or 'no'/);
     assert.match(loadError("maxclients abc\n").message, /bad\.conf:1: /);
     assert.match(loadError("slaveof 127.0.0.1\n").message, /bad\.conf:1: /);
-    assert.match(loadError("appendfsync sometimes\n").message, /bad\.conf:1: .*always, everysec, no/);
+    assert.match(loadError("appendfsync sometimes\n").message, /bad\.conf:1: .*everysec, always, no/);
     assert.match(loadError("hash-max-listpack-entries lots\n").message, /bad\.conf:1: /);
     assert.match(loadError("maxmemory-policy forget-everything\n").message, /bad\.conf:1: /);
     assert.match(loadError('requirepass "unterminated\n').message, /bad\.conf:1: Unbalanced quotes/);
