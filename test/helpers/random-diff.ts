@@ -11,10 +11,11 @@ import type { RawClient } from "./raw-client.js";
  *
  * Compare modes: "exact" (raw bytes), "sorted" (a flat array's elements as a multiset), "pairs" (a flat
  * array of field/value pairs as a multiset of pairs), "shape" (for random results such as SPOP or
- * SRANDMEMBER: the reply type and, for arrays, the length).
+ * SRANDMEMBER: the reply type and, for arrays, the length), "scan" (a SCAN-family page: the cursor, and the
+ * page's elements as a multiset).
  */
 
-export type CompareMode = "exact" | "sorted" | "pairs" | "shape";
+export type CompareMode = "exact" | "sorted" | "pairs" | "shape" | "scan";
 
 export interface RandomCommand {
   args: string[];
@@ -44,6 +45,9 @@ function canonicalReply(frame: Buffer, mode: CompareMode): string {
   const v = RespDecoder.decodeAll(frame)[0];
   if (!Array.isArray(v)) return frame.toString("latin1");
   if (mode === "shape") return `${type}${v.length}`;
+  if (mode === "scan" && v.length === 2 && Array.isArray(v[1])) {
+    return `scan:${text(v[0])}:${v[1].map(text).sort().join(",")}`;
+  }
   if (mode === "pairs") {
     const pairs: string[] = [];
     for (let i = 0; i < v.length; i += 2) pairs.push(`${text(v[i])}=${text(v[i + 1])}`);
