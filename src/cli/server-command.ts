@@ -3,9 +3,9 @@ import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.js";
 import { ServerConfig } from "../config/server-config.js";
+import { setupReplication } from "../server/commands/replication.js";
 import { createServerLogger } from "../server/logger.js";
 import { attachPersistence } from "../server/persistence-service.js";
-import { setupReplication } from "../server/commands/replication.js";
 import { Server } from "../server/server.js";
 
 /**
@@ -86,6 +86,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n`);
     report({ error: (err as Error).message });
     log.flush?.();
+    await server.shutdown({ save: false });
     return 1;
   }
   let pidfile = config.get("pidfile");
