@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
+    // A failed start-up may leave listeners open (e.g. the dataset failed to load after listen): exit anyway.
+    if (code !== 0) process.exit(code);
     process.exitCode = code;
   },
   (err) => {
