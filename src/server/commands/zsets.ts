@@ -4,6 +4,7 @@ import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import { RedisZSet, type ZSkipNode } from "../../store/redis-zset.js";
 import { parseInt64, parseInteger } from "../arguments.js";
+import { blockingDenied, parseBlockTimeout } from "../blocking.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
@@ -115,6 +116,18 @@ function deleteIfEmpty(c: Client, key: string, z: RedisZSet): boolean {
   c.db.delete(key);
   c.server.notifyKeyspaceEvent(Notify.GENERIC, "del", key, c.db.id);
   return true;
+}
+
+/**
+ * Stores a sorted set under `key` (Redis's setKey) and wakes clients blocked on it. Redis 7.0 signals ready
+ * keys from dbAdd only, so overwriting an existing key (a string a BZPOPMIN waiter saw absent before) wakes
+ * nobody, exactly as redis-server behaves.
+ */
+function storeZSet(c: Client, key: string, z: RedisZSet): void {
+  // Redis's setKey looks the key up for writing too (expiring a stale one first), then dbAdd or dbOverwrite.
+  const created = c.db.lookupKeyWrite(key) === undefined;
+  c.db.setKey(key, z);
+  if (created) c.server.blocking.signalKeyAsReady(c.db, key);
 }
 
 /** Writes `count` members walking from the node at `startRank`, forward or backward. */
@@ -231,6 +244,8 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
   if (z === undefined && !xx) {
     z = new RedisZSet();
     c.db.setKey(key, z);
+    // A new key (dbAdd in Redis): clients blocked in BZPOPMIN/BZMPOP on it are served after this command.
+    c.server.blocking.signalKeyAsReady(c.db, key);
   }
   if (z !== undefined) {
     for (let j = 0; j < elements; j++) {
@@ -575,7 +590,7 @@ function zrangeGeneric(
 /** ZRANGESTORE's end (zrangeResultFinalizeStore): store a non-empty result, else delete dst. */
 function storeRangeResult(c: Client, dst: string, result: RedisZSet | null): void {
   if (result !== null && result.size > 0) {
-    c.db.setKey(dst, result);
+    storeZSet(c, dst, result);
     modified(c, dst, Notify.ZSET, "zrangestore");
     c.reply.integer(result.size);
   } else {
@@ -725,6 +740,72 @@ function zmpopCommand(c: Client, argv: string[]): void {
   const a = parseZmpopArgs(c, argv, 1);
   if (a === null) return;
   genericZpop(c, a.keys, a.max, true, a.count, true, true);
+}
+
+// ─── BZPOPMIN / BZPOPMAX / BZMPOP ───────────────────────────────────────────────────────────────────────
+
+/** What a client blocked in BZPOPMIN/BZPOPMAX/BZMPOP waits to do; `count` is -1 for BZPOPMIN/BZPOPMAX. */
+interface BlockedZpop {
+  max: boolean;
+  count: number;
+}
+
+/**
+ * Serves a client blocked on a sorted set that became ready (Redis's serveClientsBlockedOnSortedSetKey):
+ * the same pop and reply as if the key had been there, propagated as ZPOPMIN/ZPOPMAX with the number of
+ * members actually popped when BZMPOP gave a COUNT.
+ */
+function serveBlockedZpop(c: Client, key: string, data: unknown): boolean {
+  const z = c.db.lookupKeyWrite(key);
+  if (z === undefined || !isZSet(z)) return false;
+  const { max, count } = data as BlockedZpop;
+  const popped = Math.min(count, z.size);
+  const nested = count !== -1;
+  genericZpop(c, [key], max, true, count, nested, nested);
+  const name = max ? "ZPOPMAX" : "ZPOPMIN";
+  c.server.propagator.add(c.db.id, count === -1 ? [name, key] : [name, key, String(popped)]);
+  return true;
+}
+
+/**
+ * blockingGenericZpopCommand: pop from the first key holding a sorted set (WRONGTYPE stops at the first key
+ * of another type), else block on all of them. Inside MULTI it answers a null array at once, as Redis does
+ * for a timeout. genericZpop rewrites the propagated command to ZPOPMIN/ZPOPMAX.
+ */
+function blockingZpop(c: Client, keys: string[], max: boolean, deadline: number, count: number): void {
+  const nested = count !== -1;
+  for (let i = 0; i < keys.length; i++) {
+    const v = c.db.lookupKeyWrite(keys[i]);
+    if (v === undefined) continue;
+    if (!isZSet(v)) {
+      c.reply.error(ERR_WRONGTYPE);
+      return;
+    }
+    genericZpop(c, [keys[i]], max, true, count, nested, nested);
+    return;
+  }
+  if (blockingDenied(c)) {
+    c.reply.nullArray();
+    return;
+  }
+  const data: BlockedZpop = { max, count };
+  c.server.blocking.blockForKeys(c, "zset", keys, deadline, serveBlockedZpop, data);
+}
+
+/** BZPOPMIN/BZPOPMAX key [key ...] timeout: the timeout is checked before the keys, as in Redis. */
+function bzpopMinMax(c: Client, argv: string[], max: boolean): void {
+  const deadline = parseBlockTimeout(c, argv[argv.length - 1]);
+  if (deadline === null) return;
+  blockingZpop(c, argv.slice(1, -1), max, deadline, -1);
+}
+
+/** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT n]: Redis parses numkeys..COUNT before the timeout. */
+function bzmpopCommand(c: Client, argv: string[]): void {
+  const a = parseZmpopArgs(c, argv, 2);
+  if (a === null) return;
+  const deadline = parseBlockTimeout(c, argv[1]);
+  if (deadline === null) return;
+  blockingZpop(c, a.keys, a.max, deadline, a.count);
 }
 
 // ─── ZRANDMEMBER ────────────────────────────────────────────────────────────────────────────────────────
@@ -992,7 +1073,7 @@ function zsetOpGeneric(
     if (result.size > 0) {
       // Stored results pass through Redis's listpack, which turns -0 into 0 (see ZADD).
       for (let n = result.first; n !== null; n = n.forward[0]) n.score += 0;
-      c.db.setKey(dst, result);
+      storeZSet(c, dst, result);
       c.reply.integer(result.size);
       modified(
         c,
@@ -1111,6 +1192,9 @@ export const zsetCommands: CommandDef[] = [
   { name: "zpopmin", handler: (c, a) => zpopMinMax(c, a, false) },
   { name: "zpopmax", handler: (c, a) => zpopMinMax(c, a, true) },
   { name: "zmpop", handler: zmpopCommand },
+  { name: "bzpopmin", handler: (c, a) => bzpopMinMax(c, a, false) },
+  { name: "bzpopmax", handler: (c, a) => bzpopMinMax(c, a, true) },
+  { name: "bzmpop", handler: bzmpopCommand },
   { name: "zrandmember", handler: zrandmemberCommand },
   { name: "zunion", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.UNION, false) },
   { name: "zinter", handler: (c, a) => zsetOpGeneric(c, a, null, 1, SetOp.INTER, false) },
