@@ -244,8 +244,13 @@ function lrangeCommand(c: Client, argv: string[]): void {
     return;
   }
   if (end >= len) end = len - 1;
-  c.reply.arrayHeader(end - start + 1);
-  for (let i = start; i <= end; i++) c.reply.bulk(list.at(i) as string);
+  // One string for the whole reply: far fewer writer calls than one bulk() per element (LRANGE is hot).
+  let out = "*" + (end - start + 1) + "\r\n";
+  for (let i = start; i <= end; i++) {
+    const v = list.at(i) as string;
+    out += "$" + v.length + "\r\n" + v + "\r\n";
+  }
+  c.reply.raw(out);
 }
 
 /**
