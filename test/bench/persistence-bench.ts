@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
-import { waitFor } from "../helpers/wait-for.js";
 import { fmt, machineLine, mb, median, redisBenchmark } from "./bench-util.js";
 
 /**
