@@ -417,6 +417,9 @@ export class Server {
   /** A key changed: break WATCHes on it (Redis's signalModifiedKey). */
   signalModifiedKey(db: Database, key: string): void {
     if (this.watches.size !== 0) this.watches.touch(db, key);
+    // Any write may have put a list/zset under a key someone blocks on (RENAME, MOVE, COPY, SORT STORE...),
+    // as Redis's dbAdd signals it; free when nobody is blocked, and serving re-checks the type.
+    this.blocking.signalKeyAsReady(db, key);
   }
 
   /** Call before a db is emptied (FLUSHDB/FLUSHALL): watches on its existing keys break. */

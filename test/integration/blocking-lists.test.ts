@@ -161,6 +161,24 @@ describe("blocking list commands", () => {
     assert.equal(await admin.text("EXISTS", "wk"), ":0\r\n");
   });
 
+  it("wakes a waiter when RENAME or MOVE puts a list under its key", async () => {
+    const admin = await client(tandem);
+    const waiter = await client(tandem);
+    await admin.call("DEL", "renamed", "tmp");
+    const reply = waiter.raw("BLPOP", "renamed", 0);
+    await waitBlocked(admin, 1);
+    await admin.call("RPUSH", "tmp", "r1", "r2");
+    assert.equal(await admin.text("RENAME", "tmp", "renamed"), "+OK\r\n");
+    assert.equal(text(await reply), "*2\r\n$7\r\nrenamed\r\n$2\r\nr1\r\n");
+    const moved = waiter.raw("BRPOP", "tomove", 0);
+    await waitBlocked(admin, 1);
+    await admin.call("SELECT", 1);
+    await admin.call("RPUSH", "tomove", "m1");
+    assert.equal(await admin.text("MOVE", "tomove", 0), ":1\r\n");
+    await admin.call("SELECT", 0);
+    assert.equal(text(await moved), "*2\r\n$6\r\ntomove\r\n$2\r\nm1\r\n");
+  });
+
   it("propagates served pops as LPOP/LMOVE and wakes replica clients by the replication stream", async () => {
     const replica = await startTandem({
       args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
