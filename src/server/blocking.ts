@@ -10,9 +10,10 @@ import type { Server } from "./server.js";
  * How it works, as in Redis 7.0:
  * - a blocking command that finds nothing to pop calls `blockForKeys`: the client is queued (FIFO) on every
  *   key it waits for, in its current db, and stops reading commands (Client.blockOn);
- * - every write that adds elements to a list or sorted set (or creates one under a key: RENAME, MOVE, COPY,
- *   RESTORE, SORT ... STORE, SUNIONSTORE-like commands) calls `signalKeyAsReady(db, key)`; it costs one Map
- *   lookup when nobody waits on that key, and nothing when nobody is blocked at all;
+ * - every write that may put elements under a key calls `signalKeyAsReady(db, key)`: Server.signalModifiedKey
+ *   does it for every modified key (so RENAME, MOVE, COPY, SORT ... STORE wake waiters too, as Redis's dbAdd
+ *   does), and pushes call it directly. It costs one Map lookup when nobody waits on that key, and nothing
+ *   when nobody is blocked at all; serving re-checks the type, so a signal for a string key is harmless;
  * - after each top-level command (so after EXEC as a whole, and after each command applied from the master's
  *   replication stream) the dispatcher calls `handleClientsBlockedOnKeys()`, which serves the clients waiting
  *   on each ready key in the order they blocked, for as long as the key still holds a value. A setImmediate
@@ -42,7 +43,7 @@ import type { Server } from "./server.js";
  *       write the reply, and return true. Returning false leaves the client blocked (the key holds another
  *       type, or nothing it can use). `data` is handed back untouched (BLMOVE's destination and ends, a count).
  *   server.blocking.signalKeyAsReady(db, key)
- *       Called by writers, see above.
+ *       Called by writers, see above (modified() → signalModifiedKey already covers the usual write path).
  *   server.blocking.handleClientsBlockedOnKeys() / hasReadyKeys
  *       For the dispatcher.
  */

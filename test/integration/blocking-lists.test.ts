@@ -179,6 +179,25 @@ describe("blocking list commands", () => {
     assert.equal(text(await moved), "*2\r\n$6\r\ntomove\r\n$2\r\nm1\r\n");
   });
 
+  it("ends a block on CLIENT UNBLOCK with the timeout reply or the UNBLOCKED error", async () => {
+    const admin = await client(tandem);
+    const waiter = await client(tandem);
+    const id = Number(await waiter.call("CLIENT", "ID"));
+    await admin.call("DEL", "ub");
+    const first = waiter.raw("BLPOP", "ub", 0);
+    await waitBlocked(admin, 1);
+    assert.equal(await admin.text("CLIENT", "UNBLOCK", id), ":1\r\n");
+    assert.equal(text(await first), "*-1\r\n");
+    const second = waiter.raw("BLMOVE", "ub", "ub2", "LEFT", "LEFT", 0);
+    await waitBlocked(admin, 1);
+    assert.equal(await admin.text("CLIENT", "UNBLOCK", id, "ERROR"), ":1\r\n");
+    assert.equal(text(await second), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
+    await waitBlocked(admin, 0);
+    // Nothing stays registered: a later push is not consumed by the unblocked client.
+    await admin.call("RPUSH", "ub", "kept");
+    assert.equal(await admin.text("LRANGE", "ub", 0, -1), "*1\r\n$4\r\nkept\r\n");
+  });
+
   it("propagates served pops as LPOP/LMOVE and wakes replica clients by the replication stream", async () => {
     const replica = await startTandem({
       args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
