@@ -64,13 +64,41 @@ interface CapturedDb {
   sizeAtStart: number;
   expiresAtStart: number;
   /** Keys already serialized, or created after the start; null once the walk finished this db. */
-  visited: Set<string> | null;
+  visited: VisitedKeys | null;
   /** Pre-images taken before the walk reached this db. */
   pending: RdbEncoder | null;
   started: boolean;
 }
 
 const MAX_BUFFERED = 1024 * 1024;
+
+/**
+ * The keys a snapshot has dealt with in one db. Keys the walk emitted go into capped segments: one Set
+ * of a million keys would rehash in one go (~70 ms measured at 524,288 entries), a stall this design
+ * exists to avoid; segments of 65,536 rehash in a few ms. The walk itself only asks `hooked`, the
+ * (usually small) set of keys the write hook took or saw created.
+ */
+const SEGMENT = 65536;
+
+class VisitedKeys {
+  readonly hooked = new Set<string>();
+  private readonly walked: Set<string>[] = [new Set()];
+
+  walkedHas(key: string): boolean {
+    const w = this.walked;
+    for (let i = w.length - 1; i >= 0; i--) if (w[i].has(key)) return true;
+    return false;
+  }
+
+  addWalked(key: string): void {
+    let last = this.walked[this.walked.length - 1];
+    if (last.size >= SEGMENT) {
+      last = new Set();
+      this.walked.push(last);
+    }
+    last.add(key);
+  }
+}
 
 /** The walk's state; also the keyspace listener that takes pre-images. */
 class Snapshot implements KeyspaceListener {
@@ -93,7 +121,7 @@ class Snapshot implements KeyspaceListener {
         expires: db.expires,
         sizeAtStart: db.dict.size,
         expiresAtStart: db.expires.size,
-        visited: new Set(),
+        visited: new VisitedKeys(),
         pending: null,
         started: false,
       });
@@ -120,8 +148,11 @@ class Snapshot implements KeyspaceListener {
     if (c === undefined || c.dict !== dict) c = this.dbs.find((x) => x.dict === dict);
     if (c === undefined) return; // a Map created after the start (FLUSHDB): not part of the view
     const visited = c.visited;
-    if (visited === null || visited.has(key)) return;
-    visited.add(key);
+    if (visited === null || visited.hooked.has(key)) return;
+    // Recorded even when the walk already emitted it: deleted and re-created, the key would be met
+    // again at the end of the Map's iteration order.
+    visited.hooked.add(key);
+    if (visited.walkedHas(key)) return;
     const v = c.dict.get(key);
     if (v === undefined) return; // created after the start
     let target = this.enc;
@@ -166,7 +197,8 @@ class Snapshot implements KeyspaceListener {
         this.iter = c.dict.entries();
       }
       const c = this.dbs[this.dbIndex];
-      const visited = c.visited as Set<string>;
+      const visited = c.visited as VisitedKeys;
+      const hooked = visited.hooked;
       const expires = c.expires;
       const iter = this.iter;
       let n = 0;
@@ -179,8 +211,9 @@ class Snapshot implements KeyspaceListener {
           break;
         }
         const key = r.value[0];
-        if (visited.has(key)) continue;
-        visited.add(key);
+        // Keys the walk meets only once (Map iteration), so only the hook's keys need checking here.
+        if (hooked.size !== 0 && hooked.has(key)) continue;
+        visited.addWalked(key);
         enc.keyValue(key, r.value[1], expires.size === 0 ? undefined : expires.get(key));
         this.progress.keys++;
         if ((++n & 63) === 0 && (performance.now() >= deadline || enc.total - startTotal >= MAX_BUFFERED)) {
