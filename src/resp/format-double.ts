@@ -36,7 +36,8 @@ export function d2string(d: number): string {
 /**
  * INCRBYFLOAT / HINCRBYFLOAT output: Redis prints a long double with "%.17Lf" and trims trailing zeros
  * (ld2string, LD_STR_HUMAN). We compute in doubles, so the digits past double precision come from the
- * shortest round-trip form rather than long double arithmetic.
+ * shortest round-trip form rather than long double arithmetic. That differs from Redis (1.1 + 2.2 gives
+ * "3.3000000000000003", Redis "3.3"): for Redis's exact texts use store/long-double.ts, as INCRBYFLOAT does.
  */
 export function formatHumanDouble(d: number): string {
   if (Number.isInteger(d) && Math.abs(d) < 1e21) return Object.is(d, -0) ? "0" : d.toFixed(0);
