@@ -1,8 +1,7 @@
-import { proxyCommand } from "./proxy-command.js";
-import { serverCommand } from "./server-command.js";
-import { upCommand } from "./up-command.js";
-
-/** `tandem <subcommand> ...`: one file per subcommand; this only dispatches. */
+/**
+ * `tandem <subcommand> ...`: one file per subcommand; this only dispatches. Subcommands are imported on
+ * demand, so `tandem server` never loads the proxy's modules and the other way round.
+ */
 
 const USAGE = `Usage: tandem <command> [args]
 
@@ -16,11 +15,11 @@ export async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   switch (sub) {
     case "server":
-      return serverCommand(rest);
+      return (await import("./server-command.js")).serverCommand(rest);
     case "proxy":
-      return proxyCommand(rest);
+      return (await import("./proxy-command.js")).proxyCommand(rest);
     case "up":
-      return upCommand(rest);
+      return (await import("./up-command.js")).upCommand(rest);
     case undefined:
     case "help":
     case "--help":
