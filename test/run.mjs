@@ -16,12 +16,18 @@ const walk = (dir) => {
 };
 walk(root);
 const filters = process.argv.slice(2);
-const chosen = filters.length ? files.filter((f) => filters.some((s) => relative(root, f).includes(s))) : files;
+const chosen = filters.length
+  ? files.filter((f) => filters.some((s) => relative(root, f).includes(s)))
+  : files;
 if (chosen.length === 0) {
   console.error("no test files found under dist/test (did the build run?)");
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-timeout=300000", ...chosen.sort()], {
-  stdio: "inherit",
-});
+const r = spawnSync(
+  process.execPath,
+  ["--test", "--test-concurrency=2", "--test-timeout=300000", ...chosen.sort()],
+  {
+    stdio: "inherit",
+  },
+);
 process.exit(r.status ?? 1);

@@ -44,7 +44,11 @@ export async function same(
   opts: DiffOptions = {},
 ): Promise<Buffer> {
   const [a, b] = await Promise.all([tandem.raw(...args), redis.raw(...args)]);
-  assert.equal(canonical(a, opts), canonical(b, opts), `reply to ${JSON.stringify(args)} differs:\n tandem: ${JSON.stringify(a.toString("latin1"))}\n  redis: ${JSON.stringify(b.toString("latin1"))}`);
+  assert.equal(
+    canonical(a, opts),
+    canonical(b, opts),
+    `reply to ${JSON.stringify(args)} differs:\n tandem: ${JSON.stringify(a.toString("latin1"))}\n  redis: ${JSON.stringify(b.toString("latin1"))}`,
+  );
   return a;
 }
 

@@ -27,7 +27,10 @@ export const REDIS_CLI = which("redis-cli");
 export const REDIS_BENCHMARK = which("redis-benchmark");
 export const REDIS_CHECK_RDB = which("redis-check-rdb");
 /** For `{ skip: NO_REDIS }`: a reason when Debian's redis binaries are absent, false otherwise. */
-export const NO_REDIS: string | false = REDIS_SERVER && REDIS_CLI ? false : "Debian's redis-server/redis-cli are not installed (apt-get install redis-server redis-tools)";
+export const NO_REDIS: string | false =
+  REDIS_SERVER && REDIS_CLI
+    ? false
+    : "Debian's redis-server/redis-cli are not installed (apt-get install redis-server redis-tools)";
 
 export interface ServerProcess {
   readonly kind: "tandem" | "redis";
@@ -76,7 +79,10 @@ async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<Serv
   ];
   const proc =
     kind === "tandem"
-      ? spawn(process.execPath, [TANDEM_BIN, "server", ...base], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...opts.env } })
+      ? spawn(process.execPath, [TANDEM_BIN, "server", ...base], {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, ...opts.env },
+        })
       : spawn(REDIS_SERVER ?? "redis-server", base, { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {

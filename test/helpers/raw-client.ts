@@ -10,7 +10,8 @@ import type { RespValue } from "../../src/resp/resp-value.js";
  */
 export class RawClient {
   private buf: Buffer = Buffer.alloc(0);
-  private readonly waiting: { n: number; resolve: (frames: Buffer[]) => void; reject: (e: Error) => void }[] = [];
+  private readonly waiting: { n: number; resolve: (frames: Buffer[]) => void; reject: (e: Error) => void }[] =
+    [];
   private closedError: Error | null = null;
 
   private constructor(readonly socket: Socket) {

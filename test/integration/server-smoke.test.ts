@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { RawClient } from "../helpers/raw-client.js";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
+import type { RawClient } from "../helpers/raw-client.js";
 
 describe("tandem server (smoke)", () => {
   let server: ServerProcess;

@@ -19,7 +19,7 @@ function clientLineShape(text: string): string {
       line
         .split(" ")
         .map((kv) => {
-          const [k, v] = kv.split("=");
+          const [k, _v] = kv.split("=");
           return ["name", "flags", "db", "sub", "psub", "multi", "cmd", "user", "resp"].includes(k) ? kv : k;
         })
         .join(" "),
