@@ -60,6 +60,8 @@ export class BackendConnection implements FrameSink {
   db = 0;
   /** CLIENT SETNAME state on a dedicated connection. */
   name = "";
+  /** The RESP version the backend speaks on this connection (HELLO sent by the proxy). */
+  proto = 2;
   closed = false;
   connected = false;
   /** Tunnel mode: replies are written to this socket as they come. */
@@ -73,6 +75,7 @@ export class BackendConnection implements FrameSink {
     password: string,
     connectTimeoutMs: number,
     readonly dedicated: boolean,
+    proto = 2,
   ) {
     const s = connect({ host: address.host, port: address.port });
     this.socket = s;
@@ -95,6 +98,13 @@ export class BackendConnection implements FrameSink {
       this.enqueue(auth, 0, auth.length);
       this.fifo.push(null);
     }
+    if (proto !== 2) this.switchProto(proto);
+  }
+
+  /** Switches the connection's RESP version (HELLO's reply is dropped). */
+  switchProto(proto: number): void {
+    this.sendInternal(proto === 3 ? HELLO3 : HELLO2);
+    this.proto = proto;
   }
 
   /** Requests written and not yet answered. */
@@ -280,3 +290,5 @@ export class BackendConnection implements FrameSink {
 }
 
 const EMPTY = Buffer.alloc(0);
+const HELLO2 = encodeCommand(["HELLO", "2"]);
+const HELLO3 = encodeCommand(["HELLO", "3"]);

@@ -58,7 +58,9 @@ export class Backend implements ConnectionHost {
   readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   /** Smooth weighted round-robin state. */
   currentWeight = 0;
+  /** Shared connections speaking RESP2, and (created on first use) RESP3 for sessions after HELLO 3. */
   private readonly shared: (BackendConnection | null)[];
+  private readonly shared3: (BackendConnection | null)[];
   private readonly pool: Pool<BackendConnection>;
   private closing = false;
   /** Called when a connection is lost (the router re-evaluates eligibility at once). */
@@ -72,6 +74,7 @@ export class Backend implements ConnectionHost {
   ) {
     this.label = `${address.host}:${address.port}`;
     this.shared = new Array(config.pool.sharedConnections).fill(null);
+    this.shared3 = new Array(config.pool.sharedConnections).fill(null);
     this.breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
       timeout: false,
       errorThresholdPercentage: config.breaker.errorThresholdPercentage,
@@ -105,18 +108,21 @@ export class Backend implements ConnectionHost {
   // ─── connections ──────────────────────────────────────────────────────────────────────────────────────
 
   /** The shared connection for a session (by its id), reconnected lazily after a loss. */
-  sharedConnection(sessionId: number): BackendConnection {
-    const i = sessionId % this.shared.length;
-    let c = this.shared[i];
+  sharedConnection(sessionId: number, proto: number): BackendConnection {
+    const set = proto === 3 ? this.shared3 : this.shared;
+    const i = sessionId % set.length;
+    let c = set[i];
     if (c === null || c.closed) {
+      const cfg = this.config;
       c = new BackendConnection(
         this,
         this.address,
-        this.config.backendPassword,
-        this.config.pool.connectTimeoutMs,
+        cfg.backendPassword,
+        cfg.pool.connectTimeoutMs,
         false,
+        proto,
       );
-      this.shared[i] = c;
+      set[i] = c;
     }
     return c;
   }
@@ -156,12 +162,15 @@ export class Backend implements ConnectionHost {
   /** Hands this backend's pending reads to other backends (it stopped being eligible). */
   abandonReads(): void {
     for (const c of this.shared) if (c !== null && !c.closed) c.abandonReads();
+    for (const c of this.shared3) if (c !== null && !c.closed) c.abandonReads();
   }
 
   connectionLost(conn: BackendConnection, reason: string): void {
     if (this.closing) return;
     const i = this.shared.indexOf(conn);
     if (i >= 0) this.shared[i] = null;
+    const j = this.shared3.indexOf(conn);
+    if (j >= 0) this.shared3[j] = null;
     if (reason !== "released") {
       // A connection error counts against the breaker, like a failed health poll.
       this.breaker.fire(() => Promise.reject(new Error(reason))).catch(() => {});
@@ -171,7 +180,7 @@ export class Backend implements ConnectionHost {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const c of this.shared) c?.destroy("proxy shutting down");
+    for (const c of [...this.shared, ...this.shared3]) c?.destroy("proxy shutting down");
     this.breaker.shutdown();
     await this.pool.drain().catch(() => {});
     await this.pool.clear().catch(() => {});

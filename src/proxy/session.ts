@@ -58,6 +58,8 @@ const NOPROTO = R("-NOPROTO unsupported protocol version\r\n");
 const BAD_NAME = R("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
 const NO_REPLICA = R("-ERR Tandem proxy: no eligible replica for this read (no_eligible_replica: error)\r\n");
 const CLIENT_REPLY = R("-ERR Tandem proxy: CLIENT REPLY is not supported through the proxy\r\n");
+const NULL3 = R("_\r\n");
+const CLIENT_TRACKING = R("-ERR Tandem proxy: CLIENT TRACKING is not supported through the proxy\r\n");
 const SELECT_IN_MULTI = R("-ERR Tandem proxy: SELECT inside MULTI is not supported through the proxy\r\n");
 const wrongArgs = (cmd: string) => R(`-ERR wrong number of arguments for '${cmd.toLowerCase()}' command\r\n`);
 const bulk = (s: string) => R(`$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`);
@@ -84,6 +86,8 @@ export class Session implements FrameSink, ReplyOwner {
   private readonly free: PendingReply[] = [];
   private db = 0;
   private name = "";
+  /** RESP version chosen with HELLO; selects which backend connections serve the session. */
+  private proto = 2;
   private authenticated: boolean;
   private closed = false;
   // Pinning: a dedicated master connection for MULTI…EXEC and WATCH.
@@ -180,7 +184,7 @@ export class Session implements FrameSink, ReplyOwner {
 
   /** Sends a request on this session's shared connection to `b`. */
   private send(b: Backend, buf: Buffer, start: number, end: number, retryable: boolean): PendingReply {
-    const conn = b.sharedConnection(this.id);
+    const conn = b.sharedConnection(this.id, this.proto);
     const slot = this.newSlot();
     slot.db = this.db;
     if (retryable) {
@@ -199,7 +203,7 @@ export class Session implements FrameSink, ReplyOwner {
     if (this.closed || slot.req === null) return false;
     const b = this.ctx.router.pickRead();
     if (b === null) return false;
-    const conn = b.sharedConnection(this.id);
+    const conn = b.sharedConnection(this.id, this.proto);
     if (conn.closed) return false;
     conn.send(slot, slot.req, slot.reqStart, slot.reqEnd, slot.db);
     return true;
@@ -266,9 +270,10 @@ export class Session implements FrameSink, ReplyOwner {
           this.localReply(OK);
         } else if (sub === "getname") {
           if (argv.length !== 2) return void this.localReply(wrongArgs("client|getname"));
-          this.localReply(this.name === "" ? NULL_BULK : bulk(this.name));
-        } else if (sub === "reply") {
-          this.localReply(CLIENT_REPLY);
+          this.localReply(this.name === "" ? (this.proto === 3 ? NULL3 : NULL_BULK) : bulk(this.name));
+        } else if (sub === "reply" || sub === "tracking") {
+          // Both would break the one-reply-per-request matching on shared connections.
+          this.localReply(sub === "reply" ? CLIENT_REPLY : CLIENT_TRACKING);
         } else {
           this.send(this.ctx.router.master, buf, start, end, false);
         }
@@ -361,6 +366,7 @@ export class Session implements FrameSink, ReplyOwner {
           b.release(conn, true);
           return;
         }
+        if (conn.proto !== this.proto) conn.switchProto(this.proto);
         if (conn.db !== this.db) conn.switchDb(this.db);
         if (conn.name !== this.name) {
           conn.sendInternal(encodeCommand(["CLIENT", "SETNAME", this.name]));
@@ -420,7 +426,7 @@ export class Session implements FrameSink, ReplyOwner {
     if (argv.length >= 2) {
       const v = /^-?\d+$/.test(argv[1]) ? Number(argv[1]) : Number.NaN;
       if (!Number.isSafeInteger(v)) return R("-ERR Protocol version is not an integer or out of range\r\n");
-      if (v !== 2) return NOPROTO; // replies are forwarded as RESP2 bytes: RESP3 is not offered
+      if (v !== 2 && v !== 3) return NOPROTO;
       proto = v;
     }
     let name: string | null = null;
@@ -442,6 +448,8 @@ export class Session implements FrameSink, ReplyOwner {
         "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
       );
     if (name !== null) this.name = name;
+    if (argv.length >= 2) this.proto = proto;
+    else proto = this.proto;
     const fields: [string, string | number][] = [
       ["server", "redis"],
       ["version", "7.0.15"],
@@ -450,7 +458,7 @@ export class Session implements FrameSink, ReplyOwner {
       ["mode", "standalone"],
       ["role", "master"],
     ];
-    let out = `*${fields.length * 2 + 2}\r\n`;
+    let out = proto === 3 ? `%${fields.length + 1}\r\n` : `*${fields.length * 2 + 2}\r\n`;
     for (const [k, v] of fields)
       out += `$${k.length}\r\n${k}\r\n${typeof v === "number" ? `:${v}` : `$${v.length}\r\n${v}`}\r\n`;
     out += "$7\r\nmodules\r\n*0\r\n";
@@ -466,6 +474,7 @@ export class Session implements FrameSink, ReplyOwner {
     this.watching = false;
     this.db = 0;
     this.name = "";
+    this.proto = 2;
     this.authenticated = this.ctx.config.requirepass === "";
   }
 
