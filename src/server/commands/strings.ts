@@ -527,11 +527,27 @@ function setrangeCommand(c: Client, argv: string[]): void {
     if (!checkStringLength(c, offset, value.length)) return;
     old = v;
   }
-  const padded = old.length < offset ? old + "\0".repeat(offset - old.length) : old;
-  const nv = padded.slice(0, offset) + value + padded.slice(offset + value.length);
+  const nv = overwriteAt(old, offset, value);
   c.db.setKey(key, nv, true);
   modified(c, key, Notify.STRING, "setrange");
   c.reply.integer(nv.length);
+}
+
+/**
+ * `s` with `part` written at `offset`, zero-padded as needed. Strings are immutable, so this is O(n):
+ * small values use slices; large ones one latin1 encode/decode pair, which V8 does far faster than
+ * flattening the rope that slicing and concatenating a big string leaves behind.
+ */
+function overwriteAt(s: string, offset: number, part: string): string {
+  const len = Math.max(s.length, offset + part.length);
+  if (len <= 4096) {
+    const padded = s.length < offset ? s + "\0".repeat(offset - s.length) : s;
+    return padded.slice(0, offset) + part + padded.slice(offset + part.length);
+  }
+  const buf = Buffer.alloc(len);
+  buf.latin1Write(s, 0, s.length);
+  buf.latin1Write(part, offset, part.length);
+  return buf.latin1Slice(0, len);
 }
 
 // ─── bits: SETBIT / GETBIT / BITCOUNT / BITPOS / BITOP ───────────────────────────────────────────────────
@@ -581,7 +597,7 @@ function setbitCommand(c: Client, argv: string[]): void {
   // Like Redis 7.0: a write only when the key is new, grew, or the bit actually changes.
   if (grown || bitval !== on) {
     const nb = on ? byteval | mask : byteval & ~mask;
-    c.db.setKey(key, s.slice(0, byte) + String.fromCharCode(nb) + s.slice(byte + 1), true);
+    c.db.setKey(key, overwriteAt(s, byte, String.fromCharCode(nb)), true);
     modified(c, key, Notify.STRING, "setbit");
   }
   c.reply.integer(bitval);
