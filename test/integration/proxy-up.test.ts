@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { REPO_ROOT, TANDEM_BIN } from "../helpers/processes.js";
+import { RawClient } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+/** `tandem up` (what `npm start` runs), shifted by --port-offset so it never touches the real 6379. */
+
+function listenOn(port: number): Promise<Server | null> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once("error", () => res(null));
+    s.listen({ host: "127.0.0.1", port }, () => res(s));
+  });
+}
+
+/** An offset whose four ports (6379, 6380, 6381, 7379 + offset) are free right now. */
+async function freeOffset(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const offset = 20000 + Math.floor(Math.random() * 20000);
+    const held = await Promise.all([6379, 6380, 6381, 7379].map((p) => listenOn(p + offset)));
+    await Promise.all(held.map((s) => s && new Promise((r) => s.close(r))));
+    if (held.every((s) => s !== null)) return offset;
+  }
+  throw new Error("no free port offset");
+}
+
+function runUp(offset: number) {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-up-test-"));
+  const proc = spawn(
+    process.execPath,
+    [TANDEM_BIN, "up", "--port-offset", String(offset), "--dir", dir, "--sync-timeout", "3000"],
+    {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  proc.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  return { proc, output: () => out, exited };
+}
+
+describe("tandem up", () => {
+  it("starts master, replicas and proxy, prints where to connect, and stops everything on SIGTERM", async () => {
+    const offset = await freeOffset();
+    const up = runUp(offset);
+    try {
+      await waitFor(
+        "tandem up to report it is up",
+        () => /Connect with: redis-cli -p (\d+)/.test(up.output()),
+        { timeoutMs: 30_000 },
+      );
+      assert.match(up.output(), new RegExp(`redis-cli -p ${7379 + offset}`));
+      const c = await RawClient.connect(7379 + offset);
+      assert.equal(await c.text("SET", "up:k", "v"), "+OK\r\n");
+      assert.equal(await c.text("PING"), "+PONG\r\n");
+      c.close();
+      const m = await RawClient.connect(6379 + offset);
+      assert.equal(await m.text("GET", "up:k"), "$1\r\nv\r\n");
+      m.close();
+    } finally {
+      up.proc.kill("SIGTERM");
+    }
+    assert.equal(await up.exited, 0, up.output());
+    // Every child is gone: the ports are free again.
+    for (const p of [6379, 6380, 6381, 7379]) {
+      const s = await listenOn(p + offset);
+      assert.ok(s, `port ${p + offset} released`);
+      await new Promise((r) => s.close(r));
+    }
+  });
+
+  it("exits non-zero with the reason when a port is taken", async () => {
+    const offset = await freeOffset();
+    const blocker = await listenOn(6380 + offset);
+    assert.ok(blocker);
+    try {
+      const up = runUp(offset);
+      assert.equal(await up.exited, 1);
+      assert.match(up.output(), new RegExp(`port ${6380 + offset} is already in use`));
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
