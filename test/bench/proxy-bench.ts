@@ -1,0 +1,155 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../helpers/free-port.js";
+import { REDIS_BENCHMARK, startRedis } from "../helpers/processes.js";
+import { startProxy } from "../helpers/proxy-deployment.js";
+import { RawClient } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+/**
+ * redis-benchmark -t set,get -n 200000 -c 50, without pipelining and with -P 16: direct to redis-server,
+ * through the Tandem proxy and through twemproxy (Debian's nutcracker), all in front of the same
+ * redis-server, alternately in one run (ROUNDS rounds). Prints rps, ratio to direct and p50 per target.
+ *
+ * Run: npx tsc -p . && node dist/test/bench/proxy-bench.js [rounds]
+ */
+
+const ROUNDS = Number(process.argv[2] ?? 2);
+const N = Number(process.env.BENCH_N ?? 200_000);
+
+interface Result {
+  rps: number;
+  p50: number;
+}
+
+function which(cmd: string): string | null {
+  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function bench(port: number, pipeline: number): Record<string, Result> {
+  const r = spawnSync(
+    REDIS_BENCHMARK as string,
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-t",
+      "set,get",
+      "-n",
+      String(N),
+      "-c",
+      "50",
+      "-P",
+      String(pipeline),
+      "--csv",
+    ],
+    { encoding: "utf8", maxBuffer: 1 << 24 },
+  );
+  const out: Record<string, Result> = {};
+  for (const line of r.stdout.split("\n")) {
+    const f = line.split(",").map((x) => x.replace(/"/g, ""));
+    if (f[0] === "SET" || f[0] === "GET") out[f[0]] = { rps: Number(f[1]), p50: Number(f[4]) };
+  }
+  if (!out.SET || !out.GET)
+    throw new Error(`redis-benchmark failed on port ${port}: ${r.stderr || r.stdout}`);
+  return out;
+}
+
+async function startTwemproxy(backendPort: number): Promise<{ port: number; proc: ChildProcess }> {
+  const bin = which("nutcracker");
+  if (!bin) throw new Error("nutcracker is not installed (apt-get install -y nutcracker)");
+  const dir = mkdtempSync(join(tmpdir(), "twemproxy-bench-"));
+  const port = await freePort();
+  const stats = await freePort();
+  const conf = join(dir, "nutcracker.yml");
+  writeFileSync(
+    conf,
+    [
+      "bench:",
+      `  listen: 127.0.0.1:${port}`,
+      "  hash: fnv1a_64",
+      "  distribution: ketama",
+      "  redis: true",
+      "  auto_eject_hosts: false",
+      "  servers:",
+      `    - 127.0.0.1:${backendPort}:1`,
+      "",
+    ].join("\n"),
+  );
+  const proc = spawn(
+    bin,
+    ["-c", conf, "-s", String(stats), "-a", "127.0.0.1", "-o", join(dir, "nutcracker.log")],
+    { stdio: "ignore" },
+  );
+  await waitFor("twemproxy to answer", async () => {
+    const c = await RawClient.connect(port);
+    try {
+      return (await c.text("SET", "warm", "1")) === "+OK\r\n";
+    } finally {
+      c.close();
+    }
+  });
+  return { port, proc };
+}
+
+async function main(): Promise<void> {
+  if (!REDIS_BENCHMARK) throw new Error("redis-benchmark is not installed");
+  const redis = await startRedis();
+  const tandem = await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`);
+  const twem = await startTwemproxy(redis.port);
+  const targets: [string, number][] = [
+    ["direct", redis.port],
+    ["tandem", tandem.port],
+    ["twemproxy", twem.port],
+  ];
+  const sums: Record<string, { rps: number; p50: number; n: number }> = {};
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const pipeline of [1, 16]) {
+        for (const [name, port] of targets) {
+          const r = bench(port, pipeline);
+          for (const t of ["SET", "GET"]) {
+            const key = `${name} ${t} -P ${pipeline}`;
+            sums[key] ??= { rps: 0, p50: 0, n: 0 };
+            sums[key].rps += r[t].rps;
+            sums[key].p50 += r[t].p50;
+            sums[key].n++;
+            process.stdout.write(
+              `round ${round} ${key}: ${r[t].rps.toFixed(0)} rps, p50 ${r[t].p50.toFixed(3)} ms\n`,
+            );
+          }
+        }
+      }
+    }
+    process.stdout.write(
+      `\nredis-benchmark -t set,get -n ${N} -c 50, mean of ${ROUNDS} alternating rounds\n`,
+    );
+    process.stdout.write("target      test  -P   rps        ratio  p50 ms  (+ vs direct)\n");
+    for (const pipeline of [1, 16]) {
+      for (const t of ["SET", "GET"]) {
+        const d = sums[`direct ${t} -P ${pipeline}`];
+        for (const [name] of targets) {
+          const s = sums[`${name} ${t} -P ${pipeline}`];
+          const rps = s.rps / s.n;
+          const p50 = s.p50 / s.n;
+          process.stdout.write(
+            `${name.padEnd(11)} ${t}   ${String(pipeline).padEnd(4)} ${rps.toFixed(0).padEnd(10)} ${(rps / (d.rps / d.n)).toFixed(2).padEnd(6)} ${p50.toFixed(3)}   (+${(p50 - d.p50 / d.n).toFixed(3)})\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    twem.proc.kill("SIGTERM");
+    await tandem.stop();
+    await redis.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
