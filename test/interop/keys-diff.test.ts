@@ -357,4 +357,28 @@ describe("keyspace commands vs redis-server", { skip: NO_REDIS }, () => {
       ["DBSIZE"],
     ]);
   });
+
+  it("SWAPDB wakes a client blocked on a key the swap brings in", async () => {
+    await run([["FLUSHALL"]]);
+    const [tb, rb] = await Promise.all([tandem.client(), redis.client()]);
+    try {
+      const replies = [tb.raw("BLPOP", "L", 10), rb.raw("BLPOP", "L", 10)];
+      await waitFor("both BLPOPs to block", async () => {
+        const [a, b] = await Promise.all([t.text("INFO", "clients"), r.text("INFO", "clients")]);
+        return a.includes("blocked_clients:1") && b.includes("blocked_clients:1");
+      });
+      await sameSequence(t, r, [
+        ["SELECT", 1],
+        ["RPUSH", "L", "x"],
+        ["SWAPDB", 0, 1],
+        ["SELECT", 0],
+      ]);
+      const [a, b] = await Promise.all(replies);
+      assert.equal(a.toString("latin1"), b.toString("latin1"));
+      assert.equal(a.toString("latin1"), "*2\r\n$1\r\nL\r\n$1\r\nx\r\n");
+    } finally {
+      tb.close();
+      rb.close();
+    }
+  });
 });
