@@ -70,15 +70,20 @@ export async function startProxy(yaml: string): Promise<ProxyProcess> {
       clearTimeout(t);
     },
   };
-  await waitFor("the proxy to answer PING", async () => {
-    if (done) throw new Error(`proxy exited:\n${out}`);
-    const c = await RawClient.connect(port);
-    try {
-      return (await c.text("PING")).length > 0;
-    } finally {
-      c.close();
-    }
-  });
+  try {
+    await waitFor("the proxy to answer PING", async () => {
+      if (done) throw new Error(`proxy exited:\n${out}`);
+      const c = await RawClient.connect(port);
+      try {
+        return (await c.text("PING")).length > 0;
+      } finally {
+        c.close();
+      }
+    });
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
   return p;
 }
 
@@ -121,18 +126,25 @@ export async function startDeployment(opts: DeploymentOptions = {}): Promise<Dep
   const start = opts.kind === "tandem" ? startTandem : startRedis;
   const master = await start({ args: opts.masterArgs ?? [] });
   const replicas: ServerProcess[] = [];
-  for (let i = 0; i < (opts.replicas ?? 2); i++) {
-    replicas.push(await start({ args: ["--replicaof", "127.0.0.1", String(master.port)] }));
+  let proxy: ProxyProcess;
+  try {
+    for (let i = 0; i < (opts.replicas ?? 2); i++) {
+      replicas.push(await start({ args: ["--replicaof", "127.0.0.1", String(master.port)] }));
+    }
+    for (const r of replicas) await waitInSync(r);
+    const yaml = [
+      `master: 127.0.0.1:${master.port}`,
+      "replicas:",
+      ...replicas.map((r) => `  - 127.0.0.1:${r.port}`),
+      "log_level: warn",
+      opts.proxyYaml ?? "",
+    ].join("\n");
+    proxy = await startProxy(yaml);
+  } catch (err) {
+    // Nothing started here may outlive a failed start (the test file would never exit).
+    await Promise.all([master, ...replicas].map((s) => s.stop()));
+    throw err;
   }
-  for (const r of replicas) await waitInSync(r);
-  const yaml = [
-    `master: 127.0.0.1:${master.port}`,
-    "replicas:",
-    ...replicas.map((r) => `  - 127.0.0.1:${r.port}`),
-    "log_level: warn",
-    opts.proxyYaml ?? "",
-  ].join("\n");
-  const proxy = await startProxy(yaml);
   return {
     master,
     replicas,
