@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
  * `tandem up [--port-offset n] [--dir path] [--sync-timeout ms]`: the embedded default deployment — the
  * servers of config/redis6379.conf (master), redis6380.conf and redis6381.conf (replicas) and the proxy of
  * config/proxy.yaml, as child processes. It checks the ports first, waits until every child answers and
- * the replicas report `master_link_status:up`, prints where to connect, and on Ctrl-C / SIGTERM stops
- * them all. A port already taken or a child dying at start exits 1 with the reason.
+ * the replicas are in sync, prints where to connect, and on Ctrl-C / SIGTERM stops them all. A port already taken or a child dying at start exits 1 with the reason. "In sync" means each
+ * replica's link is up, no sync is in progress, and it holds the master's replication ID and offset.
  *
  * `--port-offset` shifts every port (for running a second deployment, or tests); `--dir` moves the data.
  */
@@ -56,6 +56,38 @@ function ask(port: number, command: string, timeoutMs = 1000): Promise<string | 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function infoFields(text: string | null): Map<string, string> {
+  const m = new Map<string, string>();
+  if (text !== null) {
+    for (const line of text.split("\r\n")) {
+      const i = line.indexOf(":");
+      if (i > 0) m.set(line.slice(0, i), line.slice(i + 1));
+    }
+  }
+  return m;
+}
+
+/**
+ * "" when every replica is in sync — link up, no sync in progress, on the master's replication ID, and
+ * holding at least the master's offset as read just before — or what the first one still lacks. The link
+ * alone is not enough: it comes up before the replica has applied the RDB and the backlog after it.
+ */
+async function replicasBehind(masterPort: number, replicaPorts: number[]): Promise<string> {
+  const master = infoFields(await ask(masterPort, "INFO replication"));
+  const replid = master.get("master_replid");
+  const offset = Number(master.get("master_repl_offset"));
+  if (replid === undefined || !Number.isFinite(offset)) return "the master does not answer INFO";
+  for (const port of replicaPorts) {
+    const r = infoFields(await ask(port, "INFO replication"));
+    if (r.get("master_link_status") !== "up") return `replica ${port}: master_link_status is not up`;
+    if (r.get("master_sync_in_progress") !== "0") return `replica ${port}: sync in progress`;
+    if (r.get("master_replid") !== replid) return `replica ${port}: not on the master's replication ID yet`;
+    const off = Number(r.get("slave_repl_offset"));
+    if (!(off >= offset)) return `replica ${port}: offset ${off} < master ${offset}`;
+  }
+  return "";
+}
 
 export async function upCommand(args: string[]): Promise<number> {
   let offset = 0;
@@ -195,28 +227,26 @@ export async function upCommand(args: string[]): Promise<number> {
     }
   }
   process.stdout.write(
-    `Tandem is starting: master 127.0.0.1:${masterPort}, replicas ${replicaPorts.map((p) => `127.0.0.1:${p}`).join(", ")}\n`,
+    `Tandem is starting: master 127.0.0.1:${masterPort}, replicas ${replicaPorts.map((p) => `127.0.0.1:${p}`).join(", ")}, proxy 127.0.0.1:${proxyPort}\n` +
+      "Waiting for the replicas to sync with the master...\n",
   );
   const syncDeadline = Date.now() + syncTimeoutMs;
-  let synced = false;
+  let lag = "";
   while (!stopping) {
     const dead = children.find((c) => c.exited);
     if (dead) {
       process.stderr.write(`tandem up: ${why(dead)}\n`);
       return stopAll(1);
     }
-    const infos = await Promise.all(replicaPorts.map((p) => ask(p, "INFO replication")));
-    if (infos.every((t) => t?.includes("master_link_status:up"))) {
-      synced = true;
-      break;
-    }
+    lag = await replicasBehind(masterPort, replicaPorts);
+    if (lag === "") break;
     if (Date.now() > syncDeadline) break;
     await sleep(200);
   }
   if (stopping) return signalled;
-  if (!synced)
+  if (lag !== "")
     process.stdout.write(
-      `Warning: the replicas are not in sync after ${syncTimeoutMs} ms; reads go to the master until they are.\n`,
+      `Warning: the replicas are not in sync after ${syncTimeoutMs} ms (${lag}); the proxy sends reads to the master until they are.\n`,
     );
   else process.stdout.write("Replicas are in sync with the master.\n");
   process.stdout.write(`Tandem is up. Connect with: redis-cli -p ${proxyPort}   (Ctrl-C stops everything)\n`);

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { REPO_ROOT, TANDEM_BIN } from "../helpers/processes.js";
+import { commandCalls, infoFields } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -30,11 +31,10 @@ async function freeOffset(): Promise<number> {
   throw new Error("no free port offset");
 }
 
-function runUp(offset: number) {
-  const dir = mkdtempSync(join(tmpdir(), "tandem-up-test-"));
+function runUp(offset: number, dir = mkdtempSync(join(tmpdir(), "tandem-up-test-"))) {
   const proc = spawn(
     process.execPath,
-    [TANDEM_BIN, "up", "--port-offset", String(offset), "--dir", dir, "--sync-timeout", "3000"],
+    [TANDEM_BIN, "up", "--port-offset", String(offset), "--dir", dir, "--sync-timeout", "60000"],
     {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
@@ -62,13 +62,34 @@ describe("tandem up", () => {
         { timeoutMs: 30_000 },
       );
       assert.match(up.output(), new RegExp(`redis-cli -p ${7379 + offset}`));
+      // It waited for the replicas: they are in sync by the time it says where to connect.
+      assert.match(up.output(), /Replicas are in sync with the master\.\n/);
+      for (const port of [6380 + offset, 6381 + offset]) {
+        const r = await RawClient.connect(port);
+        const info = await infoFields(r);
+        r.close();
+        assert.equal(info.get("master_link_status"), "up", `replica ${port}`);
+        assert.equal(info.get("master_sync_in_progress"), "0", `replica ${port}`);
+      }
       const c = await RawClient.connect(7379 + offset);
       assert.equal(await c.text("SET", "up:k", "v"), "+OK\r\n");
       assert.equal(await c.text("PING"), "+PONG\r\n");
-      c.close();
       const m = await RawClient.connect(6379 + offset);
       assert.equal(await m.text("GET", "up:k"), "$1\r\nv\r\n");
       m.close();
+      // The proxy serves reads from the Tandem replicas (their commandstats grow, the master's do not).
+      const server = (port: number) => ({ client: () => RawClient.connect(port) });
+      const masterGets = await commandCalls(server(6379 + offset), "get");
+      await waitFor("reads through the proxy to land on both replicas", async () => {
+        const before = await Promise.all([6380, 6381].map((p) => commandCalls(server(p + offset), "get")));
+        const replies = await c.pipeline(Array.from({ length: 8 }, () => ["GET", "up:k"]));
+        // A replica the proxy reads from is in sync: it already has the write.
+        for (const r of replies) assert.equal(r.toString(), "$1\r\nv\r\n");
+        const after = await Promise.all([6380, 6381].map((p) => commandCalls(server(p + offset), "get")));
+        return after.every((n, i) => n > before[i]);
+      });
+      assert.equal(await commandCalls(server(6379 + offset), "get"), masterGets);
+      c.close();
     } finally {
       up.proc.kill("SIGTERM");
     }
@@ -91,6 +112,21 @@ describe("tandem up", () => {
       assert.match(up.output(), new RegExp(`port ${6380 + offset} is already in use`));
     } finally {
       await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it("exits non-zero with the child's reason when a server dies at start, and leaves nothing running", async () => {
+    const offset = await freeOffset();
+    const dir = mkdtempSync(join(tmpdir(), "tandem-up-test-"));
+    // The master refuses to start on a corrupt dump.
+    writeFileSync(join(dir, "dump6379.rdb"), "REDIS0009 this is not an RDB file");
+    const up = runUp(offset, dir);
+    assert.equal(await up.exited, 1, up.output());
+    assert.match(up.output(), /tandem up: server config\/redis6379\.conf exited with code 1/);
+    for (const p of [6379, 6380, 6381, 7379]) {
+      const s = await listenOn(p + offset);
+      assert.ok(s, `port ${p + offset} released`);
+      await new Promise((r) => s.close(r));
     }
   });
 });
