@@ -337,6 +337,27 @@ class RdbParser {
 
   private store(key: string, value: RedisValue | null, expire: number | undefined): void {
     const db = this.keyspace.dbs[this.dbId];
+    if (!this.merge && this.keyspace.writeHook === null) {
+      // The common case (start-up, a replica's full sync): one Map operation per key instead of a
+      // lookup plus setKey; a duplicate shows as a size that did not grow (the load fails either way).
+      if (value === null) {
+        if (db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+        return;
+      }
+      const dict = db.dict;
+      const before = dict.size;
+      dict.set(key, value);
+      if (dict.size === before) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+      if (expire !== undefined) {
+        if (!this.keepExpired && expire < this.now) {
+          dict.delete(key); // already expired on a master: skipped, as Redis does
+          return;
+        }
+        db.expires.set(key, expire);
+      }
+      this.keys++;
+      return;
+    }
     if (!this.merge && db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
     if (value === null) return; // empty container: Redis skips these too
     if (expire !== undefined && !this.keepExpired && expire < this.now) return;

@@ -16,11 +16,13 @@
  * How the view stays consistent (see DESIGN.md "Snapshot without fork"): each database's `dict` and
  * `expires` Maps are captured at the start. Database.flush and SWAPDB replace or exchange Maps instead
  * of clearing them, so a captured Map only ever changes through writes that run the write hook first.
- * The hook finds the captured Map the key lives in (by identity, so SWAPDB is handled), and if the walk
- * has not visited that key yet it serializes the key's current value (the pre-image) and marks it
- * visited; a key absent from the captured Map was created after the start and is only marked visited,
- * so the walk skips it. Pre-images of databases the walk has not reached wait in a per-db buffer and are
- * emitted right after that database's SELECTDB.
+ * The hook finds the captured Map the key lives in (by identity, so SWAPDB is handled), marks the key
+ * hooked (the walk skips hooked keys) and serializes its current value (the pre-image); a key absent
+ * from the captured Map was created after the start and is only marked. Pre-images of databases the
+ * walk has not reached wait in a per-db buffer and are emitted right after that database's SELECTDB;
+ * those of the db being walked wait until a pass over the walk's log of emitted keys tells whether the
+ * walk had emitted the key before the write (then the pre-image is dropped). The walk itself records
+ * its keys in plain arrays: no per-key hashing on the hot loop.
  */
 
 import type { Database } from "../store/database.js";
@@ -64,7 +66,7 @@ interface CapturedDb {
   sizeAtStart: number;
   expiresAtStart: number;
   /** Keys already serialized, or created after the start; null once the walk finished this db. */
-  visited: VisitedKeys | null;
+  visited: DbWalkState | null;
   /** Pre-images taken before the walk reached this db. */
   pending: RdbEncoder | null;
   started: boolean;
@@ -73,36 +75,66 @@ interface CapturedDb {
 const MAX_BUFFERED = 1024 * 1024;
 
 /**
- * The keys a snapshot has dealt with in one db. Keys the walk emitted go into capped segments: one Set
- * of a million keys would rehash in one go (~70 ms measured at 524,288 entries), a stall this design
- * exists to avoid; segments of 65,536 rehash in a few ms. The walk itself only asks `hooked`, the
- * (usually small) set of keys the write hook took or saw created.
+ * The keys the walk emitted from one db, in order. Deciding "did the walk already emit this key?" is only
+ * needed when a write hits a key, which is rare next to the walk itself, so the walk only appends to
+ * plain arrays (no hashing per key: a Set of a million keys cost more than serializing them, and its
+ * rehashes stalled the loop) and the question is answered later by scanning this log (see `Snapshot`).
+ * Segments keep every append O(1) without copying a million-entry array when it grows.
  */
 const SEGMENT = 65536;
 
-class VisitedKeys {
-  readonly hooked = new Set<string>();
-  private readonly walked: Set<string>[] = [new Set()];
+class WalkedLog {
+  readonly segments: string[][] = [[]];
+  length = 0;
 
-  walkedHas(key: string): boolean {
-    const w = this.walked;
-    for (let i = w.length - 1; i >= 0; i--) if (w[i].has(key)) return true;
-    return false;
-  }
-
-  addWalked(key: string): void {
-    let last = this.walked[this.walked.length - 1];
-    if (last.size >= SEGMENT) {
-      last = new Set();
-      this.walked.push(last);
+  push(key: string): void {
+    let last = this.segments[this.segments.length - 1];
+    if (last.length >= SEGMENT) {
+      last = [];
+      this.segments.push(last);
     }
-    last.add(key);
+    last.push(key);
+    this.length++;
   }
+
+  at(i: number): string {
+    return this.segments[Math.floor(i / SEGMENT)][i % SEGMENT];
+  }
+}
+
+/**
+ * A pre-image taken while the walk was inside this db, whose fate depends on whether the walk had
+ * already emitted the key before the write: emitted → dropped; not emitted → appended to the dump.
+ */
+interface UndecidedPreimage {
+  bytes: Buffer[];
+}
+
+/** One pass over the walked log that settles a batch of undecided pre-images. */
+interface ResolveRound {
+  batch: Map<string, UndecidedPreimage>;
+  /** Next log index to check; the round covers the log as it was when the round started. */
+  pos: number;
+  end: number;
+}
+
+/** What the walk knows about one db's keys. */
+class DbWalkState {
+  /** Keys the write hook dealt with (pre-image taken or pending, or created after the start). */
+  readonly hooked = new Set<string>();
+  readonly walked = new WalkedLog();
+  /** Pre-images waiting for a round, and the round running. */
+  undecided = new Map<string, UndecidedPreimage>();
+  round: ResolveRound | null = null;
+  /** The walk has met every key of this db (only undecided pre-images may remain). */
+  iterDone = false;
 }
 
 /** The walk's state; also the keyspace listener that takes pre-images. */
 class Snapshot implements KeyspaceListener {
   readonly enc: RdbEncoder;
+  /** Serializes undecided pre-images on the side (their bytes wait until their fate is known). */
+  private readonly side: RdbEncoder;
   private readonly dbs: CapturedDb[] = [];
   private dbIndex = 0;
   private iter: MapIterator<[string, RedisValue]> | null = null;
@@ -113,6 +145,7 @@ class Snapshot implements KeyspaceListener {
 
   constructor(keyspace: Keyspace, aux: RdbAux) {
     this.enc = new RdbEncoder(aux.compression !== false);
+    this.side = new RdbEncoder(aux.compression !== false);
     this.checksum = aux.checksum !== false;
     for (const db of keyspace.dbs) {
       this.dbs.push({
@@ -121,7 +154,7 @@ class Snapshot implements KeyspaceListener {
         expires: db.expires,
         sizeAtStart: db.dict.size,
         expiresAtStart: db.expires.size,
-        visited: new VisitedKeys(),
+        visited: new DbWalkState(),
         pending: null,
         started: false,
       });
@@ -147,25 +180,67 @@ class Snapshot implements KeyspaceListener {
     let c: CapturedDb | undefined = this.dbs[db.id];
     if (c === undefined || c.dict !== dict) c = this.dbs.find((x) => x.dict === dict);
     if (c === undefined) return; // a Map created after the start (FLUSHDB): not part of the view
-    const visited = c.visited;
-    if (visited === null || visited.hooked.has(key)) return;
+    const st = c.visited;
+    if (st === null || st.hooked.has(key)) return;
     // Recorded even when the walk already emitted it: deleted and re-created, the key would be met
     // again at the end of the Map's iteration order.
-    visited.hooked.add(key);
-    if (visited.walkedHas(key)) return;
+    st.hooked.add(key);
     const v = c.dict.get(key);
     if (v === undefined) return; // created after the start
-    let target = this.enc;
+    // The walk has met every key: an existing key not hooked before was emitted by it.
+    if (st.iterDone) return;
+    const expire = c.expires.size === 0 ? undefined : c.expires.get(key);
     if (!c.started) {
+      // The walk has not reached this db: certainly not emitted yet.
       c.pending ??= new RdbEncoder(this.enc.compress);
-      target = c.pending;
+      c.pending.keyValue(key, v, expire);
+      this.progress.keys++;
+      return;
     }
-    target.keyValue(key, v, c.expires.size === 0 ? undefined : c.expires.get(key));
-    this.progress.keys++;
+    // Inside this db's walk: whether the key was already emitted is settled later by a round.
+    this.side.keyValue(key, v, expire);
+    st.undecided.set(key, { bytes: this.side.take() });
   }
 
   beforeFlush(_db: Database): void {
     // Nothing to do: flush replaces the Maps, so the captured ones keep the view (see the file comment).
+  }
+
+  /**
+   * Settles undecided pre-images for about `deadline`: a round takes the current batch and scans the
+   * walked log (a small Map lookup per entry, no hashing into a big set); keys found there were emitted
+   * by the walk before their write (dropped), the others were not (their pre-image is emitted now — the
+   * walk skips hooked keys, so never twice). True when nothing is left undecided.
+   */
+  private resolve(st: DbWalkState, deadline: number): boolean {
+    for (;;) {
+      let round = st.round;
+      if (round === null) {
+        if (st.undecided.size === 0) return true;
+        round = { batch: st.undecided, pos: 0, end: st.walked.length };
+        st.undecided = new Map();
+        st.round = round;
+      }
+      const { batch, end } = round;
+      const log = st.walked;
+      let pos = round.pos;
+      while (pos < end && batch.size > 0) {
+        const segIdx = Math.floor(pos / SEGMENT);
+        const seg = log.segments[segIdx];
+        const stop = Math.min(end - segIdx * SEGMENT, seg.length);
+        for (let i = pos - segIdx * SEGMENT; i < stop; i++) if (batch.size > 0) batch.delete(seg[i]);
+        pos = segIdx * SEGMENT + stop;
+        if (pos < end && performance.now() >= deadline) {
+          round.pos = pos;
+          return false;
+        }
+      }
+      for (const p of batch.values()) {
+        for (const b of p.bytes) this.enc.raw(b);
+        this.progress.keys++;
+      }
+      st.round = null;
+    }
   }
 
   // ─── the walk ──────────────────────────────────────────────────────────────────────────────────────────
@@ -173,11 +248,19 @@ class Snapshot implements KeyspaceListener {
   /** Serializes keys for about `budgetMs`; true when the whole file (EOF included) has been produced. */
   step(budgetMs: number): boolean {
     if (this.finished) return true;
-    const deadline = performance.now() + budgetMs;
+    const now = performance.now();
+    const deadline = now + budgetMs;
     const enc = this.enc;
     const startTotal = enc.total;
     for (;;) {
       if (this.iter === null) {
+        const cur = this.dbs[this.dbIndex];
+        if (cur?.started && cur.visited !== null) {
+          // The walk met every key of this db; its undecided pre-images are settled before moving on.
+          if (!this.resolve(cur.visited, deadline)) return false;
+          cur.visited = null;
+          this.dbIndex++;
+        }
         while (this.dbIndex < this.dbs.length && this.dbs[this.dbIndex].sizeAtStart === 0) {
           const skip = this.dbs[this.dbIndex++];
           skip.visited = null;
@@ -197,23 +280,28 @@ class Snapshot implements KeyspaceListener {
         this.iter = c.dict.entries();
       }
       const c = this.dbs[this.dbIndex];
-      const visited = c.visited as VisitedKeys;
-      const hooked = visited.hooked;
+      const st = c.visited as DbWalkState;
+      // Writes since the last slice: settle their pre-images with at most half of this slice, so the
+      // walk keeps moving under a steady write load.
+      if ((st.undecided.size !== 0 || st.round !== null) && !this.resolve(st, now + budgetMs / 2)) {
+        if (performance.now() >= deadline) return false;
+      }
+      const hooked = st.hooked;
+      const walked = st.walked;
       const expires = c.expires;
       const iter = this.iter;
       let n = 0;
       for (;;) {
         const r = iter.next();
         if (r.done) {
-          c.visited = null;
+          st.iterDone = true;
           this.iter = null;
-          this.dbIndex++;
           break;
         }
         const key = r.value[0];
         // Keys the walk meets only once (Map iteration), so only the hook's keys need checking here.
         if (hooked.size !== 0 && hooked.has(key)) continue;
-        visited.addWalked(key);
+        walked.push(key);
         enc.keyValue(key, r.value[1], expires.size === 0 ? undefined : expires.get(key));
         this.progress.keys++;
         if ((++n & 63) === 0 && (performance.now() >= deadline || enc.total - startTotal >= MAX_BUFFERED)) {

@@ -148,6 +148,28 @@ describe("point-in-time snapshot (snapshotRdb)", () => {
     assert.deepEqual(dumpKeyspace(loaded), before);
   });
 
+  it("settles pre-images taken inside the db being walked: emitted once whether the walk had passed the key or not", async () => {
+    const ks = new Keyspace(16);
+    for (let i = 0; i < 20000; i++) ks.dbs[0].setKey(`k${i}`, `old${i}`);
+    ks.dbs[0].setExpire("k19999", Date.now() + 60_000);
+    const before = dumpKeyspace(ks);
+    const it = snapshotRdb(ks, { sliceMs: 0.01 })[Symbol.asyncIterator]();
+    const chunks: Buffer[] = [(await it.next()).value as Buffer];
+    // Inside db 0's walk: k0 is behind it, k19999 (the last key) ahead of it.
+    ks.dbs[0].setKey("k0", "changed");
+    ks.dbs[0].delete("k19999");
+    ks.dbs[0].setKey("k19999", "re-created");
+    ks.dbs[0].delete("k1");
+    ks.dbs[0].setKey("late", "created after the start");
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      chunks.push(r.value);
+      ks.dbs[0].delete(`k${10000 + chunks.length}`);
+    }
+    const loaded = new Keyspace(16);
+    await loadRdb(Buffer.concat(chunks), loaded);
+    assert.deepEqual(dumpKeyspace(loaded), before);
+  });
+
   it("several snapshots at once each keep their own instant", async () => {
     const ks = new Keyspace(16);
     for (let i = 0; i < 3000; i++) ks.dbs[0].setKey(`k${i}`, "a");
