@@ -28,6 +28,7 @@ import {
   errUnknownSubcommand,
   errWrongArity,
 } from "./shared-replies.js";
+import { cErrno } from "./strtod.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
@@ -194,6 +195,8 @@ export class Server {
   }
 
   private accept(socket: Socket): void {
+    // Redis's accept loop ends on EAGAIN, which clears a stale ERANGE that SORT would otherwise see.
+    cErrno.erange = false;
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.maxClients) {
       this.stats.rejectedConnections++;

@@ -7,6 +7,16 @@
 /** Where the last `strtod` call stopped, and whether C would set errno to ERANGE. */
 export const strtodResult = { end: 0, erange: false };
 
+/**
+ * C's errno as Redis's number parsing leaves it, for SORT. glibc's strtod sets ERANGE and never clears
+ * it, and SORT tests `errno == ERANGE` after each strtod without resetting errno first, so one range
+ * error (from SORT itself, or a ZADD/ZRANGEBYSCORE argument like "1e-310") makes every later SORT
+ * that converts a number fail, until something sets errno again: parsers that start with `errno = 0`
+ * (string2d for scores, SCAN's cursor) or an accepted connection (the accept loop ends on EAGAIN).
+ * It is one per process, as errno is for Redis's main thread.
+ */
+export const cErrno = { erange: false };
+
 const HEX_DIGIT = /[0-9a-fA-F]/;
 
 export function isCSpace(c: number): boolean {
@@ -82,8 +92,10 @@ export function strtod(s: string, from: number): number {
   const v = Number(s.slice(start, i));
   // glibc reports ERANGE on overflow, on underflow to zero and for subnormal results.
   const a = Math.abs(v);
-  if (!Number.isFinite(v) || (v === 0 && nonzero) || (a !== 0 && a < 2.2250738585072014e-308))
+  if (!Number.isFinite(v) || (v === 0 && nonzero) || (a !== 0 && a < 2.2250738585072014e-308)) {
     strtodResult.erange = true;
+    cErrno.erange = true;
+  }
   return neg ? -v : v;
 }
 
@@ -124,6 +136,9 @@ function hexFloat(s: string, i: number): number | null {
   }
   strtodResult.end = i;
   const r = v * 2 ** scale;
-  if (!Number.isFinite(r) || (r === 0 && v !== 0)) strtodResult.erange = true;
+  if (!Number.isFinite(r) || (r === 0 && v !== 0)) {
+    strtodResult.erange = true;
+    cErrno.erange = true;
+  }
   return r;
 }

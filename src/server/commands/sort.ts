@@ -1,12 +1,12 @@
 import { RedisList } from "../../store/redis-list.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import { RedisZSet } from "../../store/redis-zset.js";
-import { parseInteger } from "../arguments.js";
+import { parseInt64, parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
-import { strtod, strtodResult } from "../strtod.js";
+import { cErrno, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified } from "./helpers.js";
 
 /**
@@ -22,30 +22,226 @@ interface SortItem {
   cmp: string | null;
 }
 
+/** string2ll's canonical integers: no sign but "-", no leading zero, no "-0". */
+const INT_RE = /^(0|-?[1-9]\d*)$/;
+
+/**
+ * Whether Redis would hold this text as an integer-encoded object (a listpack integer entry, or a string
+ * value that tryObjectEncoding turned into OBJ_ENCODING_INT). SORT casts those to double directly and
+ * never calls strtod on them, so they cannot trip over a stale errno.
+ */
+function looksIntEncoded(s: string): boolean {
+  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return false;
+  if (s.length < 19) return true;
+  const b = BigInt(s);
+  return b <= 9223372036854775807n && b >= -9223372036854775808n;
+}
+
+/** The length of `s` read as a C string: up to its first NUL. */
+function cLength(s: string): number {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s.length : nul;
+}
+
+/**
+ * Set by lookupKeyByPattern: whether the value it found is one Redis hands back integer-encoded (a
+ * string value stored as an integer, or an integer field of a listpack-encoded hash).
+ */
+let patternValueIsInt = false;
+
+/** A hash Redis would still keep in its listpack encoding, whose integer values come back as integers. */
+function listpackSizedHash(c: Client, h: Map<string, string>): boolean {
+  if (h.size > c.server.config.getInt("hash-max-listpack-entries")) return false;
+  const maxLen = c.server.config.getInt("hash-max-listpack-value");
+  for (const [f, v] of h) if (f.length > maxLen || v.length > maxLen) return false;
+  return true;
+}
+
 /**
  * lookupKeyByPattern: "#" is the element itself; otherwise the first "*" is replaced by the element and
  * the key read as a string, or with "->field" after the "*", as a hash field. Null when there is no "*",
- * the key is missing or of another type, or the field is absent.
+ * the key is missing or of another type, or the field is absent. Redis scans the pattern as a C string
+ * (strchr/strstr stop at a NUL byte), but copies the key and field by their full lengths.
  */
 function lookupKeyByPattern(c: Client, pattern: string, subst: string): string | null {
-  if (pattern === "#") return subst;
+  patternValueIsInt = false;
+  if (pattern.charCodeAt(0) === 35 && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return subst;
+  const clen = cLength(pattern);
   const star = pattern.indexOf("*");
-  if (star < 0) return null;
+  if (star < 0 || star >= clen) return null;
   const arrow = pattern.indexOf("->", star + 1);
-  const hasField = arrow >= 0 && arrow + 2 < pattern.length;
+  const hasField = arrow >= 0 && arrow + 2 < clen;
   const key = pattern.slice(0, star) + subst + pattern.slice(star + 1, hasField ? arrow : pattern.length);
   const v = c.db.lookupKeyRead(key);
   if (v === undefined) return null;
   if (hasField) {
     if (!(v instanceof Map)) return null;
-    return v.get(pattern.slice(arrow + 2)) ?? null;
+    const field = v.get(pattern.slice(arrow + 2));
+    if (field === undefined) return null;
+    patternValueIsInt = looksIntEncoded(field) && listpackSizedHash(c, v);
+    return field;
   }
-  return typeof v === "string" ? v : null;
+  if (typeof v !== "string") return null;
+  patternValueIsInt = looksIntEncoded(v);
+  return v;
 }
 
-/** Byte order of latin1 strings (compareStringObjects). */
+/** Byte order of latin1 strings (compareStringObjects: memcmp, then the shorter first). */
 function compareBytes(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * strcoll in the C locale Redis runs under: strcmp, which stops at the first NUL, so "a\0x" and "a"
+ * compare equal (and then keep or lose their order as the sort algorithm decides).
+ */
+function compareCStrings(a: string, b: string): number {
+  const na = a.indexOf("\0");
+  const nb = b.indexOf("\0");
+  return compareBytes(na < 0 ? a : a.slice(0, na), nb < 0 ? b : b.slice(0, nb));
+}
+
+// The comparator's settings, as Redis keeps them in server.sort_* for its qsort callback.
+let sortDesc = false;
+let sortAlpha = false;
+let sortByPattern = false;
+let sortStore = false;
+
+/** sortCompare. */
+function sortCompare(a: SortItem, b: SortItem): number {
+  let cmp: number;
+  if (!sortAlpha) {
+    // Equal scores fall back to the elements' bytes so the order is defined.
+    cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.obj, b.obj);
+  } else if (sortByPattern) {
+    if (a.cmp === null || b.cmp === null) cmp = a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
+    else cmp = sortStore ? compareBytes(a.cmp, b.cmp) : compareCStrings(a.cmp, b.cmp);
+  } else {
+    cmp = sortStore ? compareBytes(a.obj, b.obj) : compareCStrings(a.obj, b.obj);
+  }
+  return sortDesc ? -cmp : cmp;
+}
+
+// ─── pqsort (partial quicksort) ──────────────────────────────────────────────────────────────────────────
+
+/*
+ * With BY and a LIMIT window Redis sorts with pqsort: Bentley & McIlroy's quicksort (as in BSD libc)
+ * that skips partitions lying wholly outside the window. It is not stable, so elements whose BY values
+ * tie (ALPHA with equal or missing values) come out in the order its swaps leave them; to answer as
+ * Redis does we follow the same steps: pivot choice, three-way partition, swaps and cut-offs.
+ * Everything else goes through glibc's qsort, a stable merge sort, which Array.prototype.sort matches.
+ */
+
+function swapItems(v: SortItem[], i: number, j: number): void {
+  const t = v[i];
+  v[i] = v[j];
+  v[j] = t;
+}
+
+/** Swaps the runs v[i..i+n) and v[j..j+n), element by element from the front. */
+function swapRuns(v: SortItem[], i: number, j: number, n: number): void {
+  for (let k = 0; k < n; k++) swapItems(v, i + k, j + k);
+}
+
+function median3(v: SortItem[], a: number, b: number, c: number): number {
+  return sortCompare(v[a], v[b]) < 0
+    ? sortCompare(v[b], v[c]) < 0
+      ? b
+      : sortCompare(v[a], v[c]) < 0
+        ? c
+        : a
+    : sortCompare(v[b], v[c]) > 0
+      ? b
+      : sortCompare(v[a], v[c]) < 0
+        ? a
+        : c;
+}
+
+function insertionSort(v: SortItem[], base: number, n: number): void {
+  for (let m = base + 1; m < base + n; m++)
+    for (let l = m; l > base && sortCompare(v[l - 1], v[l]) > 0; l--) swapItems(v, l, l - 1);
+}
+
+/** Whether v[base..base+n) lies wholly before or wholly after the window [lo, hi]. */
+function outsideWindow(base: number, n: number, lo: number, hi: number): boolean {
+  return (lo < base && hi < base) || (lo >= base + n && hi >= base + n);
+}
+
+/** Sorts v[base..base+n) enough that positions lo..hi hold what a full sort would put there. */
+function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi: number): void {
+  for (;;) {
+    if (n < 7) {
+      insertionSort(v, base, n);
+      return;
+    }
+    let pm = base + Math.floor(n / 2);
+    if (n > 7) {
+      let pl = base;
+      let pn = base + n - 1;
+      if (n > 40) {
+        const d = Math.floor(n / 8);
+        pl = median3(v, pl, pl + d, pl + 2 * d);
+        pm = median3(v, pm - d, pm, pm + d);
+        pn = median3(v, pn - 2 * d, pn - d, pn);
+      }
+      pm = median3(v, pl, pm, pn);
+    }
+    swapItems(v, base, pm);
+    // Three-way partition: equal keys gather at both ends (pa, pd), then move to the middle.
+    let swapped = false;
+    let pa = base + 1;
+    let pb = pa;
+    let pc = base + n - 1;
+    let pd = pc;
+    for (;;) {
+      let r = 0;
+      while (pb <= pc && (r = sortCompare(v[pb], v[base])) <= 0) {
+        if (r === 0) {
+          swapped = true;
+          swapItems(v, pa++, pb);
+        }
+        pb++;
+      }
+      while (pb <= pc && (r = sortCompare(v[pc], v[base])) >= 0) {
+        if (r === 0) {
+          swapped = true;
+          swapItems(v, pc, pd--);
+        }
+        pc--;
+      }
+      if (pb > pc) break;
+      swapItems(v, pb++, pc--);
+      swapped = true;
+    }
+    if (!swapped) {
+      // Already partitioned without a single swap: likely nearly sorted, finish by insertion.
+      insertionSort(v, base, n);
+      return;
+    }
+    const end = base + n;
+    let r = Math.min(pa - base, pb - pa);
+    swapRuns(v, base, pb - r, r);
+    r = Math.min(pd - pc, end - pd - 1);
+    swapRuns(v, pb, end - r, r);
+    r = pb - pa;
+    if (r > 1 && !outsideWindow(base, r, lo, hi)) partialQuicksort(v, base, r, lo, hi);
+    r = pd - pc;
+    if (r <= 1) return;
+    base = end - r;
+    n = r;
+    if (outsideWindow(base, n, lo, hi)) return;
+  }
+}
+
+// ─── sortCommandGeneric ──────────────────────────────────────────────────────────────────────────────────
+
+/** A LIMIT argument as getLongFromObjectOrReply reads it; past 2^53 only "very large" matters. */
+function limitArg(s: string): number | null {
+  const n = parseInteger(s);
+  if (n !== null) return n;
+  const b = parseInt64(s);
+  if (b === null) return null;
+  return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
 }
 
 function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
@@ -64,8 +260,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     else if (opt === "desc") desc = true;
     else if (opt === "alpha") alpha = true;
     else if (opt === "limit" && left >= 2) {
-      const s = parseInteger(argv[j + 1]);
-      const n = s === null ? null : parseInteger(argv[j + 2]);
+      const s = limitArg(argv[j + 1]);
+      const n = s === null ? null : limitArg(argv[j + 2]);
       if (s === null || n === null) {
         c.reply.error(ERR_NOT_INTEGER);
         return;
@@ -77,8 +273,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       storekey = argv[++j];
     } else if (opt === "by" && left >= 1) {
       sortby = argv[++j];
-      // A BY pattern without "*" names no per-element key: it means "don't sort".
-      dontsort = !sortby.includes("*");
+      // A BY pattern without "*" (strchr: before any NUL) names no per-element key: "don't sort".
+      const star = sortby.indexOf("*");
+      dontsort = star < 0 || star >= cLength(sortby);
     } else if (opt === "get" && left >= 1) {
       gets.push(argv[++j]);
     } else {
@@ -110,6 +307,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
 
   // Build the vector. Unsorted lists and sorted sets only load the LIMIT window.
   const vector: SortItem[] = [];
+  /** List elements that are listpack integers come back integer-encoded: no strtod for them. */
+  const elementsMayBeInts = v instanceof RedisList;
   const item = (obj: string): SortItem => ({ obj, score: 0, cmp: null });
   if (v instanceof RedisList) {
     if (dontsort) {
@@ -146,35 +345,34 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   if (!dontsort) {
     for (const it of vector) {
       let byval: string | null;
+      let isInt: boolean;
       if (sortby !== null) {
         byval = lookupKeyByPattern(c, sortby, it.obj);
         if (byval === null) continue;
+        isInt = patternValueIsInt;
       } else {
         byval = it.obj;
+        isInt = elementsMayBeInts && looksIntEncoded(byval);
       }
       if (alpha) {
         if (sortby !== null) it.cmp = byval;
+      } else if (isInt) {
+        it.score = Number(byval);
       } else {
+        // errno is not reset first: a range error left by an earlier strtod fails this one too.
         it.score = strtod(byval, 0);
-        if (strtodResult.end !== byval.length || strtodResult.erange || Number.isNaN(it.score))
+        const stop = strtodResult.end;
+        if ((stop < byval.length && byval.charCodeAt(stop) !== 0) || cErrno.erange || Number.isNaN(it.score))
           conversionError = true;
       }
     }
-    const sign = desc ? -1 : 1;
-    const byPattern = sortby !== null;
-    // Alphabetical order is strcoll's in Redis; with the C locale servers run under, that is byte order.
-    vector.sort((a, b) => {
-      let cmp: number;
-      if (!alpha) {
-        cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.obj, b.obj);
-      } else if (byPattern) {
-        if (a.cmp === null || b.cmp === null) cmp = a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
-        else cmp = compareBytes(a.cmp, b.cmp);
-      } else {
-        cmp = compareBytes(a.obj, b.obj);
-      }
-      return sign * cmp;
-    });
+    sortDesc = desc;
+    sortAlpha = alpha;
+    sortByPattern = sortby !== null;
+    sortStore = storekey !== null;
+    if (sortby !== null && (start !== 0 || end !== vectorlen - 1))
+      partialQuicksort(vector, 0, vectorlen, start, end);
+    else vector.sort(sortCompare);
   }
 
   const outputlen = gets.length > 0 ? gets.length * (end - start + 1) : end - start + 1;

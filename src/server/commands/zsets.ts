@@ -9,7 +9,7 @@ import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
-import { isCSpace, strtod, strtodResult } from "../strtod.js";
+import { cErrno, isCSpace, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 
 /**
@@ -32,8 +32,10 @@ const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 
 /** getDoubleFromObject: the whole text must be a number, no leading space, no overflow, not NaN. */
 export function parseScore(s: string): number | null {
-  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
+  // string2d sets errno = 0 and runs strtod before any check, which leaves errno as SORT later sees it.
+  cErrno.erange = false;
   const v = strtod(s, 0);
+  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
   if (strtodResult.end !== s.length || Number.isNaN(v)) return null;
   if (strtodResult.erange && (v === 0 || !Number.isFinite(v))) return null;
   return v;
