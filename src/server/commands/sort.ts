@@ -233,6 +233,27 @@ function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi
   }
 }
 
+/**
+ * A set Redis would hold as an intset (only integers, at most set-max-intset-entries) iterates in
+ * ascending order, which is the order the sort starts from, and so the order ALPHA BY ties keep.
+ * Null for other sets: those iterate in hash order, which we cannot reproduce.
+ */
+function intsetOrder(c: Client, set: Set<string>): string[] | null {
+  if (set.size > c.server.config.getInt("set-max-intset-entries")) return null;
+  let small = true;
+  for (const m of set) {
+    if (!looksIntEncoded(m)) return null;
+    if (m.length > 15) small = false;
+  }
+  const members = [...set];
+  if (small) return members.sort((a, b) => Number(a) - Number(b));
+  return members.sort((a, b) => {
+    const x = BigInt(a);
+    const y = BigInt(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
 // ─── sortCommandGeneric ──────────────────────────────────────────────────────────────────────────────────
 
 /** A LIMIT argument as getLongFromObjectOrReply reads it; past 2^53 only "very large" matters. */
@@ -323,7 +344,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       for (const e of v) vector.push(item(e));
     }
   } else if (v instanceof Set) {
-    for (const e of v) vector.push(item(e));
+    for (const e of intsetOrder(c, v) ?? v) vector.push(item(e));
   } else if (v instanceof RedisZSet) {
     if (dontsort) {
       const len = v.size;
