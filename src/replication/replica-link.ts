@@ -95,8 +95,14 @@ export class ReplicaLink {
     private readonly events: LinkEvents,
   ) {}
 
+  /** The db the master's stream has selected (of the cached master while the link is down). */
   get masterDbId(): number {
-    return this.masterClient?.dbId ?? 0;
+    return this.masterClient?.dbId ?? this.lastDbId;
+  }
+
+  /** The db a +CONTINUE resumes in, when no earlier link set it (restored from an RDB's repl-stream-db). */
+  setCachedDb(db: number): void {
+    this.lastDbId = db;
   }
 
   /** master_sync_in_progress (handshake done, RDB transfer running). */

@@ -67,6 +67,8 @@ export interface ReplicationHost {
   createMasterClient(dbId: number): MasterClientHandle;
   /** Closes every blocked client waiting on data that could change role (REPLICAOF). */
   disconnectBlockedClients?(): void;
+  /** The aux fields of the RDB loaded at start-up (repl-id, repl-offset, repl-stream-db), if any. */
+  loadedAux?(): Map<string, string>;
   /** The RDB codec, once persistence provides it (null: full sync unavailable). */
   rdb: RdbCodec | null;
 }

@@ -114,14 +114,31 @@ export class Replication implements LinkEvents {
     this.feedStream(Buffer.from(s, "latin1"));
   }
 
-  /** Appends bytes to the stream: backlog, offset, every replica past its snapshot point. */
+  /**
+   * Appends bytes to the stream: backlog and offset at once, every replica past its snapshot point at the
+   * end of this event-loop turn (one write per replica per turn).
+   */
   private feedStream(data: Buffer): void {
     this.backlog?.append(data);
     this.masterReplOffset += data.length;
     const replicas = this.replicas;
-    for (let i = 0; i < replicas.length; i++) replicas[i].feed(data);
+    let queued = false;
+    for (let i = 0; i < replicas.length; i++) if (replicas[i].feed(data)) queued = true;
+    if (queued && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushReplicas);
+    }
     if (this.offsetWaiters.length > 0) this.checkOffsetWaiters();
   }
+
+  private flushScheduled = false;
+
+  /** Writes every replica's queued stream bytes (bound once: no closure per turn). */
+  private readonly flushReplicas = (): void => {
+    this.flushScheduled = false;
+    const replicas = this.replicas;
+    for (let i = 0; i < replicas.length; i++) replicas[i].flushOutput();
+  };
 
   // ─── master side: PSYNC ──────────────────────────────────────────────────────────────────────────────
 
@@ -345,27 +362,76 @@ export class Replication implements LinkEvents {
     this.host.keyspace.isReplica = true;
   }
 
-  /** Starts the link configured at start-up (after the dataset was loaded). */
+  /**
+   * Starts the link configured at start-up, once the dataset was loaded: the replication history the
+   * loaded RDB carried (if any) is restored first, so the first PSYNC can continue it.
+   */
   start(): void {
-    if (this.masterHost !== null && this.link === null) this.connectTo(this.masterHost, this.masterPort);
+    const aux = this.host.loadedAux?.();
+    if (aux !== undefined && aux.size > 0) this.restoreFromRdbAux(aux);
+    if (this.masterHost !== null && this.link === null) {
+      const link = this.connectTo(this.masterHost, this.masterPort);
+      if (this.restoredStreamDb >= 0) link.setCachedDb(this.restoredStreamDb);
+    }
   }
 
-  /** The RDB loaded at start-up carried repl-id/repl-offset: a replica can PSYNC from there. */
+  /** The repl-stream-db of the RDB loaded at start-up (-1: none). */
+  private restoredStreamDb = -1;
+
+  /**
+   * The RDB loaded at start-up carried repl-id/repl-offset/repl-stream-db (loadDataFromDisk). A replica
+   * takes them as its cached master: it PSYNCs `repl-id repl-offset+1` and continues in repl-stream-db,
+   * as Redis 7 does. A master keeps them as replid2/second_repl_offset with an empty backlog ending at
+   * repl-offset — what Redis 7 does for a restarted cluster master, applied here to every master — so
+   * replicas that were exactly in sync with the dump (a shutdown that saved) continue with +CONTINUE;
+   * any replica that got further than the dump fails the replid2 offset check and resyncs fully.
+   */
   restoreFromRdbAux(aux: Map<string, string>): void {
     const id = aux.get("repl-id");
-    const off = Number(aux.get("repl-offset"));
-    if (this.masterHost === null || id === undefined || id.length !== 40 || !Number.isInteger(off)) return;
-    this.replid = id;
+    const offText = aux.get("repl-offset");
+    const dbText = aux.get("repl-stream-db");
+    if (id === undefined || id.length !== 40 || offText === undefined || dbText === undefined) return;
+    const off = Number(offText);
+    const db = Number(dbText);
+    // Redis also refuses a repl-stream-db of -1 (written wrongly by old versions).
+    if (!Number.isSafeInteger(off) || off < 0 || !Number.isInteger(db) || db < 0) return;
+    if (this.masterHost !== null) {
+      this.replid = id;
+      this.masterReplOffset = off;
+      this.haveHistory = true;
+      this.restoredStreamDb = db;
+      this.host.log.info({ replid: id, offset: off }, "Cached master restored from the RDB");
+      return;
+    }
+    this.replid2 = id;
+    this.secondReplOffset = off + 1;
     this.masterReplOffset = off;
-    this.haveHistory = true;
+    this.backlog = new ReplBacklog(this.host.config.getInt("repl-backlog-size"), off);
+    this.noReplicasSince = Date.now();
+    this.slaveseldb = -1;
+    this.host.log.info({ replid2: id, offset: off }, "Replication history restored from the RDB as replid2");
   }
 
-  /** The aux fields an RDB saved now should carry (repl-id, repl-offset, repl-stream-db). */
+  /**
+   * The replication aux fields an RDB saved now carries (rdbPopulateSaveInfo), or null when it carries
+   * none: a master only while it has a backlog, a replica only while it holds its master's history.
+   */
+  rdbSaveInfo(): ReplAuxFields | null {
+    if (this.masterHost === null) {
+      if (this.backlog === null) return null;
+      return this.rdbAux();
+    }
+    if (!this.haveHistory) return null;
+    return this.rdbAux();
+  }
+
+  /** The aux fields of an RDB made now (repl-id, repl-offset, repl-stream-db), as for a full sync. */
   rdbAux(): ReplAuxFields {
     return {
       replId: this.replid,
       replOffset: this.masterReplOffset,
-      replStreamDb: this.masterHost !== null ? (this.link?.masterDbId ?? 0) : 0,
+      // A master that wrote nothing since its last full sync has slaveseldb -1: the next write SELECTs.
+      replStreamDb: this.masterHost !== null ? (this.link?.masterDbId ?? 0) : Math.max(0, this.slaveseldb),
     };
   }
 
@@ -377,6 +443,7 @@ export class Replication implements LinkEvents {
     this.link = null;
     this.masterHost = host;
     this.masterPort = port;
+    this.host.config.set("replicaof", `${host} ${port}`);
     this.host.keyspace.isReplica = true;
     this.host.disconnectBlockedClients?.();
     this.failAckWaiters();
@@ -393,6 +460,7 @@ export class Replication implements LinkEvents {
     this.link = null;
     this.masterHost = null;
     this.masterPort = 0;
+    this.host.config.set("replicaof", "");
     this.host.keyspace.isReplica = false;
     this.shiftReplid();
     // Sub-replicas reconnect and get +CONTINUE with the new replid, partially.
@@ -405,9 +473,11 @@ export class Replication implements LinkEvents {
     this.host.log.info({ replid: this.replid, replid2: this.replid2 }, "MASTER MODE enabled");
   }
 
-  private connectTo(host: string, port: number): void {
-    this.link = new ReplicaLink(host, port, this.host, this);
-    this.link.start();
+  private connectTo(host: string, port: number): ReplicaLink {
+    const link = new ReplicaLink(host, port, this.host, this);
+    this.link = link;
+    link.start();
+    return link;
   }
 
   private shiftReplid(): void {

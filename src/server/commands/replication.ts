@@ -6,6 +6,7 @@ import type { RdbCodec, ReplicaClientHandle, ReplicationHost } from "../../repli
 import { parseInteger } from "../arguments.js";
 import { Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
+import { persistenceOf } from "../persistence-service.js";
 import type { Server } from "../server.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_INVALID, ERR_TIMEOUT_NEGATIVE } from "../shared-replies.js";
 
@@ -75,21 +76,19 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
       }
     },
     createMasterClient: (dbId) => createMasterClient(server, dbId),
-    disconnectBlockedClients: () => {
-      // As Redis's disconnectAllBlockedClients on a role change: WAIT has no meaning on a replica.
-      for (const c of server.clients.values()) {
-        if (c.block?.kind === "wait") {
-          c.reply.error(
-            "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
-          );
-          c.unblock();
-        }
-      }
-    },
+    disconnectBlockedClients: () => disconnectAllBlockedClients(server),
+    loadedAux: () => persistenceOf(server).loadedAux,
     rdb,
   };
   const repl = new Replication(host);
   replications.set(server, repl);
+  // Dumps carry repl-id/repl-offset/repl-stream-db while there is a history to continue (rdbSaveInfo).
+  persistenceOf(server).replicationAux = () => {
+    const info = repl.rdbSaveInfo();
+    return info === null
+      ? {}
+      : { replId: info.replId, replOffset: info.replOffset, replStreamDb: info.replStreamDb };
+  };
   server.replication = repl;
   server.propagator.sinks.push({
     feed: (ops) => {
@@ -113,6 +112,24 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
     repl.configureFromStartup(h, Number(p));
   }
   return repl;
+}
+
+/**
+ * Redis's disconnectAllBlockedClients, on becoming a replica: every client blocked on keys, WAIT or
+ * WAITOFFSET gets -UNBLOCKED and is closed after the reply (what it waited for belongs to the old role).
+ * Clients held by CLIENT PAUSE are not blocked in that sense and stay.
+ */
+function disconnectAllBlockedClients(server: Server): void {
+  for (const c of [...server.clients.values()]) {
+    const block = c.block;
+    if (block === null || block.kind === "pause" || block.kind === "sleep") continue;
+    block.onCancel?.("unblock-error");
+    c.reply.error(
+      "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+    );
+    c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+    c.unblock();
+  }
 }
 
 // ─── REPLICAOF / SLAVEOF ─────────────────────────────────────────────────────────────────────────────────
