@@ -14,6 +14,7 @@ import {
   ERR_WRONGTYPE,
 } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { parseScanCursor, parseScanOptions } from "./scan-args.js";
 
 /**
  * The hash family, following Redis 7.0's t_hash.c. A hash is a Map<string, string>, which keeps insertion
@@ -330,9 +331,6 @@ function hrandfieldWithCount(c: Client, argv: string[]): void {
 // ─── HSCAN ────────────────────────────────────────────────────────────────────────────────────────────
 
 const hscanCursors = new CursorRegistry<[string, string]>();
-/** What strtoul accepts as a whole cursor (an empty string is cursor 0). */
-const CURSOR_RE = /^([+-]?\d+)?$/;
-const ULONG_MAX = 18446744073709551615n;
 
 /**
  * HSCAN key cursor [MATCH pattern] [COUNT count]. A hash small enough for Redis's listpack encoding comes
@@ -340,47 +338,22 @@ const ULONG_MAX = 18446744073709551615n;
  * iterator, COUNT entries per call.
  */
 function hscanCommand(c: Client, argv: string[]): void {
-  const cursorText = argv[2];
-  const digits = cursorText.replace(/^[+-]/, "");
-  if (!CURSOR_RE.test(cursorText) || (digits !== "" && BigInt(digits) > ULONG_MAX)) {
-    c.reply.error("ERR invalid cursor");
-    return;
-  }
+  const cursor = parseScanCursor(c, argv[2]);
+  if (cursor === null) return;
   const h = hashForRead(c, argv[1]);
   if (h === null) return;
   if (h === undefined) {
     c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i].toLowerCase();
-    const left = argv.length - i;
-    if (opt === "count" && left >= 2) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (opt === "match" && left >= 2) {
-      pattern = argv[i + 1] === "*" ? null : argv[i + 1];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 3, { allowType: false });
+  if (opts === null) return;
+  const { count, pattern } = opts;
   const out: string[] = [];
   let next = 0;
   if (isListpackSized(c, h)) {
     for (const [f, v] of h) if (pattern === null || globMatch(pattern, f)) out.push(f, v);
   } else {
-    const cursor = cursorText.startsWith("-") ? -1 : Number(digits);
     let it = cursor === 0 ? h.entries() : hscanCursors.take(h, cursor);
     if (it !== undefined) {
       for (let seen = 0; seen < count; seen++) {

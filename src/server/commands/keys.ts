@@ -15,6 +15,7 @@ import {
   ERR_SYNTAX,
 } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { parseScanCursor, parseScanOptions } from "./scan-args.js";
 
 /**
  * Command family: the generic keyspace commands (db.c and expire.c in Redis). They work on any value
@@ -274,53 +275,19 @@ function keysCommand(c: Client, argv: string[]): void {
  */
 const scanCursors = new CursorRegistry<string>();
 
-const CURSOR_RE = /^[+-]?\d*$/;
-const ULONG_MAX = 18446744073709551615n;
-
 /**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. Cursor 0 starts a walk; the reply's cursor is
  * "0" once the walk has visited every key. COUNT is, as in Redis, the amount of work per call (keys
  * visited), not the number of keys returned.
  */
 function scanCommand(c: Client, argv: string[]): void {
-  const cursorArg = argv[1];
-  // strtoul's rules as Redis applies them: no leading space, the whole text consumed, no overflow.
-  if (
-    !CURSOR_RE.test(cursorArg) ||
-    (cursorArg.length > 0 && BigInt(cursorArg.replace(/^\+/, "")) > ULONG_MAX)
-  ) {
-    c.reply.error("ERR invalid cursor");
-    return;
-  }
-  let count = 10;
-  let pattern: string | null = null;
-  let type: string | null = null;
-  for (let i = 2; i < argv.length; i++) {
-    const more = i + 1 < argv.length;
-    if (eqi(argv[i], "count") && more) {
-      const n = parseInt64(argv[++i]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1n) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n > 1_000_000_000n ? 1_000_000_000 : Number(n);
-    } else if (eqi(argv[i], "match") && more) {
-      pattern = argv[++i];
-      if (pattern === "*") pattern = null;
-    } else if (eqi(argv[i], "type") && more) {
-      type = argv[++i];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const cursor = parseScanCursor(c, argv[1]);
+  if (cursor === null) return;
+  const opts = parseScanOptions(c, argv, 2, { allowType: true });
+  if (opts === null) return;
+  const { count, pattern, type } = opts;
   const db = c.db;
   const dict = db.dict;
-  const cursor = cursorArg.length === 0 ? 0 : Number(cursorArg.replace(/^\+/, ""));
   const it = cursor === 0 ? dict.keys() : scanCursors.take(dict, cursor);
   const keys: string[] = [];
   let next = 0;

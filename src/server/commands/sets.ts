@@ -7,6 +7,7 @@ import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { parseScanCursor, parseScanOptions } from "./scan-args.js";
 
 /**
  * The set family, following Redis 7.0's t_set.c: argument checks in the same order, the same reply types
@@ -419,53 +420,25 @@ function sdiffstoreCommand(c: Client, argv: string[]): void {
 // ─── SSCAN ────────────────────────────────────────────────────────────────────────────────────────────
 
 const sscanCursors = new CursorRegistry<string>();
-/** What strtoul accepts as a whole cursor (an empty string is cursor 0). */
-const CURSOR_RE = /^([+-]?\d+)?$/;
-const ULONG_MAX = 18446744073709551615n;
 
 /**
  * SSCAN key cursor [MATCH pattern] [COUNT count]: a parked Set iterator per cursor, COUNT members visited
  * per call; a set smaller than COUNT comes back whole with cursor 0, as from redis-server.
  */
 function sscanCommand(c: Client, argv: string[]): void {
-  const cursorText = argv[2];
-  const digits = cursorText.replace(/^[+-]/, "");
-  if (!CURSOR_RE.test(cursorText) || (digits !== "" && BigInt(digits) > ULONG_MAX)) {
-    c.reply.error("ERR invalid cursor");
-    return;
-  }
+  const cursor = parseScanCursor(c, argv[2]);
+  if (cursor === null) return;
   const s = setForRead(c, argv[1]);
   if (s === null) return;
   if (s === undefined) {
     c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i].toLowerCase();
-    const left = argv.length - i;
-    if (opt === "count" && left >= 2) {
-      const n = parseInteger(argv[i + 1]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (opt === "match" && left >= 2) {
-      pattern = argv[i + 1] === "*" ? null : argv[i + 1];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 3, { allowType: false });
+  if (opts === null) return;
+  const { count, pattern } = opts;
   const out: string[] = [];
   let next = 0;
-  const cursor = cursorText.startsWith("-") ? -1 : Number(digits);
   const parked = cursor === 0 ? undefined : sscanCursors.take(s, cursor);
   if (cursor === 0 || parked !== undefined) {
     // Walk with one member of look-ahead, so a walk that has exactly `count` members left ends with

@@ -11,6 +11,7 @@ import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { cErrno, isCSpace, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { parseScanCursor, parseScanOptions } from "./scan-args.js";
 
 /**
  * The sorted-set family, following Redis 7.0's t_zset.c: the same argument parsing order, the same
@@ -1098,17 +1099,10 @@ function zsetOpGeneric(
 
 /** Parked dict iterators of sorted sets too large to return in one page. */
 const zscanCursors = new CursorRegistry<[string, ZSkipNode]>();
-/** What strtoul accepts as a whole cursor (an empty string is cursor 0). */
-const CURSOR_RE = /^([+-]?\d+)?$/;
-const ULONG_MAX = 18446744073709551615n;
 
 function zscanCommand(c: Client, argv: string[]): void {
-  const cursorText = argv[2];
-  const digits = cursorText.replace(/^[+-]/, "");
-  if (!CURSOR_RE.test(cursorText) || (digits !== "" && BigInt(digits) > ULONG_MAX)) {
-    c.reply.error("ERR invalid cursor");
-    return;
-  }
+  const cursor = parseScanCursor(c, argv[2]);
+  if (cursor === null) return;
   const v = lookupRead(c, argv[1]);
   if (v === undefined) {
     c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
@@ -1118,26 +1112,9 @@ function zscanCommand(c: Client, argv: string[]): void {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  let count = 10;
-  let pattern: string | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const opt = argv[i].toLowerCase();
-    const left = argv.length - i;
-    if (opt === "count" && left >= 2) {
-      const n = longArg(c, argv[i + 1]);
-      if (n === null) return;
-      if (n < 1) {
-        c.reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n;
-    } else if (opt === "match" && left >= 2) {
-      pattern = argv[i + 1] === "*" ? null : argv[i + 1];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const opts = parseScanOptions(c, argv, 3, { allowType: false });
+  if (opts === null) return;
+  const { count, pattern } = opts;
   const out: string[] = [];
   let next = 0;
   const maxSmall = c.server.config.getInt("zset-max-listpack-entries");
@@ -1147,7 +1124,6 @@ function zscanCommand(c: Client, argv: string[]): void {
       if (pattern === null || globMatch(pattern, n.member)) out.push(n.member, d2string(n.score));
     }
   } else {
-    const cursor = cursorText.startsWith("-") ? -1 : Number(digits);
     let it = cursor === 0 ? v.dict.entries() : zscanCursors.take(v, cursor);
     if (it !== undefined) {
       for (let seen = 0; seen < count; seen++) {

@@ -1,0 +1,112 @@
+import { eqi, parseInt64, parseInteger } from "../arguments.js";
+import type { Client } from "../client.js";
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
+import { cErrno } from "../strtod.js";
+
+/**
+ * The arguments SCAN, HSCAN, SSCAN and ZSCAN share, read as Redis 7.0's parseScanCursorOrReply and
+ * scanGenericCommand read them. Each parser replies with Redis's exact error and returns null on error.
+ */
+
+// ─── cursor ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const ERR_INVALID_CURSOR = "ERR invalid cursor";
+/** What strtoul consumes whole: an optional sign, then digits; or nothing at all (cursor 0). */
+const CURSOR_RE = /^([+-]?\d+)?$/;
+const ULONG_MAX = 18446744073709551615n;
+const ULONG_RANGE = 18446744073709551616n;
+
+/**
+ * parseScanCursorOrReply: strtoul base 10 with no leading space, the whole text consumed and no
+ * overflow. As strtoul does, "-n" is accepted and wraps to 2^64 - n, and "" and "-0" are cursor 0.
+ * Returns the cursor as a number: exact up to 2^53, which covers every cursor we hand out; larger
+ * ones can only name no parked walk anyway.
+ */
+export function parseScanCursor(c: Client, text: string): number | null {
+  // Redis sets errno = 0 before strtoul and leaves ERANGE behind on overflow (SORT can see it).
+  cErrno.erange = false;
+  if (!CURSOR_RE.test(text)) {
+    c.reply.error(ERR_INVALID_CURSOR);
+    return null;
+  }
+  if (text.length === 0) return 0;
+  const negative = text.charCodeAt(0) === 45; // '-'
+  const digits = text.charCodeAt(0) === 43 || negative ? text.slice(1) : text;
+  if (digits.length < 16) {
+    const n = Number(digits);
+    if (!negative || n === 0) return n;
+    return Number(ULONG_RANGE - BigInt(n));
+  }
+  const b = BigInt(digits);
+  if (b > ULONG_MAX) {
+    cErrno.erange = true;
+    c.reply.error(ERR_INVALID_CURSOR);
+    return null;
+  }
+  return Number(negative && b !== 0n ? ULONG_RANGE - b : b);
+}
+
+// ─── COUNT / MATCH / TYPE ────────────────────────────────────────────────────────────────────────────────
+
+/** The options of one SCAN-family call. */
+export interface ScanOptions {
+  /** Work per call (elements visited), at least 1. */
+  count: number;
+  /** The MATCH glob, or null when there is none or it is "*" (matches everything). */
+  pattern: string | null;
+  /** The TYPE filter as given (SCAN only), or null. */
+  type: string | null;
+}
+
+/** Reused for every call: the hot path allocates nothing; valid until the next parseScanOptions. */
+const options: ScanOptions = { count: 10, pattern: null, type: null };
+
+/** COUNT as getLongFromObjectOrReply reads it (any 64-bit integer); past 2^53 it only means "all". */
+function countArg(s: string): number | null {
+  const n = parseInteger(s);
+  if (n !== null) return n;
+  const b = parseInt64(s);
+  if (b === null) return null;
+  return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+}
+
+/**
+ * scanGenericCommand's option loop over argv[from..]: COUNT <n> (a 64-bit integer, at least 1), MATCH
+ * <pattern>, and with `allowType` (SCAN over the keyspace) TYPE <type>. An option without its value, or
+ * anything else, is a syntax error.
+ */
+export function parseScanOptions(
+  c: Client,
+  argv: string[],
+  from: number,
+  { allowType }: { allowType: boolean },
+): ScanOptions | null {
+  options.count = 10;
+  options.pattern = null;
+  options.type = null;
+  for (let i = from; i < argv.length; i += 2) {
+    const opt = argv[i];
+    const hasValue = i + 1 < argv.length;
+    if (hasValue && eqi(opt, "count")) {
+      const n = countArg(argv[i + 1]);
+      if (n === null) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 1) {
+        c.reply.error(ERR_SYNTAX);
+        return null;
+      }
+      options.count = n;
+    } else if (hasValue && eqi(opt, "match")) {
+      const p = argv[i + 1];
+      options.pattern = p === "*" ? null : p;
+    } else if (hasValue && allowType && eqi(opt, "type")) {
+      options.type = argv[i + 1];
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return options;
+}
