@@ -55,8 +55,8 @@ export interface StartOptions {
   configFile?: string;
   dir?: string;
   port?: number;
-  /** Wait until PING answers (default true). */
-  waitReady?: boolean;
+  /** Wait until PING answers (default true: answers and the dataset is loaded; "listening": -LOADING is enough). */
+  waitReady?: boolean | "listening";
   env?: NodeJS.ProcessEnv;
 }
 
@@ -126,7 +126,12 @@ async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<Serv
         const c = await RawClient.connect(port);
         try {
           const r = await c.text("PING");
-          return r.startsWith("+PONG") || r.startsWith("-NOAUTH") || r.startsWith("-LOADING");
+          // A server still loading its dataset is not ready unless the caller asked only for "listening".
+          return (
+            r.startsWith("+PONG") ||
+            r.startsWith("-NOAUTH") ||
+            (opts.waitReady === "listening" && r.startsWith("-LOADING"))
+          );
         } finally {
           c.close();
         }
