@@ -2,9 +2,10 @@
  * CRC-64/Jones as Redis's crc64.c computes it (reflected input and output, init 0, xorout 0; check value
  * for "123456789" is 0xe9c6d914c4b8d9ca). The RDB trailer is this checksum, little-endian.
  *
- * JS numbers cannot hold 64 bits, so the running value is two uint32 halves and the table is two
- * Uint32Arrays (built once, 2 KiB each). Byte-at-a-time with a table is fast enough for dumps: the
- * snapshot updates it per chunk, never per key.
+ * JS numbers cannot hold 64 bits, so the running value is two uint32 halves and each table is two
+ * Uint32Arrays. Eight bytes are folded per step with eight tables ("slicing-by-8": T_k[n] is the CRC of
+ * byte n followed by k zero bytes): byte-at-a-time cost ~7 ms per MiB, a share of the master's slices
+ * during a full sync and of the replica's load, both of which checksum the whole RDB.
  */
 
 // Jones polynomial 0xad93d23594c935a9, bit-reversed for the reflected algorithm: 0x95ac9329ac4bc9b5.
@@ -29,6 +30,27 @@ for (let n = 0; n < 256; n++) {
   TABLE_LO[n] = lo;
 }
 
+/** T_1..T_7 for slicing-by-8, each as hi/lo halves (T_0 is TABLE_HI/TABLE_LO). */
+const SLICE_HI: Uint32Array[] = [TABLE_HI];
+const SLICE_LO: Uint32Array[] = [TABLE_LO];
+for (let k = 1; k < 8; k++) {
+  const prevHi = SLICE_HI[k - 1];
+  const prevLo = SLICE_LO[k - 1];
+  const hiT = new Uint32Array(256);
+  const loT = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    const hi = prevHi[n];
+    const lo = prevLo[n];
+    const idx = lo & 0xff;
+    loT[n] = (((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx]) >>> 0;
+    hiT[n] = ((hi >>> 8) ^ TABLE_HI[idx]) >>> 0;
+  }
+  SLICE_HI.push(hiT);
+  SLICE_LO.push(loT);
+}
+const [H0, H1, H2, H3, H4, H5, H6, H7] = SLICE_HI;
+const [L0, L1, L2, L3, L4, L5, L6, L7] = SLICE_LO;
+
 /** A running CRC64 over a byte stream. */
 export class Crc64 {
   hi = 0;
@@ -37,7 +59,22 @@ export class Crc64 {
   update(buf: Uint8Array, start = 0, end = buf.length): this {
     let hi = this.hi;
     let lo = this.lo;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    for (const last = end - 8; i <= last; i += 8) {
+      const xl = lo ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24));
+      const xh = hi ^ (buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24));
+      const a = xl & 0xff;
+      const b = (xl >>> 8) & 0xff;
+      const c = (xl >>> 16) & 0xff;
+      const d = xl >>> 24;
+      const e = xh & 0xff;
+      const f = (xh >>> 8) & 0xff;
+      const g = (xh >>> 16) & 0xff;
+      const h = xh >>> 24;
+      lo = L7[a] ^ L6[b] ^ L5[c] ^ L4[d] ^ L3[e] ^ L2[f] ^ L1[g] ^ L0[h];
+      hi = H7[a] ^ H6[b] ^ H5[c] ^ H4[d] ^ H3[e] ^ H2[f] ^ H1[g] ^ H0[h];
+    }
+    for (; i < end; i++) {
       const idx = (lo ^ buf[i]) & 0xff;
       lo = ((lo >>> 8) | (hi << 24)) ^ TABLE_LO[idx];
       hi = (hi >>> 8) ^ TABLE_HI[idx];

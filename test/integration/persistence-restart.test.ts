@@ -11,9 +11,11 @@ import { waitFor } from "../helpers/wait-for.js";
  */
 
 const started: ServerProcess[] = [];
+/** Starts Tandem and waits until its dataset is loaded (PING already answers, with -LOADING, before). */
 async function tandem(args: string[], dir?: string): Promise<ServerProcess> {
   const s = await startTandem({ args, dir });
   started.push(s);
+  await waitFor("the dataset to be loaded", async () => (await info(s, "loading")) === "0");
   return s;
 }
 

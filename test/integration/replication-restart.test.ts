@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, syncStat, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Restarts that keep partial resynchronization possible through the RDB's repl-id / repl-offset /
@@ -12,6 +13,21 @@ import { infoField, syncStat, waitLinkUp, waitOffsetsEqual } from "../helpers/re
  */
 
 const FAST = ["--repl-diskless-sync-delay", "0"];
+
+/** Starts Tandem and waits until its dump is loaded and replication started (PING answers before). */
+async function startLoaded(opts: { port: number; dir: string; args: string[] }): Promise<ServerProcess> {
+  const s = await startTandem(opts);
+  const c = await s.client();
+  try {
+    await waitFor(
+      "the dump to be loaded",
+      async () => (await infoField(c, "persistence", "loading")) === "0",
+    );
+  } finally {
+    c.close();
+  }
+  return s;
+}
 
 /** SHUTDOWN SAVE: the connection closes instead of replying; resolves when the process has exited. */
 async function shutdownSave(s: ServerProcess, c: RawClient): Promise<void> {
@@ -51,7 +67,7 @@ describe("replication: restarts continue partially from the RDB's replication fi
     // The master's stream stays in db 3: these arrive without a SELECT, so the restarted replica must
     // resume in the db its dump recorded.
     for (let i = 0; i < 50; i++) await m.call("SET", `while-down:${i}`, `v${i}`);
-    replica = await startTandem({ port, dir, args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    replica = await startLoaded({ port, dir, args: ["--replicaof", "127.0.0.1", String(master.port)] });
     r = await replica.client();
     await waitLinkUp(r);
     await waitOffsetsEqual(m, [r]);
@@ -77,7 +93,7 @@ describe("replication: restarts continue partially from the RDB's replication fi
     const oldOffset = Number(await infoField(m, "replication", "master_repl_offset"));
     const { port, dir } = master;
     await shutdownSave(master, m);
-    master = await startTandem({ port, dir, args: FAST });
+    master = await startLoaded({ port, dir, args: FAST });
     m = await master.client();
     assert.equal(await infoField(m, "replication", "role"), "master");
     assert.equal(await infoField(m, "replication", "master_replid2"), oldReplid);
@@ -102,7 +118,7 @@ describe("replication: restarts continue partially from the RDB's replication fi
     m.close();
     master.kill("SIGKILL");
     await master.exited;
-    master = await startTandem({ port, dir, args: FAST });
+    master = await startLoaded({ port, dir, args: FAST });
     m = await master.client();
     await waitLinkUp(r);
     await m.call("SET", "after-crash", "z");

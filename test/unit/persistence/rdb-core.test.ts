@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { crc64 } from "../../../src/persistence/crc64.js";
+import { Crc64, crc64 } from "../../../src/persistence/crc64.js";
 import { lzfCompress, lzfDecompress } from "../../../src/persistence/lzf.js";
 import { loadRdb, loadRdbSync } from "../../../src/persistence/rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "../../../src/persistence/rdb-snapshot.js";
@@ -12,6 +12,27 @@ import { dumpKeyspace, populateAllTypes } from "../../helpers/keyspace-fixtures.
 describe("crc64 (Jones, as Redis's crc64.c)", () => {
   it("has Redis's check value for 123456789", () => {
     assert.equal(crc64(Buffer.from("123456789")), 0xe9c6d914c4b8d9can);
+  });
+
+  it("eight bytes at a time equals the bitwise definition, at every length and split", () => {
+    const rand = seededRandom(7);
+    const data = Buffer.from(Array.from({ length: 300 }, () => Math.floor(rand() * 256)));
+    // The reflected Jones CRC one bit at a time, straight from its definition.
+    const reference = (b: Uint8Array): bigint => {
+      let crc = 0n;
+      for (const byte of b) {
+        crc ^= BigInt(byte);
+        for (let k = 0; k < 8; k++) crc = crc & 1n ? (crc >> 1n) ^ 0x95ac9329ac4bc9b5n : crc >> 1n;
+      }
+      return crc;
+    };
+    for (let len = 0; len <= 40; len++)
+      assert.equal(crc64(data.subarray(0, len)), reference(data.subarray(0, len)));
+    const whole = reference(data);
+    for (let cut = 0; cut <= data.length; cut += 13) {
+      const c = new Crc64().update(data, 0, cut).update(data, cut, data.length);
+      assert.equal(c.value, whole, `split at ${cut}`);
+    }
   });
 });
 
