@@ -20,9 +20,15 @@ import type { Router } from "./router.js";
  * - shared connections remember their db; a request for another db is prefixed with SELECT (its reply
  *   dropped), so one shared connection serves sessions on any db with no cost when all use db 0;
  * - a dedicated connection (transaction, blocking command, subscription) gets SELECT and CLIENT SETNAME
- *   replayed when the session takes it;
- * - AUTH is the proxy's own (`requirepass` in proxy.yaml); backend connections authenticate with
- *   `backend_password`.
+ *   replayed when the session takes it (and the name cleared for the next session that borrows it);
+ * - CLIENT SETNAME is not sent on shared connections: one shared connection carries many sessions, so a
+ *   name there would be whichever session set it last — wrong for all the others — and re-naming it
+ *   before every request would cost a round of backend work per request. The proxy keeps the name and
+ *   answers CLIENT GETNAME (and HELLO SETNAME) itself; on the backend the name shows (CLIENT LIST) while
+ *   the session holds a dedicated connection, which is when an operator looks for it (a blocked or
+ *   long-running client);
+ * - AUTH is the proxy's own (`requirepass` in proxy.yaml): backend connections all authenticate with
+ *   `backend_password` when they open, so they serve any authenticated session.
  *
  * While the session waits for something (a dedicated connection, a blocking command's reply, its earlier
  * replies before a tunnel opens) it is "stalled": further requests queue in order in a backlog.

@@ -221,6 +221,41 @@ for (const kind of ["redis", "tandem"] as const) {
       s.close();
     });
 
+    it("CLIENT SETNAME reaches the dedicated connection that serves the session, not shared ones", async () => {
+      const s = await d.proxy.client();
+      const pusher = await d.proxy.client();
+      try {
+        assert.equal(await s.text("CLIENT", "SETNAME", "worker7"), "+OK\r\n");
+        const clientList = async () => ((await direct.call("CLIENT", "LIST")) as Buffer).toString("latin1");
+        // Shared connections carry many sessions: the name is the proxy's to answer, not theirs.
+        assert.doesNotMatch(await clientList(), /name=worker7 /);
+        const pending = s.pipeline([
+          ["BLPOP", "name:q", "0"],
+          ["CLIENT", "GETNAME"],
+        ]);
+        await waitFor("the named session's BLPOP on the master", async () =>
+          /name=worker7 .*cmd=blpop/.test(await clientList()),
+        );
+        assert.equal(await pusher.text("RPUSH", "name:q", "x"), ":1\r\n");
+        assert.deepEqual((await pending).map(String), [
+          "*2\r\n$6\r\nname:q\r\n$1\r\nx\r\n",
+          "$7\r\nworker7\r\n",
+        ]);
+        // The pooled connection goes to the next session without the old name.
+        assert.equal(await pusher.text("CLIENT", "GETNAME"), "$-1\r\n");
+        const p2 = pusher.pipeline([["BLPOP", "name:q2", "0"]]);
+        await waitFor("the unnamed session's BLPOP", async () =>
+          /name= .*cmd=blpop/.test(await clientList()),
+        );
+        assert.doesNotMatch(await clientList(), /name=worker7 .*cmd=blpop/);
+        assert.equal(await s.text("RPUSH", "name:q2", "y"), ":1\r\n");
+        await p2;
+      } finally {
+        s.close();
+        pusher.close();
+      }
+    });
+
     it("works with redis-cli", { skip: REDIS_CLI ? false : "no redis-cli" }, () => {
       const run = (...a: string[]) =>
         spawnSync(REDIS_CLI as string, ["-p", String(d.proxy.port), ...a], {
