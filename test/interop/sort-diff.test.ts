@@ -238,6 +238,8 @@ describe("SORT vs redis-server", { skip: NO_REDIS }, () => {
     ]);
     // An accepted connection ends Redis's accept loop on EAGAIN, which clears the ERANGE.
     const [t2, r2] = await Promise.all([tandem.client(), redis.client()]);
+    // A reply on the new connection proves the server has accepted it before the SORT below.
+    await same(t2, r2, ["PING"]);
     t2.close();
     r2.close();
     await same(t, r, ["SORT", "s"]);

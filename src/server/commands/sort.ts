@@ -187,8 +187,9 @@ function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi
       pm = median3(v, pl, pm, pn);
     }
     swapItems(v, base, pm);
-    // Three-way partition: equal keys gather at both ends (pa, pd), then move to the middle.
-    let swapped = false;
+    // Three-way partition: equal keys gather at both ends (pa, pd), then move to the middle. BSD's
+    // "no swap in this pass: finish by insertion sort" shortcut is absent: redis-server 7.0 orders ties
+    // as the algorithm does without it (checked side by side).
     let pa = base + 1;
     let pb = pa;
     let pc = base + n - 1;
@@ -196,27 +197,15 @@ function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi
     for (;;) {
       let r = 0;
       while (pb <= pc && (r = sortCompare(v[pb], v[base])) <= 0) {
-        if (r === 0) {
-          swapped = true;
-          swapItems(v, pa++, pb);
-        }
+        if (r === 0) swapItems(v, pa++, pb);
         pb++;
       }
       while (pb <= pc && (r = sortCompare(v[pc], v[base])) >= 0) {
-        if (r === 0) {
-          swapped = true;
-          swapItems(v, pc, pd--);
-        }
+        if (r === 0) swapItems(v, pc, pd--);
         pc--;
       }
       if (pb > pc) break;
       swapItems(v, pb++, pc--);
-      swapped = true;
-    }
-    if (!swapped) {
-      // Already partitioned without a single swap: likely nearly sorted, finish by insertion.
-      insertionSort(v, base, n);
-      return;
     }
     const end = base + n;
     let r = Math.min(pa - base, pb - pa);
