@@ -135,7 +135,7 @@ describe("SCAN-family arguments vs redis-server", { skip: NO_REDIS }, () => {
       ["SORT", "nums"],
       ["HSCAN", "h", "18446744073709551616"],
       ["SORT", "nums"],
-      ["SSCAN", "s", "7"],
+      ["HSCAN", "h", "7"],
       ["SORT", "nums"],
       ["ZSCAN", "z", "99999999999999999999"],
       ["SORT", "nums"],
