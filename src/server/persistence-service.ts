@@ -82,16 +82,20 @@ export class PersistenceService {
     return this.server.config.get("dbfilename");
   }
 
-  /** The `save` points as [seconds, changes] pairs. */
+  /** The `save` points as [seconds, changes] pairs (parsed once per value: the cron asks every tick). */
   savePoints(): [number, number][] {
-    const words = this.server.config
-      .get("save")
-      .split(" ")
-      .filter((w) => w !== "");
+    const text = this.server.config.get("save");
+    if (text === this.savePointsText) return this.savePointsParsed;
+    const words = text.split(" ").filter((w) => w !== "");
     const out: [number, number][] = [];
     for (let i = 0; i + 1 < words.length; i += 2) out.push([Number(words[i]), Number(words[i + 1])]);
+    this.savePointsText = text;
+    this.savePointsParsed = out;
     return out;
   }
+
+  private savePointsText: string | null = null;
+  private savePointsParsed: [number, number][] = [];
 
   private aux(): RdbAux {
     return { compression: this.server.config.getBool("rdbcompression"), ...this.replicationAux() };
