@@ -60,6 +60,31 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+// ─── no orphans ─────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Every server a test file starts is killed when that test process ends, however it ends (a failed
+ * before-hook, an uncaught error, the runner's timeout signal), so no test leaves servers behind.
+ */
+const liveChildren = new Set<ChildProcess>();
+let exitHooked = false;
+
+export function trackChild(proc: ChildProcess): void {
+  liveChildren.add(proc);
+  proc.once("exit", () => liveChildren.delete(proc));
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once("exit", () => {
+    for (const p of liveChildren) p.kill("SIGKILL");
+  });
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.once(sig, () => {
+      for (const p of liveChildren) p.kill("SIGKILL");
+      process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15));
+    });
+  }
+}
+
 async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `${kind}-test-`));
@@ -84,6 +109,7 @@ async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<Serv
           env: { ...process.env, ...opts.env },
         })
       : spawn(REDIS_SERVER ?? "redis-server", base, { stdio: ["ignore", "pipe", "pipe"] });
+  trackChild(proc);
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
