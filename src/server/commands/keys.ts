@@ -317,6 +317,32 @@ function scanCommand(c: Client, argv: string[]): void {
   c.reply.bulkArray(keys);
 }
 
+/**
+ * A Map has no random access, and walking to a uniformly random position costs O(n) — a stall on a large
+ * db. Instead each db keeps a cursor that moves round the key space and RANDOMKEY advances it by a random
+ * 0..63 steps: O(1) per call, every key reachable, not uniform (Redis's own pick is not uniform either: it
+ * favours keys in sparse buckets).
+ */
+const randomCursors = new WeakMap<Map<string, unknown>, Iterator<string>>();
+
+function randomKeyOf(dict: Map<string, unknown>): string {
+  let it = randomCursors.get(dict);
+  if (it === undefined) {
+    it = dict.keys();
+    randomCursors.set(dict, it);
+  }
+  let skip = Math.floor(Math.random() * Math.min(64, dict.size));
+  for (;;) {
+    let next = it.next();
+    if (next.done) {
+      it = dict.keys();
+      randomCursors.set(dict, it);
+      next = it.next();
+    }
+    if (skip-- === 0 || next.done) return next.value as string;
+  }
+}
+
 function randomkeyCommand(c: Client): void {
   const db = c.db;
   const replica = c.server.keyspace.isReplica;
@@ -327,15 +353,7 @@ function randomkeyCommand(c: Client): void {
       c.reply.nullBulk();
       return;
     }
-    // A Map has no random access: walk to a random position (O(n), as RANDOMKEY is rare).
-    let skip = Math.floor(Math.random() * size);
-    let key = "";
-    for (const k of db.dict.keys()) {
-      if (skip-- === 0) {
-        key = k;
-        break;
-      }
-    }
+    const key = randomKeyOf(db.dict);
     const when = db.getExpire(key);
     if (when !== undefined && when <= Date.now()) {
       // On a replica every key may be logically expired and none gets deleted: give up after a while
