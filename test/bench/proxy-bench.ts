@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.js";
@@ -59,6 +59,20 @@ function bench(port: number, pipeline: number): Record<string, Result> {
   return out;
 }
 
+/**
+ * CPU seconds (user + system) a process has used, from /proc (null elsewhere). Per request it is a far
+ * steadier figure than rps on a shared, loaded machine: rps and p50 there mostly say how often the
+ * scheduler let the process run.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "latin1").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
 async function startTwemproxy(backendPort: number): Promise<{ port: number; proc: ChildProcess }> {
   const bin = which("nutcracker");
   if (!bin) throw new Error("nutcracker is not installed (apt-get install -y nutcracker)");
@@ -101,17 +115,26 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const tandem = await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`);
   const twem = await startTwemproxy(redis.port);
-  const targets: [string, number][] = [
-    ["direct", redis.port],
-    ["tandem", tandem.port],
-    ["twemproxy", twem.port],
+  const targets: [string, number, number | undefined][] = [
+    ["direct", redis.port, redis.pid],
+    ["tandem", tandem.port, tandem.proc.pid],
+    ["twemproxy", twem.port, twem.proc.pid],
   ];
   const sums: Record<string, { rps: number; p50: number; n: number }> = {};
+  const cpu: Record<string, { s: number; reqs: number }> = {};
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const pipeline of [1, 16]) {
-        for (const [name, port] of targets) {
+        for (const [name, port, pid] of targets) {
+          const c0 = cpuSeconds(pid);
           const r = bench(port, pipeline);
+          const c1 = cpuSeconds(pid);
+          if (c0 !== null && c1 !== null) {
+            const k = `${name} -P ${pipeline}`;
+            cpu[k] ??= { s: 0, reqs: 0 };
+            cpu[k].s += c1 - c0;
+            cpu[k].reqs += 2 * N;
+          }
           for (const t of ["SET", "GET"]) {
             const key = `${name} ${t} -P ${pipeline}`;
             sums[key] ??= { rps: 0, p50: 0, n: 0 };
@@ -140,6 +163,16 @@ async function main(): Promise<void> {
             `${name.padEnd(11)} ${t}   ${String(pipeline).padEnd(4)} ${rps.toFixed(0).padEnd(10)} ${(rps / (d.rps / d.n)).toFixed(2).padEnd(6)} ${p50.toFixed(3)}   (+${(p50 - d.p50 / d.n).toFixed(3)})\n`,
           );
         }
+      }
+    }
+    process.stdout.write("\nCPU per request (user+system, µs) of the process serving the port\n");
+    for (const pipeline of [1, 16]) {
+      for (const [name] of targets) {
+        const c = cpu[`${name} -P ${pipeline}`];
+        if (c)
+          process.stdout.write(
+            `${name.padEnd(11)} -P ${String(pipeline).padEnd(3)} ${((c.s * 1e6) / c.reqs).toFixed(1)}\n`,
+          );
       }
     }
   } finally {
