@@ -63,8 +63,9 @@ export interface StartOptions {
 // ─── no orphans ─────────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Every server a test file starts is killed when that test process ends, however it ends (a failed
- * before-hook, an uncaught error, the runner's timeout signal), so no test leaves servers behind.
+ * Every process a test file starts is sent SIGTERM when that test process ends, however it ends (a failed
+ * before-hook, an uncaught error, the runner's timeout signal), so no test leaves servers behind. SIGTERM,
+ * not SIGKILL, so a `tandem up` child can still stop the servers it started.
  */
 const liveChildren = new Set<ChildProcess>();
 let exitHooked = false;
@@ -75,11 +76,11 @@ export function trackChild(proc: ChildProcess): void {
   if (exitHooked) return;
   exitHooked = true;
   process.once("exit", () => {
-    for (const p of liveChildren) p.kill("SIGKILL");
+    for (const p of liveChildren) p.kill("SIGTERM");
   });
   for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     process.once(sig, () => {
-      for (const p of liveChildren) p.kill("SIGKILL");
+      for (const p of liveChildren) p.kill("SIGTERM");
       process.exit(128 + (sig === "SIGINT" ? 2 : sig === "SIGHUP" ? 1 : 15));
     });
   }

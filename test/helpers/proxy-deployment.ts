@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./free-port.js";
-import { type ServerProcess, startRedis, startTandem, TANDEM_BIN } from "./processes.js";
+import { type ServerProcess, startRedis, startTandem, TANDEM_BIN, trackChild } from "./processes.js";
 import { RawClient } from "./raw-client.js";
 import { waitFor } from "./wait-for.js";
 
@@ -42,6 +42,7 @@ export async function startProxy(yaml: string): Promise<ProxyProcess> {
   const port = await freePort();
   writeFileSync(file, `listen: 127.0.0.1:${port}\n${yaml}`);
   const proc = spawn(process.execPath, [TANDEM_BIN, "proxy", file], { stdio: ["ignore", "pipe", "pipe"] });
+  trackChild(proc);
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString();

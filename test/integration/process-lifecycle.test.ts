@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { freePort } from "../helpers/free-port.js";
-import { startTandem, TANDEM_BIN } from "../helpers/processes.js";
+import { startTandem, TANDEM_BIN, trackChild } from "../helpers/processes.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -16,6 +16,7 @@ const DEBIAN_CONF = "/etc/redis/redis.conf";
 function runTandem(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [TANDEM_BIN, "server", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    trackChild(p);
     let out = "";
     p.stdout.on("data", (d) => (out += d));
     p.stderr.on("data", (d) => (out += d));

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { REPO_ROOT, TANDEM_BIN } from "../helpers/processes.js";
+import { REPO_ROOT, TANDEM_BIN, trackChild } from "../helpers/processes.js";
 import { commandCalls, infoFields } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -40,6 +40,7 @@ function runUp(offset: number, dir = mkdtempSync(join(tmpdir(), "tandem-up-test-
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
+  trackChild(proc);
   let out = "";
   proc.stdout.on("data", (d: Buffer) => {
     out += d.toString();
