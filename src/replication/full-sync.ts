@@ -77,15 +77,15 @@ export class FullSync {
       r.putOnlineOnAck = true;
     }
     if (diskReplicas.length > 0) {
-      const payload = collected.length === 1 ? collected[0] : Buffer.concat(collected, total);
+      // The chunks as they are, not concatenated: one copy of a large RDB would stall the loop.
       for (const r of diskReplicas) {
         if (r.client.socket.destroyed) continue;
         r.state = SlaveState.SEND_BULK;
         r.payloadStarted = true;
         const socket = r.client.socket;
         socket.cork();
-        socket.write(`$${payload.length}\r\n`);
-        socket.write(payload);
+        socket.write(`$${total}\r\n`);
+        for (const chunk of collected) socket.write(chunk);
         socket.uncork();
         r.putOnline();
       }

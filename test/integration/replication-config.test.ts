@@ -160,8 +160,9 @@ describe("replication: role changes", () => {
     );
     assert.equal(await admin.text("REPLICAOF", "127.0.0.1", String(deadPort)), "+OK\r\n");
     const reply = await pending;
-    const closed = await waitFor("the blocked client's connection to close", async () =>
-      blocked.socket.destroyed || blocked.socket.readableEnded ? true : false,
+    const closed = await waitFor(
+      "the blocked client's connection to close",
+      async () => blocked.socket.destroyed || blocked.socket.readableEnded,
     ).then(
       () => true,
       () => false,
@@ -204,5 +205,27 @@ describe("replication: role changes", () => {
       "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n",
     );
     assert.equal(r.closed, true);
+  });
+});
+
+describe("replication: the disk-style payload ($<length>)", () => {
+  it("with repl-diskless-sync no, tandem and redis-server replicas load the length-prefixed RDB", async () => {
+    const master = await tandem(["--repl-diskless-sync", "no"]);
+    const m = await master.client();
+    await m.call("DEBUG", "POPULATE", "20000");
+    await m.call("RPUSH", "list", "a", "b");
+    const replicas = [await tandem(["--replicaof", "127.0.0.1", String(master.port)])];
+    if (!NO_REDIS) replicas.push(await redis(["--replicaof", "127.0.0.1", String(master.port)]));
+    const rs = await Promise.all(replicas.map((r) => r.client()));
+    for (const r of rs) await waitLinkUp(r);
+    await m.call("SET", "after-sync", "1");
+    await waitOffsetsEqual(m, rs);
+    for (const r of rs) {
+      assert.equal(await r.text("DBSIZE"), ":20002\r\n");
+      assert.equal(await r.text("LRANGE", "list", "0", "-1"), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+      assert.equal(await r.text("GET", "key:19999"), "$11\r\nvalue:19999\r\n");
+      r.close();
+    }
+    m.close();
   });
 });
