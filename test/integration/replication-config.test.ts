@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { freePort } from "../helpers/free-port.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
-import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
