@@ -65,7 +65,7 @@ interface CapturedDb {
   expires: Map<string, number>;
   sizeAtStart: number;
   expiresAtStart: number;
-  /** Keys already serialized, or created after the start; null once the walk finished this db. */
+  /** What the walk and the hook know of this db's keys; null once the db is finished in the dump. */
   visited: DbWalkState | null;
   /** Pre-images taken before the walk reached this db. */
   pending: RdbEncoder | null;
@@ -95,10 +95,6 @@ class WalkedLog {
     }
     last.push(key);
     this.length++;
-  }
-
-  at(i: number): string {
-    return this.segments[Math.floor(i / SEGMENT)][i % SEGMENT];
   }
 }
 
