@@ -140,6 +140,11 @@ export class Replication implements LinkEvents {
     for (let i = 0; i < replicas.length; i++) replicas[i].flushOutput();
   };
 
+  /** Writes queued stream bytes now (shutdown: the last writes still reach the replicas). */
+  flushReplicaOutput(): void {
+    this.flushReplicas();
+  }
+
   // ─── master side: PSYNC ──────────────────────────────────────────────────────────────────────────────
 
   /**

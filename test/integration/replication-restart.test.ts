@@ -129,3 +129,31 @@ describe("replication: restarts continue partially from the RDB's replication fi
     assert.equal(await r.text("DBSIZE"), await m.text("DBSIZE"));
   });
 });
+
+describe("replication: shutdown", () => {
+  it("a write pipelined right before SHUTDOWN still reaches the replica", async () => {
+    const master = await startTandem({ args: FAST });
+    const replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    try {
+      const m = await master.client();
+      const r = await replica.client();
+      await waitLinkUp(r);
+      await waitOffsetsEqual(m, [r]);
+      await m
+        .pipeline([
+          ["SET", "last-write", "1"],
+          ["SHUTDOWN", "NOSAVE"],
+        ])
+        .catch(() => undefined);
+      m.close();
+      await master.exited;
+      await waitFor(
+        "the last write on the replica",
+        async () => (await r.text("GET", "last-write")) === "$1\r\n1\r\n",
+      );
+      r.close();
+    } finally {
+      await Promise.all([replica.stop(), master.stop()]);
+    }
+  });
+});

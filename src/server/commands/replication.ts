@@ -100,6 +100,7 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
     },
   });
   server.cronTasks.push((now) => repl.cron(now));
+  server.shutdownTasks.push(() => repl.flushReplicaOutput());
   server.info.setSection("replication", () => repl.infoFields());
   server.info.addFields("stats", () => [
     ["sync_full", repl.stats.syncFull],
