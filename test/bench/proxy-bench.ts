@@ -18,6 +18,10 @@ import { waitFor } from "../helpers/wait-for.js";
 
 const ROUNDS = Number(process.argv[2] ?? 2);
 const N = Number(process.env.BENCH_N ?? 200_000);
+/** BENCH_PIPELINES=1 measures only the no-pipelining runs (quicker A/B rounds while tuning). */
+/** BENCH_TANDEM_B=<launcher of another build>: adds it as target "tandem-b", for alternating A/B rounds. */
+const TANDEM_B = process.env.BENCH_TANDEM_B ?? "";
+const PIPELINES = (process.env.BENCH_PIPELINES ?? "1,16").split(",").map(Number);
 
 interface Result {
   rps: number;
@@ -114,17 +118,20 @@ async function main(): Promise<void> {
   if (!REDIS_BENCHMARK) throw new Error("redis-benchmark is not installed");
   const redis = await startRedis();
   const tandem = await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`);
+  const tandemB =
+    TANDEM_B === "" ? null : await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`, TANDEM_B);
   const twem = await startTwemproxy(redis.port);
   const targets: [string, number, number | undefined][] = [
     ["direct", redis.port, redis.pid],
     ["tandem", tandem.port, tandem.proc.pid],
-    ["twemproxy", twem.port, twem.proc.pid],
   ];
+  if (tandemB !== null) targets.push(["tandem-b", tandemB.port, tandemB.proc.pid]);
+  targets.push(["twemproxy", twem.port, twem.proc.pid]);
   const sums: Record<string, { rps: number; p50: number; n: number }> = {};
   const cpu: Record<string, { s: number; reqs: number }> = {};
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const pipeline of [1, 16]) {
+      for (const pipeline of PIPELINES) {
         for (const [name, port, pid] of targets) {
           const c0 = cpuSeconds(pid);
           const r = bench(port, pipeline);
@@ -152,7 +159,7 @@ async function main(): Promise<void> {
       `\nredis-benchmark -t set,get -n ${N} -c 50, mean of ${ROUNDS} alternating rounds\n`,
     );
     process.stdout.write("target      test  -P   rps        ratio  p50 ms  (+ vs direct)\n");
-    for (const pipeline of [1, 16]) {
+    for (const pipeline of PIPELINES) {
       for (const t of ["SET", "GET"]) {
         const d = sums[`direct ${t} -P ${pipeline}`];
         for (const [name] of targets) {
@@ -166,7 +173,7 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write("\nCPU per request (user+system, µs) of the process serving the port\n");
-    for (const pipeline of [1, 16]) {
+    for (const pipeline of PIPELINES) {
       for (const [name] of targets) {
         const c = cpu[`${name} -P ${pipeline}`];
         if (c)
@@ -178,6 +185,7 @@ async function main(): Promise<void> {
   } finally {
     twem.proc.kill("SIGTERM");
     await tandem.stop();
+    await tandemB?.stop();
     await redis.stop();
   }
 }

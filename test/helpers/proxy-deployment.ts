@@ -36,12 +36,13 @@ export interface DeploymentOptions {
   masterArgs?: string[];
 }
 
-export async function startProxy(yaml: string): Promise<ProxyProcess> {
+/** `bin`: another build's launcher (benchmarks compare two builds side by side). */
+export async function startProxy(yaml: string, bin: string = TANDEM_BIN): Promise<ProxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), "tandem-proxy-test-"));
   const file = join(dir, "proxy.yaml");
   const port = await freePort();
   writeFileSync(file, `listen: 127.0.0.1:${port}\n${yaml}`);
-  const proc = spawn(process.execPath, [TANDEM_BIN, "proxy", file], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [bin, "proxy", file], { stdio: ["ignore", "pipe", "pipe"] });
   trackChild(proc);
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
