@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "./node-flags.js";
 
 /**
  * `tandem up [--port-offset n] [--dir path] [--sync-timeout ms]`: the embedded default deployment — the
@@ -132,7 +133,10 @@ export async function upCommand(args: string[]): Promise<number> {
 
   const children: Child[] = [];
   const launch = (name: string, port: number, argv: string[], logfile: string | null): Child => {
-    const proc = spawn(process.execPath, [TANDEM_BIN, ...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    const nodeFlags = argv[0] === "server" ? SERVER_NODE_FLAGS : [];
+    const proc = spawn(process.execPath, [...nodeFlags, TANDEM_BIN, ...argv], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const c: Child = { name, port, proc, output: "", exited: false, logfile };
     const keep = (d: Buffer) => {
       c.output += d.toString();

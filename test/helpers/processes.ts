@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVER_NODE_FLAGS } from "../../src/cli/node-flags.js";
 import { freePort } from "./free-port.js";
 import { RawClient } from "./raw-client.js";
 import { waitFor } from "./wait-for.js";
@@ -105,7 +106,7 @@ async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<Serv
   ];
   const proc =
     kind === "tandem"
-      ? spawn(process.execPath, [TANDEM_BIN, "server", ...base], {
+      ? spawn(process.execPath, [...SERVER_NODE_FLAGS, TANDEM_BIN, "server", ...base], {
           stdio: ["ignore", "pipe", "pipe"],
           env: { ...process.env, ...opts.env },
         })
