@@ -166,11 +166,18 @@ describe("tandem server: output backpressure", () => {
     try {
       const c = await s.client();
       await c.text("SET", "large", "v".repeat(512 * 1024));
+      const acceptedBefore = infoField(await c.text("INFO", "stats"), "total_connections_received");
       const reader = connect(s.port, "127.0.0.1");
       await new Promise((r) => reader.once("connect", r));
       reader.pause();
       const closed = new Promise<void>((r) => reader.once("close", () => r()));
       reader.write(Buffer.concat(Array.from({ length: 100 }, () => encodeCommand(["GET", "large"]))));
+      // Regression: under load the server may accept the reader after the first INFO below, which then saw
+      // one client and let the test resume the reader before the server had judged it (a hang).
+      await waitFor(
+        "the server to accept the reader",
+        async () => infoField(await c.text("INFO", "stats"), "total_connections_received") > acceptedBefore,
+      );
       await waitFor(
         "the client to be closed",
         async () => infoField(await c.text("INFO", "clients"), "connected_clients") === 1,
