@@ -1,5 +1,5 @@
+import { INCOMPLETE, type ScanStop, scanValues } from "../resp/frame-scanner.js";
 import { ProtocolError } from "../resp/protocol-error.js";
-import { parseLength } from "../resp/request-parser.js";
 
 /**
  * Cuts a byte stream into whole RESP frames and hands each one on as (buffer, start, end) — the original
@@ -19,15 +19,13 @@ export interface FrameSink {
   onFrame(buf: Buffer, start: number, end: number): void;
 }
 
-const CR = 13;
 const LF = 10;
 const STAR = 42;
-const INCOMPLETE = -1;
 /** Inline commands longer than this without a newline are a protocol error, as Redis's 64 KB limit. */
 const INLINE_MAX = 64 * 1024;
 const MIN_ACC = 16 * 1024;
 
-export class FrameCutter {
+export class FrameCutter implements ScanStop {
   private acc: Buffer | null = null;
   private accLen = 0;
   /** Resume point of the incomplete frame at acc[0]: next element header and values still expected. */
@@ -35,10 +33,10 @@ export class FrameCutter {
   private resumeExpected = 1;
   /** acc must hold at least this many bytes before scanning again. */
   private need = 0;
-  // Results of scan(), in fields so the hot loop allocates nothing.
-  private stopPos = 0;
-  private stopExpected = 1;
-  private stopNeed = 0;
+  // Results of scan() (the ScanStop the shared scanner fills), in fields so the hot loop allocates nothing.
+  stopPos = 0;
+  stopExpected = 1;
+  stopNeed = 0;
 
   /** Start of the frame being scanned (request mode checks that only the top level is an array). */
   private frameStart = 0;
@@ -153,93 +151,10 @@ export class FrameCutter {
   }
 
   /**
-   * Walks values from `pos` with `expected` values still to go; returns the end of the frame, or
-   * INCOMPLETE with stopPos/stopExpected (where to resume) and stopNeed (bytes needed) set.
+   * Walks values from `pos` with `expected` values still to go (the shared resumable scanner); returns the
+   * end of the frame, or INCOMPLETE with stopPos/stopExpected (where to resume) and stopNeed set.
    */
   private scan(buf: Buffer, pos: number, expected: number, end: number): number {
-    while (expected > 0) {
-      if (pos >= end) return this.stop(pos, expected, end + 1);
-      const type = buf[pos];
-      if (this.requests && type !== 36 && (type !== STAR || pos !== this.frameStart)) {
-        throw new ProtocolError(
-          "EXPECTED_DOLLAR",
-          `Protocol error: expected '$', got '${String.fromCharCode(type)}'`,
-        );
-      }
-      let nl = buf.indexOf(CR, pos + 1);
-      if (nl >= end) nl = -1;
-      if (nl < 0 || nl + 1 >= end) return this.stop(pos, expected, end + 1);
-      switch (type) {
-        case 43: // + simple string
-        case 45: // - error
-        case 58: // : integer
-        case 95: // _ null
-        case 44: // , double
-        case 35: // # boolean
-        case 40: // ( big number
-          pos = nl + 2;
-          expected--;
-          break;
-        case 36: // $ bulk string
-        case 33: // ! bulk error
-        case 61: {
-          // = verbatim string
-          const len = parseLength(buf, pos + 1, nl);
-          if (len < -1) badLength();
-          if (len === -1) {
-            pos = nl + 2;
-          } else {
-            const after = nl + 2 + len + 2;
-            if (after > end) return this.stop(pos, expected, after);
-            pos = after;
-          }
-          expected--;
-          break;
-        }
-        case 42: // * array
-        case 126: // ~ set
-        case 62: {
-          // > push
-          const n = parseLength(buf, pos + 1, nl);
-          if (n < -1) badLength();
-          pos = nl + 2;
-          expected += n > 0 ? n - 1 : -1;
-          break;
-        }
-        case 37: {
-          // % map
-          const n = parseLength(buf, pos + 1, nl);
-          if (n < -1) badLength();
-          pos = nl + 2;
-          expected += n > 0 ? 2 * n - 1 : -1;
-          break;
-        }
-        case 124: {
-          // | attribute: its pairs, then the value it decorates
-          const n = parseLength(buf, pos + 1, nl);
-          if (n < 0) badLength();
-          pos = nl + 2;
-          expected += 2 * n;
-          break;
-        }
-        default:
-          throw new ProtocolError(
-            "UNKNOWN_TYPE",
-            `Protocol error: expected '*', got '${String.fromCharCode(type)}'`,
-          );
-      }
-    }
-    return pos;
+    return scanValues(buf, pos, expected, end, this, this.requests ? this.frameStart : -1);
   }
-
-  private stop(pos: number, expected: number, need: number): number {
-    this.stopPos = pos;
-    this.stopExpected = expected;
-    this.stopNeed = need;
-    return INCOMPLETE;
-  }
-}
-
-function badLength(): never {
-  throw new ProtocolError("BAD_INTEGER", "Protocol error: invalid length in frame");
 }

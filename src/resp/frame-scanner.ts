@@ -2,38 +2,65 @@ import { ProtocolError } from "./protocol-error.js";
 import { parseLength } from "./request-parser.js";
 
 /**
- * Finds where one RESP2/RESP3 frame ends without allocating or decoding it: the proxy's hot path uses it
- * to cut client requests and backend replies into frames and forward the original bytes.
+ * Finds where a RESP2/RESP3 frame ends without allocating or decoding it. The proxy's hot path uses it
+ * (through its FrameCutter, which resumes it across chunks) to cut client requests and backend replies into
+ * frames and forward the original bytes; tests use `scanFrame` to split reply streams.
  *
  * Nested aggregates are handled with a counter of values still expected, not recursion: an array of n
- * adds n, a map of n adds 2n, an attribute adds 2n and still expects the value it decorates.
+ * adds n, a map of n adds 2n, an attribute adds 2n and still expects the value it decorates. That counter
+ * and the position are all the state needed to resume a scan later.
  */
 
 export const INCOMPLETE = -1;
 
-const CR = 13;
-
-function lineEnd(buf: Buffer, from: number, end: number): number {
-  const i = buf.indexOf(CR, from);
-  return i < 0 || i + 1 >= end ? INCOMPLETE : i;
+/** Where an incomplete scan stopped: resume at `stopPos` with `stopExpected` values to go, once the
+ * buffer holds at least `stopNeed` bytes (an exact figure inside a bulk payload, a lower bound elsewhere). */
+export interface ScanStop {
+  stopPos: number;
+  stopExpected: number;
+  stopNeed: number;
 }
+
+const CR = 13;
+const STAR = 42;
+const DOLLAR = 36;
 
 function badLength(): never {
   throw new ProtocolError("BAD_INTEGER", "Protocol error: invalid length in frame");
 }
 
+function stop(state: ScanStop, pos: number, expected: number, need: number): number {
+  state.stopPos = pos;
+  state.stopExpected = expected;
+  state.stopNeed = need;
+  return INCOMPLETE;
+}
+
 /**
- * Returns the offset just past the frame that starts at `start`, or INCOMPLETE when buf[start, end) holds
- * only part of it. Throws ProtocolError on a byte that starts no RESP type.
+ * Walks values in buf[pos, end) with `expected` values still to go. Returns the offset just past the last
+ * one, or INCOMPLETE with `state` telling where to resume. With `requestStart` ≥ 0 the frame is a client
+ * request: only the array at `requestStart` and bulk strings are allowed, as Redis reads commands.
  */
-export function scanFrame(buf: Buffer, start: number, end: number): number {
-  let pos = start;
-  let expected = 1;
+export function scanValues(
+  buf: Buffer,
+  pos: number,
+  expected: number,
+  end: number,
+  state: ScanStop,
+  requestStart = -1,
+): number {
   while (expected > 0) {
-    if (pos >= end) return INCOMPLETE;
+    if (pos >= end) return stop(state, pos, expected, end + 1);
     const type = buf[pos];
-    const nl = lineEnd(buf, pos + 1, end);
-    if (nl === INCOMPLETE) return INCOMPLETE;
+    if (requestStart >= 0 && type !== DOLLAR && (type !== STAR || pos !== requestStart)) {
+      throw new ProtocolError(
+        "EXPECTED_DOLLAR",
+        `Protocol error: expected '$', got '${String.fromCharCode(type)}'`,
+      );
+    }
+    let nl = buf.indexOf(CR, pos + 1);
+    if (nl >= end) nl = -1;
+    if (nl < 0 || nl + 1 >= end) return stop(state, pos, expected, end + 1);
     switch (type) {
       case 43: // + simple string
       case 45: // - error
@@ -55,7 +82,7 @@ export function scanFrame(buf: Buffer, start: number, end: number): number {
           pos = nl + 2;
         } else {
           const after = nl + 2 + len + 2;
-          if (after > end) return INCOMPLETE;
+          if (after > end) return stop(state, pos, expected, after);
           pos = after;
         }
         expected--;
@@ -80,7 +107,7 @@ export function scanFrame(buf: Buffer, start: number, end: number): number {
         break;
       }
       case 124: {
-        // | attribute: its pairs, then the value it belongs to
+        // | attribute: its pairs, then the value it decorates
         const n = parseLength(buf, pos + 1, nl);
         if (n < 0) badLength();
         pos = nl + 2;
@@ -92,4 +119,14 @@ export function scanFrame(buf: Buffer, start: number, end: number): number {
     }
   }
   return pos;
+}
+
+const scratch: ScanStop = { stopPos: 0, stopExpected: 0, stopNeed: 0 };
+
+/**
+ * Returns the offset just past the frame that starts at `start`, or INCOMPLETE when buf[start, end) holds
+ * only part of it. Throws ProtocolError on a byte that starts no RESP type.
+ */
+export function scanFrame(buf: Buffer, start: number, end: number): number {
+  return scanValues(buf, start, 1, end, scratch);
 }
