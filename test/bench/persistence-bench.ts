@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
+import { infoField } from "../helpers/info.js";
 import { type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
-import type { RawClient } from "../helpers/raw-client.js";
 import { fmt, machineLine, mb, median, redisBenchmark } from "./bench-util.js";
 
 /**
@@ -17,11 +17,6 @@ import { fmt, machineLine, mb, median, redisBenchmark } from "./bench-util.js";
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-
-async function infoField(c: RawClient, section: string, field: string): Promise<string> {
-  const m = (await c.text("INFO", section)).match(new RegExp(`${field}:(.*)\\r`));
-  return m ? m[1] : "";
-}
 
 async function saveFigures(
   s: ServerProcess,
@@ -48,7 +43,9 @@ async function saveFigures(
   }
   const bgsaveMs = performance.now() - t1;
   const stallMs =
-    s.kind === "tandem" ? await infoField(c, "persistence", "tandem_last_bgsave_max_stall_ms") : "n/a (fork)";
+    s.kind === "tandem"
+      ? ((await infoField(c, "persistence", "tandem_last_bgsave_max_stall_ms")) ?? "")
+      : "n/a (fork)";
   probe.close();
   await c.text("FLUSHALL");
   c.close();

@@ -1,27 +1,12 @@
+import { infoField } from "./info.js";
 import type { RawClient } from "./raw-client.js";
 import { waitFor } from "./wait-for.js";
 
 /**
- * Helpers for replication tests: reading INFO fields and waiting for links and offsets, over RawClient.
+ * Helpers for replication tests: waiting for links and offsets, over RawClient.
  */
 
-/** The `field:value` pairs of one INFO section, in order. */
-export async function infoSection(c: RawClient, section: string): Promise<[string, string][]> {
-  const v = await c.call("INFO", section);
-  const text = Buffer.isBuffer(v) ? v.toString("latin1") : String(v);
-  const out: [string, string][] = [];
-  for (const line of text.split("\r\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const i = line.indexOf(":");
-    out.push([line.slice(0, i), line.slice(i + 1)]);
-  }
-  return out;
-}
-
-export async function infoField(c: RawClient, section: string, field: string): Promise<string | undefined> {
-  const fields = await infoSection(c, section);
-  return fields.find(([k]) => k === field)?.[1];
-}
+export { infoField, infoSection } from "./info.js";
 
 /** Waits until a replica reports master_link_status:up. */
 export async function waitLinkUp(replica: RawClient, timeoutMs = 15_000): Promise<void> {

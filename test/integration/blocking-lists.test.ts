@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { waitBlockedClients as waitBlocked } from "../helpers/info.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
-import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Blocking list commands with real clients: FIFO order among waiters, timeouts, wake-up by a push, by a
@@ -13,14 +13,6 @@ import { waitFor } from "../helpers/wait-for.js";
  */
 
 const text = (b: Buffer) => b.toString("latin1");
-
-/** Waits until the server reports `n` blocked clients (so pushes happen after the waiters queued). */
-async function waitBlocked(c: RawClient, n: number): Promise<void> {
-  await waitFor(
-    `${n} blocked clients`,
-    async () => (await infoField(c, "clients", "blocked_clients")) === String(n),
-  );
-}
 
 describe("blocking list commands", () => {
   const started: ServerProcess[] = [];

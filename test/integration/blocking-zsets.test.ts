@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { waitBlockedClients as waitBlocked } from "../helpers/info.js";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
-import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Blocking sorted-set pops with several real clients on Tandem: FIFO among many waiters on one key,
@@ -14,13 +14,6 @@ import { waitFor } from "../helpers/wait-for.js";
  */
 
 const text = (b: Buffer) => b.toString("latin1");
-
-async function waitBlocked(c: RawClient, n: number): Promise<void> {
-  await waitFor(
-    `${n} blocked clients`,
-    async () => (await infoField(c, "clients", "blocked_clients")) === String(n),
-  );
-}
 
 describe("blocking sorted-set commands", () => {
   const started: ServerProcess[] = [];

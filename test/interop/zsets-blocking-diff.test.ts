@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { same } from "../helpers/differential.js";
+import { waitBlockedClients as waitBlocked } from "../helpers/info.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { infoField } from "../helpers/replication-helpers.js";
 import { ReplicationStream } from "../helpers/replication-stream.js";
-import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * BZPOPMIN, BZPOPMAX and BZMPOP against Debian's redis-server 7.0: the non-blocking paths and every
@@ -135,14 +135,6 @@ describe("blocking sorted-set pops vs redis-server", { skip: NO_REDIS }, () => {
       await Promise.all([t.raw("HELLO", 2), r.raw("HELLO", 2)]);
     }
   });
-
-  /** Waits until `server` counts `n` blocked clients, so the next write happens after they queued. */
-  async function waitBlocked(admin: RawClient, n: number): Promise<void> {
-    await waitFor(
-      `${n} blocked clients`,
-      async () => (await infoField(admin, "clients", "blocked_clients")) === String(n),
-    );
-  }
 
   /**
    * Runs the blocking scenarios on one server and returns everything observable: each reply in order,
