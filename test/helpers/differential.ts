@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import type { RespValue } from "../../src/resp/resp-value.js";
+import { type ServerProcess, startRedis, startTandem } from "./processes.js";
 import type { RawClient } from "./raw-client.js";
 
 /**
@@ -62,4 +63,29 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+// ─── the two servers ─────────────────────────────────────────────────────────────────────────────────
+
+export interface DiffPair {
+  tandem: ServerProcess;
+  redis: ServerProcess;
+  /** A client of Tandem. */
+  t: RawClient;
+  /** A client of redis-server. */
+  r: RawClient;
+}
+
+/** Starts Tandem and Debian's redis-server side by side, with one client each. */
+export async function startDiffPair(): Promise<DiffPair> {
+  const [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
+  const [t, r] = await Promise.all([tandem.client(), redis.client()]);
+  return { tandem, redis, t, r };
+}
+
+/** Closes the clients and stops both servers (any of them may be missing if start-up failed). */
+export async function stopDiffPair(p: Partial<DiffPair>): Promise<void> {
+  p.t?.close();
+  p.r?.close();
+  await Promise.all([p.tandem?.stop(), p.redis?.stop()]);
 }

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import { type Cmd, sameSequence, sorted } from "../helpers/diff-sequence.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -19,15 +20,10 @@ describe("keyspace commands vs redis-server", { skip: NO_REDIS }, () => {
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   async function run(cmds: Cmd[]): Promise<void> {
     await sameSequence(t, r, [["SELECT", 0], ["FLUSHALL"], ...cmds]);

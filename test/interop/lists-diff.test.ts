@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
-import { same } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { same, startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import { pick, type RandomCommand, randInt, runRandomDiff, testSeed } from "../helpers/random-diff.js";
 import type { RawClient } from "../helpers/raw-client.js";
 
@@ -178,15 +178,10 @@ describe("lists vs redis-server", { skip: NO_REDIS }, () => {
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   it("answers every list command and error like Redis 7.0", async () => {
     await same(t, r, ["FLUSHALL"]);

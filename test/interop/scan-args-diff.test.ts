@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
-import { same } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { same, startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 
 /**
@@ -21,15 +21,10 @@ describe("SCAN-family arguments vs redis-server", { skip: NO_REDIS }, () => {
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   /**
    * Like `same`, but a SCAN page's keys (in hash order on Redis) are compared sorted; errors and other

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
-import { type DiffOptions, same } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { type DiffOptions, same, startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import { pick, type RandomCommand, randInt, runRandomDiff, testSeed } from "../helpers/random-diff.js";
 import type { RawClient } from "../helpers/raw-client.js";
 
@@ -136,15 +136,10 @@ describe("sets vs redis-server", { skip: NO_REDIS }, () => {
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   it("answers every set command and error like Redis 7.0", async () => {
     await same(t, r, ["FLUSHALL"]);

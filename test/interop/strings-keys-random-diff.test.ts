@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import type { RespValue } from "../../src/resp/resp-value.js";
-import { seededRandom } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { seededRandom, startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 
 /**
@@ -184,15 +184,10 @@ describe("strings and keys: seeded random differential", { skip: NO_REDIS }, () 
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   it(`${COMMANDS} random string/key commands give the same replies`, async () => {
     const seed = process.env.TANDEM_SEED ? Number(process.env.TANDEM_SEED) : Date.now() % 1_000_000_007;
