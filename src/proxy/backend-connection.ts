@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
 import { type PendingReply, SlotState } from "./pending-reply.js";
@@ -7,9 +8,8 @@ import { type PendingReply, SlotState } from "./pending-reply.js";
  * One TCP connection to a backend, multiplexed: requests of many sessions are written in order and a FIFO
  * of their slots matches each reply frame to its request (Redis answers a connection strictly in order).
  *
- * - Writes are batched: ranges queued during one event-loop turn go out in one write — copied into one
- *   buffer when small (the common case: many sessions' short requests), by writev when large — and
- *   ranges that are contiguous in the client's buffer are merged first.
+ * - Writes are batched: requests queued during one event-loop turn are copied into one reusable buffer
+ *   and go out in one write (a request too big to copy is written by reference, corked with the rest).
  * - The connection remembers its database; a request for another db is preceded by a SELECT whose reply
  *   is swallowed (`null` in the FIFO).
  * - Tunnel mode (subscriptions, MONITOR): bytes go both ways untouched, no FIFO at all.
@@ -58,10 +58,11 @@ export class BackendConnection implements FrameSink {
   private fifo: (PendingReply | null)[] = [];
   private head = 0;
   private readonly cutter = new FrameCutter(false);
-  private outBufs: Buffer[] = [];
-  private outStarts: number[] = [];
-  private outEnds: number[] = [];
-  private outCount = 0;
+  /** Requests queued this turn, copied in (most are small); reused while writes complete at once. */
+  private out: Buffer = Buffer.allocUnsafe(OUT_INITIAL);
+  private outLen = 0;
+  /** Written before `out` when a request too big to copy was queued: earlier bytes, then that request. */
+  private outBefore: Buffer[] | null = null;
   private queuedForFlush = false;
   /** The db the backend will be in after everything written so far. */
   db = 0;
@@ -154,15 +155,25 @@ export class BackendConnection implements FrameSink {
     this.tunnel = client;
   }
 
+  /**
+   * Queues request bytes for this turn's write. Bytes are copied (a request may sit in a read buffer that
+   * is reused as soon as its read callback returns); a request too big to copy cheaply comes from a
+   * buffer nobody reuses (the frame cutter's accumulation buffer) and is kept by reference.
+   */
   private enqueue(buf: Buffer, start: number, end: number): void {
-    const n = this.outCount;
-    if (n > 0 && this.outBufs[n - 1] === buf && this.outEnds[n - 1] === start) {
-      this.outEnds[n - 1] = end;
+    const len = end - start;
+    if (len > COPY_MAX) {
+      this.outBefore ??= [];
+      if (this.outLen > 0) {
+        this.outBefore.push(this.out.subarray(0, this.outLen));
+        this.out = Buffer.allocUnsafe(OUT_INITIAL); // the old one is referenced until written
+        this.outLen = 0;
+      }
+      this.outBefore.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
     } else {
-      this.outBufs[n] = buf;
-      this.outStarts[n] = start;
-      this.outEnds[n] = end;
-      this.outCount = n + 1;
+      if (this.outLen + len > this.out.length) this.growOut(this.outLen + len);
+      buf.copy(this.out, this.outLen, start, end);
+      this.outLen += len;
     }
     if (!this.queuedForFlush) {
       this.queuedForFlush = true;
@@ -174,40 +185,36 @@ export class BackendConnection implements FrameSink {
     }
   }
 
+  private growOut(needed: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(needed, this.out.length * 2));
+    this.out.copy(bigger, 0, 0, this.outLen);
+    this.out = bigger;
+  }
+
   flush(): void {
     this.queuedForFlush = false;
-    const n = this.outCount;
-    if (n === 0 || this.closed) {
-      this.outCount = 0;
+    if (this.closed) {
+      this.outLen = 0;
+      this.outBefore = null;
       return;
     }
     const s = this.socket;
-    if (n === 1) {
-      const b = this.outBufs[0];
-      s.write(
-        this.outStarts[0] === 0 && this.outEnds[0] === b.length
-          ? b
-          : b.subarray(this.outStarts[0], this.outEnds[0]),
-      );
+    const before = this.outBefore;
+    if (before !== null) {
+      this.outBefore = null;
+      s.cork();
+      for (const b of before) s.write(b);
+      if (this.outLen > 0) s.write(this.out.subarray(0, this.outLen));
+      s.uncork();
+    } else if (this.outLen > 0) {
+      s.write(this.out.subarray(0, this.outLen));
     } else {
-      let total = 0;
-      for (let i = 0; i < n; i++) total += this.outEnds[i] - this.outStarts[i];
-      if (total <= COALESCE_MAX) {
-        // Many small requests from many sessions: one copy into one buffer is far cheaper than the
-        // stream's corked writev (an object per range, then an array of them for the binding).
-        const out = Buffer.allocUnsafe(total);
-        let at = 0;
-        for (let i = 0; i < n; i++) at += this.outBufs[i].copy(out, at, this.outStarts[i], this.outEnds[i]);
-        s.write(out);
-      } else {
-        s.cork();
-        for (let i = 0; i < n; i++) s.write(this.outBufs[i].subarray(this.outStarts[i], this.outEnds[i]));
-        s.uncork();
-      }
+      return;
     }
-    // Drop references so client chunks are not retained by this connection.
-    for (let i = 0; i < n; i++) this.outBufs[i] = EMPTY;
-    this.outCount = 0;
+    // Nothing left in the socket's queue means the kernel took every byte and `out` can be reused;
+    // otherwise the stream still holds it and the next turn starts a new one.
+    if (s.writableLength > 0 || this.out.length > OUT_KEEP_MAX) this.out = Buffer.allocUnsafe(OUT_INITIAL);
+    this.outLen = 0;
   }
 
   // ─── receiving ────────────────────────────────────────────────────────────────────────────────────────
@@ -279,7 +286,8 @@ export class BackendConnection implements FrameSink {
   private onClose(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.outCount = 0;
+    this.outLen = 0;
+    this.outBefore = null;
     this.socket.destroy();
     const tunnel = this.tunnel;
     this.tunnel = null;
@@ -307,8 +315,13 @@ export class BackendConnection implements FrameSink {
   }
 }
 
-const EMPTY = Buffer.alloc(0);
-/** Batches up to this many bytes are copied into one buffer; bigger ones (large values) go by writev. */
-const COALESCE_MAX = 16 * 1024;
+const OUT_INITIAL = 16 * 1024;
+/** A write buffer grown past this (a burst of big requests) is not kept for the next turn. */
+const OUT_KEEP_MAX = 1024 * 1024;
+/**
+ * Requests up to this size are copied into the write buffer. It is at least the shared read buffer's
+ * size, so a frame that points into that buffer (at most its size) is always copied.
+ */
+const COPY_MAX = Math.max(64 * 1024, SHARED_READ_BUFFER_SIZE);
 const HELLO2 = encodeCommand(["HELLO", "2"]);
 const HELLO3 = encodeCommand(["HELLO", "3"]);

@@ -58,8 +58,11 @@ export class FrameCutter implements ScanStop {
     this.resumeExpected = 1;
   }
 
-  /** Delivers every complete frame in `chunk` (plus what was left over). Throws ProtocolError on garbage. */
-  feed(chunk: Buffer, sink: FrameSink): void {
+  /**
+   * Delivers every complete frame in chunk[0, length) (plus what was left over). Throws ProtocolError on
+   * garbage. Frames may point into `chunk`; an incomplete tail is copied, so `chunk` may be reused after.
+   */
+  feed(chunk: Buffer, sink: FrameSink, length: number = chunk.length): void {
     let buf: Buffer;
     let end: number;
     let pos = 0;
@@ -67,9 +70,9 @@ export class FrameCutter implements ScanStop {
     let resumeExpected = 1;
     if (this.accLen === 0) {
       buf = chunk;
-      end = chunk.length;
+      end = length;
     } else {
-      this.append(chunk);
+      this.append(chunk, length);
       if (this.accLen < this.need) return;
       buf = this.acc as Buffer;
       end = this.accLen;
@@ -96,15 +99,15 @@ export class FrameCutter implements ScanStop {
 
   // ─── accumulation ───────────────────────────────────────────────────────────────────────────────────────
 
-  private append(chunk: Buffer): void {
+  private append(chunk: Buffer, length: number): void {
     const acc = this.acc as Buffer;
-    const needed = this.accLen + chunk.length;
+    const needed = this.accLen + length;
     if (needed <= acc.length) {
-      chunk.copy(acc, this.accLen);
+      chunk.copy(acc, this.accLen, 0, length);
     } else {
       const bigger = Buffer.allocUnsafe(Math.max(needed, acc.length * 2, this.need));
       acc.copy(bigger, 0, 0, this.accLen);
-      chunk.copy(bigger, this.accLen);
+      chunk.copy(bigger, this.accLen, 0, length);
       this.acc = bigger;
     }
     this.accLen = needed;

@@ -25,7 +25,8 @@ export class ProxyServer implements SessionContext {
     const replicas = config.replicas.map((r) => new Backend(r, false, config, flushTouchedSessions));
     this.router = new Router(master, replicas, config);
     this.monitor = new LagMonitor(this.router, config, log);
-    this.server = createServer((socket) => this.accept(socket));
+    // Paused: each Session re-wraps its socket for direct reads before any byte is read.
+    this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   /** Listens and starts health monitoring; resolves with the bound port. */

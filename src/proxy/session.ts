@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
+import { adoptWithDirectReads, isSharedReadBuffer } from "../net/direct-reads.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { splitArgs } from "../resp/request-parser.js";
 import type { Backend } from "./backend.js";
@@ -114,15 +115,24 @@ export class Session implements FrameSink, ReplyOwner {
   private scanAffinity: Map<string, Backend> | null = null;
   readonly log: Logger;
 
+  readonly socket: Socket;
+
+  /** `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts). */
   constructor(
     readonly id: number,
-    readonly socket: Socket,
+    accepted: Socket,
     private readonly ctx: SessionContext,
   ) {
     this.authenticated = ctx.config.requirepass === "";
     this.log = ctx.log.child({ session: id });
+    const direct = adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
+    const socket = direct ?? accepted;
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    if (direct === null) {
+      socket.on("data", (chunk: Buffer) => this.onBytes(chunk, chunk.length));
+      socket.resume();
+    }
     socket.on("drain", () => this.resumeFor(PAUSE_OUTPUT));
     socket.on("error", () => this.close());
     socket.on("close", () => this.close());
@@ -130,10 +140,11 @@ export class Session implements FrameSink, ReplyOwner {
 
   // ─── input ──────────────────────────────────────────────────────────────────────────────────────────
 
-  private onData(chunk: Buffer): void {
+  /** Input: buf[0, length). `buf` may be the shared read buffer: what is kept past this call is copied. */
+  private onBytes(buf: Buffer, length: number): void {
     if (this.closed) return;
     try {
-      this.cutter.feed(chunk, this);
+      this.cutter.feed(buf, this, length);
     } catch (err) {
       this.localReply(R(`-ERR ${(err as Error).message}\r\n`)).closeAfter = true;
     }
@@ -142,7 +153,7 @@ export class Session implements FrameSink, ReplyOwner {
 
   onFrame(buf: Buffer, start: number, end: number): void {
     if (this.stalled) {
-      this.backlog.push(buf.subarray(start, end));
+      this.backlog.push(keep(buf, start, end));
       if (this.backlog.length === 1024) this.pauseFor(PAUSE_BACKLOG);
       return;
     }
@@ -194,10 +205,17 @@ export class Session implements FrameSink, ReplyOwner {
     const slot = this.newSlot();
     slot.db = this.db;
     if (retryable) {
+      // Kept to send again elsewhere if this backend is lost (a copy when it sits in the shared buffer).
       slot.retryable = true;
-      slot.req = buf;
-      slot.reqStart = start;
-      slot.reqEnd = end;
+      if (isSharedReadBuffer(buf)) {
+        slot.req = keep(buf, start, end);
+        slot.reqStart = 0;
+        slot.reqEnd = end - start;
+      } else {
+        slot.req = buf;
+        slot.reqStart = start;
+        slot.reqEnd = end;
+      }
     }
     conn.send(slot, buf, start, end, this.db);
     if (conn.needsDrain) this.waitDrain(conn);
@@ -289,31 +307,38 @@ export class Session implements FrameSink, ReplyOwner {
         this.reset();
         this.localReply(RESET_REPLY);
         return;
+      // These three wait for a dedicated connection, so the request is kept (copied) first.
       case Route.MULTI:
-      case Route.WATCH:
+      case Route.WATCH: {
+        const req = keep(buf, start, end);
         this.withDedicated(this.ctx.router.master, (conn) => {
           this.pinned = conn;
-          this.dispatchPinned(route, buf, start, end);
+          this.dispatchPinned(route, req, 0, req.length);
         });
         return;
-      case Route.BLOCKING:
+      }
+      case Route.BLOCKING: {
+        const req = keep(buf, start, end);
         this.withDedicated(this.ctx.router.master, (conn) => {
           const slot = this.newSlot();
           this.blockingConn = conn;
           this.blockingSlot = slot;
           this.stalled = true; // until the reply comes
-          conn.send(slot, buf, start, end, this.db);
+          conn.send(slot, req, 0, req.length, this.db);
         });
         return;
-      case Route.TUNNEL:
+      }
+      case Route.TUNNEL: {
+        const req = keep(buf, start, end);
         this.withDedicated(this.ctx.router.master, (conn) => {
           // Sent once the tunnel opens, so its reply cannot overtake earlier replies.
-          this.backlog.unshift(buf.subarray(start, end));
+          this.backlog.unshift(req);
           this.tunnelPending = conn;
           this.stalled = true; // until every earlier reply is written
           this.maybeOpenTunnel();
         });
         return;
+      }
       default:
         this.send(this.ctx.router.master, buf, start, end, false);
     }
@@ -626,6 +651,14 @@ export class Session implements FrameSink, ReplyOwner {
 const PAUSE_OUTPUT = 1;
 const PAUSE_BACKEND = 2;
 const PAUSE_BACKLOG = 4;
+
+/** buf[start, end) as a buffer that outlives the read callback (a copy if it is in the shared buffer). */
+function keep(buf: Buffer, start: number, end: number): Buffer {
+  if (!isSharedReadBuffer(buf)) return buf.subarray(start, end);
+  const copy = Buffer.allocUnsafe(end - start);
+  buf.copy(copy, 0, start, end);
+  return copy;
+}
 
 // ─── decoding just enough of a request ───────────────────────────────────────────────────────────────
 
