@@ -12,7 +12,8 @@ import type { Server } from "./server.js";
  * selected db, auth, name, transaction, pub/sub and blocking state.
  *
  * Flow: socket data → parser → `onCommand` → server.processCommand → replies into `reply` → `flush()`
- * after the whole chunk is processed, one corked write per chunk, so pipelines cost one syscall.
+ * at the end of the event-loop turn (server.queueFlush, after the replicas are fed), one corked write per
+ * client per turn, so pipelines cost one syscall.
  */
 
 // ─── flags (Redis's CLIENT_* names) ─────────────────────────────────────────────────────────────────────
@@ -107,6 +108,8 @@ export class Client implements RequestSink {
   /** Extra per-client state owned by other modules (replication keeps the replica's state here). */
   ext: Record<string, unknown> = {};
 
+  /** Queued for the end-of-turn write (Server.queueFlush). */
+  flushQueued = false;
   private closed = false;
   /** Waiting for the socket to drain before running more of this client's commands. */
   private outputWaiting = false;
@@ -143,7 +146,7 @@ export class Client implements RequestSink {
       if (!(err instanceof ProtocolError)) throw err;
       this.protocolError(err);
     }
-    this.flush();
+    this.server.queueFlush(this);
   }
 
   /** RequestSink: run one command; false stops reading (blocked, closing). */

@@ -45,6 +45,8 @@ export interface ReplicationView {
   masterLinkUp(): boolean;
   /** Replicas whose last ACK is within min-replicas-max-lag (masters only). */
   goodReplicaCount(): number;
+  /** Writes the replication stream queued so far to the replicas (masters; a no-op when none is queued). */
+  flushReplicaOutput(): void;
 }
 
 export type CronTask = (now: number) => void;
@@ -91,6 +93,7 @@ export class Server {
     isReplica: () => false,
     masterLinkUp: () => true,
     goodReplicaCount: () => 0,
+    flushReplicaOutput: () => {},
   };
   readonly cronTasks: CronTask[] = [];
   /** The client whose command is executing (propagation sinks note its replication offset, for WAIT). */
@@ -233,6 +236,40 @@ export class Server {
     this.watches.unwatchAll(c);
     if (c.channels.size !== 0 || c.patterns.size !== 0) this.pubsub.removeClient(c);
   }
+
+  // ─── end of the event-loop turn (Redis's beforeSleep) ────────────────────────────────────────────────
+
+  /** Clients that have replies from this turn's reads; written together once the reads are done. */
+  private readonly pendingFlush: Client[] = [];
+  private beforeSleepScheduled = false;
+
+  /**
+   * Queues a client's replies for the end of this event-loop turn. As in Redis, the replicas get the
+   * turn's replication stream before any client gets a reply: a client that has seen its write
+   * acknowledged can find it already on its way to every replica (a replica's lag then starts at the
+   * reply, not after the rest of the turn), and the turn costs one write per replica and per client.
+   */
+  queueFlush(c: Client): void {
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    this.pendingFlush.push(c);
+    if (!this.beforeSleepScheduled) {
+      this.beforeSleepScheduled = true;
+      setImmediate(this.beforeSleep);
+    }
+  }
+
+  private readonly beforeSleep = (): void => {
+    this.beforeSleepScheduled = false;
+    this.replication.flushReplicaOutput();
+    const list = this.pendingFlush;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      c.flushQueued = false;
+      c.flush();
+    }
+    list.length = 0;
+  };
 
   /** A client's socket buffer is full: stop reading from it until it drains (bounded memory). */
   onClientOutputBacklog(c: Client): void {

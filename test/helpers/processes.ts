@@ -59,6 +59,8 @@ export interface StartOptions {
   /** Wait until PING answers (default true: answers and the dataset is loaded; "listening": -LOADING is enough). */
   waitReady?: boolean | "listening";
   env?: NodeJS.ProcessEnv;
+  /** Extra Node.js flags for a Tandem server (benchmarks: --cpu-prof). */
+  nodeFlags?: string[];
 }
 
 // ─── no orphans ─────────────────────────────────────────────────────────────────────────────────────────
@@ -106,10 +108,14 @@ async function start(kind: "tandem" | "redis", opts: StartOptions): Promise<Serv
   ];
   const proc =
     kind === "tandem"
-      ? spawn(process.execPath, [...SERVER_NODE_FLAGS, TANDEM_BIN, "server", ...base], {
-          stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, ...opts.env },
-        })
+      ? spawn(
+          process.execPath,
+          [...SERVER_NODE_FLAGS, ...(opts.nodeFlags ?? []), TANDEM_BIN, "server", ...base],
+          {
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, ...opts.env },
+          },
+        )
       : spawn(REDIS_SERVER ?? "redis-server", base, { stdio: ["ignore", "pipe", "pipe"] });
   trackChild(proc);
   let out = "";
