@@ -28,6 +28,12 @@ interface Result {
   p50: number;
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 function which(cmd: string): string | null {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : null;
@@ -127,7 +133,7 @@ async function main(): Promise<void> {
   ];
   if (tandemB !== null) targets.push(["tandem-b", tandemB.port, tandemB.proc.pid]);
   targets.push(["twemproxy", twem.port, twem.proc.pid]);
-  const sums: Record<string, { rps: number; p50: number; n: number }> = {};
+  const runs: Record<string, { rps: number[]; p50: number[] }> = {};
   const cpu: Record<string, { s: number; reqs: number }> = {};
   try {
     for (let round = 1; round <= ROUNDS; round++) {
@@ -144,10 +150,9 @@ async function main(): Promise<void> {
           }
           for (const t of ["SET", "GET"]) {
             const key = `${name} ${t} -P ${pipeline}`;
-            sums[key] ??= { rps: 0, p50: 0, n: 0 };
-            sums[key].rps += r[t].rps;
-            sums[key].p50 += r[t].p50;
-            sums[key].n++;
+            runs[key] ??= { rps: [], p50: [] };
+            runs[key].rps.push(r[t].rps);
+            runs[key].p50.push(r[t].p50);
             process.stdout.write(
               `round ${round} ${key}: ${r[t].rps.toFixed(0)} rps, p50 ${r[t].p50.toFixed(3)} ms\n`,
             );
@@ -156,18 +161,21 @@ async function main(): Promise<void> {
       }
     }
     process.stdout.write(
-      `\nredis-benchmark -t set,get -n ${N} -c 50, mean of ${ROUNDS} alternating rounds\n`,
+      `\nredis-benchmark -t set,get -n ${N} -c 50, median of ${ROUNDS} alternating rounds\n`,
     );
-    process.stdout.write("target      test  -P   rps        ratio  p50 ms  (+ vs direct)\n");
+    process.stdout.write(
+      "target      test  -P   rps        ratio  p50 ms  (+ vs direct; medians over rounds)\n",
+    );
     for (const pipeline of PIPELINES) {
       for (const t of ["SET", "GET"]) {
-        const d = sums[`direct ${t} -P ${pipeline}`];
+        const d = runs[`direct ${t} -P ${pipeline}`];
         for (const [name] of targets) {
-          const s = sums[`${name} ${t} -P ${pipeline}`];
-          const rps = s.rps / s.n;
-          const p50 = s.p50 / s.n;
+          const x = runs[`${name} ${t} -P ${pipeline}`];
+          // Ratios are taken per round (target and direct ran back to back), then the median of those.
+          const ratio = median(x.rps.map((v, i) => v / d.rps[i]));
+          const added = median(x.p50.map((v, i) => v - d.p50[i]));
           process.stdout.write(
-            `${name.padEnd(11)} ${t}   ${String(pipeline).padEnd(4)} ${rps.toFixed(0).padEnd(10)} ${(rps / (d.rps / d.n)).toFixed(2).padEnd(6)} ${p50.toFixed(3)}   (+${(p50 - d.p50 / d.n).toFixed(3)})\n`,
+            `${name.padEnd(11)} ${t}   ${String(pipeline).padEnd(4)} ${median(x.rps).toFixed(0).padEnd(10)} ${ratio.toFixed(2).padEnd(6)} ${median(x.p50).toFixed(3)}   (+${added.toFixed(3)})\n`,
           );
         }
       }
