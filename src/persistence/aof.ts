@@ -171,6 +171,8 @@ export class AppendOnlyFile {
   rewriteBaseSize = 0;
   rewriting = false;
   lastWriteOk = true;
+  /** The last write error as C's strerror words it ("No space left on device"), for -MISCONF. */
+  lastWriteError = "";
   lastFsync = Date.now();
   delayedFsyncs = 0;
 
@@ -385,6 +387,7 @@ export class AppendOnlyFile {
         this.lastWriteOk = true;
       } catch (err) {
         this.lastWriteOk = false;
+        this.lastWriteError = strerror(err as NodeJS.ErrnoException);
         this.opts.warn?.(`Error writing to the AOF file: ${(err as Error).message}`);
         throw err;
       }
@@ -482,4 +485,11 @@ function readHead(fd: number, into: Buffer): number {
   } catch {
     return 0;
   }
+}
+
+/** Node's "ENOSPC: no space left on device, write" → strerror's "No space left on device". */
+function strerror(err: NodeJS.ErrnoException): string {
+  const m = /^[A-Z0-9]+: ([^,]+)/.exec(err.message);
+  const text = m ? m[1] : err.message;
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,6 +7,7 @@ import { type RdbAux, saveRdbSync, snapshotRdb } from "../persistence/rdb-snapsh
 import { Client, ClientFlag } from "./client.js";
 import type { InfoFields } from "./info.js";
 import type { Server } from "./server.js";
+import { ERR_MISCONF_RDB, errMisconfAof } from "./shared-replies.js";
 
 /**
  * Persistence for one server: RDB saves (SAVE, BGSAVE, `save` points, shutdown), the AOF (a propagation
@@ -71,6 +72,7 @@ export class PersistenceService {
     this.stallMonitor = monitorEventLoopDelay({ resolution: 10 });
     this.stallMonitor.enable();
     server.info.setSection("persistence", () => this.infoSection());
+    server.diskError = () => this.diskError();
     server.cronTasks.push((now) => this.cron(now));
     server.shutdownTasks.push((opts) => this.onShutdown(opts.save));
     server.propagator.sinks.push({ feed: (ops) => this.aof?.feed(ops) });
@@ -184,6 +186,20 @@ export class PersistenceService {
     }
   }
 
+  /** Redis's writeCommandsDeniedByDiskError + writeCommandsGetDiskErrorMessage. */
+  private diskError(): string | null {
+    if (
+      !this.lastBgsaveOk &&
+      this.server.config.get("stop-writes-on-bgsave-error") === "yes" &&
+      this.savePoints().length > 0
+    ) {
+      return ERR_MISCONF_RDB;
+    }
+    const aof = this.aof;
+    if (aof !== null && !aof.lastWriteOk) return errMisconfAof(aof.lastWriteError);
+    return null;
+  }
+
   // ─── RDB saves ─────────────────────────────────────────────────────────────────────────────────────────
 
   get bgsaveInProgress(): boolean {
@@ -203,8 +219,8 @@ export class PersistenceService {
       log.info("DB saved on disk");
       return true;
     } catch (err) {
+      // As Redis's rdbSave: a failed SAVE leaves rdb_last_bgsave_status (and so -MISCONF) alone.
       log.warn(`Failed saving the DB: ${(err as Error).message}`);
-      this.lastBgsaveOk = false;
       return false;
     }
   }

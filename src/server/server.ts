@@ -89,6 +89,11 @@ export class Server {
   dirty = 0;
   /** True while a dataset is loading (start-up, full sync): commands without the LOADING flag wait. */
   loading = false;
+  /**
+   * Why writes are refused after a failed save (Redis's writeCommandsDeniedByDiskError), or null. The
+   * persistence layer installs it; write commands and PING get this -MISCONF error while it is non-null.
+   */
+  diskError: () => string | null = () => null;
   replication: ReplicationView = {
     isReplica: () => false,
     masterLinkUp: () => true,
@@ -345,6 +350,15 @@ export class Server {
       return;
     }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
+    // Redis refuses PING too here, so a health check notices the disk problem.
+    if ((isWrite || cmd.spec.name === "ping") && !isMaster) {
+      const diskError = this.diskError();
+      if (diskError !== null) {
+        cmd.rejectedCalls++;
+        this.rejectCommand(c, diskError);
+        return;
+      }
+    }
     const replica = this.replication.isReplica();
     if (isWrite && !replica && this.minReplicasToWrite > 0 && !isMaster) {
       if (this.replication.goodReplicaCount() < this.minReplicasToWrite) {

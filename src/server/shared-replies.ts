@@ -17,6 +17,9 @@ export const ERR_READONLY = "READONLY You can't write against a read only replic
 export const ERR_MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 export const ERR_NOREPLICAS = "NOREPLICAS Not enough good replicas to write.";
+export const ERR_MISCONF_RDB =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+export const errMisconfAof = (reason: string) => `MISCONF Errors writing to the AOF file: ${reason}`;
 export const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 export const ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 export const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
