@@ -366,10 +366,26 @@ export class AppendOnlyFile {
       this.flush(true);
     } else if (!this.writeScheduled) {
       this.writeScheduled = true;
-      setImmediate(() => {
-        this.writeScheduled = false;
-        this.flush(false);
-      });
+      setImmediate(this.writeScheduledNow);
+    }
+  }
+
+  private readonly writeScheduledNow = (): void => {
+    this.writeScheduled = false;
+    this.writePending();
+  };
+
+  /**
+   * Writes buffered commands without fsync (the server calls it at the end of each turn, before any reply
+   * goes out, as Redis's beforeSleep). A failed write is recorded (aof_last_write_status, -MISCONF) and the
+   * bytes stay buffered for the next attempt, as Redis retries rather than exiting under everysec/no.
+   */
+  writePending(): void {
+    if (this.pending.length === 0) return;
+    try {
+      this.flush(false);
+    } catch {
+      // recorded by flush
     }
   }
 
@@ -379,13 +395,17 @@ export class AppendOnlyFile {
     if (this.pending.length > 0) {
       const data = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(""), "latin1");
       this.pending = [];
+      let off = 0;
       try {
-        let off = 0;
         while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
         this.incrSize += data.length;
         this.unsyncedBytes += data.length;
         this.lastWriteOk = true;
       } catch (err) {
+        // What reached the file stays there; the rest is kept, ahead of anything buffered since.
+        this.incrSize += off;
+        this.unsyncedBytes += off;
+        this.pending.unshift(data.toString("latin1", off));
         this.lastWriteOk = false;
         this.lastWriteError = strerror(err as NodeJS.ErrnoException);
         this.opts.warn?.(`Error writing to the AOF file: ${(err as Error).message}`);
@@ -401,7 +421,7 @@ export class AppendOnlyFile {
 
   private everySecond(): void {
     if (this.fd < 0 || this.opts.fsync() !== "everysec") return;
-    this.flush(false);
+    this.writePending();
     if (this.unsyncedBytes === 0) return;
     if (this.fsyncInFlight) {
       this.delayedFsyncs++;

@@ -76,6 +76,7 @@ export class PersistenceService {
     server.cronTasks.push((now) => this.cron(now));
     server.shutdownTasks.push((opts) => this.onShutdown(opts.save));
     server.propagator.sinks.push({ feed: (ops) => this.aof?.feed(ops) });
+    server.beforeSleepHooks.push(() => this.aof?.writePending());
   }
 
   // ─── configuration ─────────────────────────────────────────────────────────────────────────────────────

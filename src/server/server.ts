@@ -45,8 +45,6 @@ export interface ReplicationView {
   masterLinkUp(): boolean;
   /** Replicas whose last ACK is within min-replicas-max-lag (masters only). */
   goodReplicaCount(): number;
-  /** Writes the replication stream queued so far to the replicas (masters; a no-op when none is queued). */
-  flushReplicaOutput(): void;
 }
 
 export type CronTask = (now: number) => void;
@@ -98,7 +96,6 @@ export class Server {
     isReplica: () => false,
     masterLinkUp: () => true,
     goodReplicaCount: () => 0,
-    flushReplicaOutput: () => {},
   };
   readonly cronTasks: CronTask[] = [];
   /** The client whose command is executing (propagation sinks note its replication offset, for WAIT). */
@@ -249,8 +246,8 @@ export class Server {
   private beforeSleepScheduled = false;
 
   /**
-   * Queues a client's replies for the end of this event-loop turn. As in Redis, the replicas get the
-   * turn's replication stream before any client gets a reply: a client that has seen its write
+   * Queues a client's replies for the end of this event-loop turn. As in Redis, the AOF is written and
+   * the replicas get the turn's replication stream before any client gets a reply: a client that has seen its write
    * acknowledged can find it already on its way to every replica (a replica's lag then starts at the
    * reply, not after the rest of the turn), and the turn costs one write per replica and per client.
    */
@@ -264,9 +261,16 @@ export class Server {
     }
   }
 
+  /**
+   * Run at the end of each turn before replies are written, in order: the persistence layer writes the
+   * AOF buffer (Redis's flushAppendOnlyFile), the replication layer feeds the replicas.
+   */
+  readonly beforeSleepHooks: (() => void)[] = [];
+
   private readonly beforeSleep = (): void => {
     this.beforeSleepScheduled = false;
-    this.replication.flushReplicaOutput();
+    const hooks = this.beforeSleepHooks;
+    for (let i = 0; i < hooks.length; i++) hooks[i]();
     const list = this.pendingFlush;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];

@@ -90,6 +90,7 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
       : { replId: info.replId, replOffset: info.replOffset, replStreamDb: info.replStreamDb };
   };
   server.replication = repl;
+  server.beforeSleepHooks.push(() => repl.flushReplicaOutput());
   server.propagator.sinks.push({
     feed: (ops) => {
       const before = repl.masterReplOffset;
