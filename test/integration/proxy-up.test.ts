@@ -93,7 +93,11 @@ describe("tandem up", () => {
       const masterGets = await commandCalls(server(6379 + offset), "get");
       const replies = await c.pipeline(Array.from({ length: 16 }, () => ["GET", "up:k"]));
       for (const r of replies) assert.equal(r.toString(), "$1\r\nv\r\n");
-      assert.equal(await commandCalls(server(6379 + offset), "get"), masterGets, "no read reached the master");
+      assert.equal(
+        await commandCalls(server(6379 + offset), "get"),
+        masterGets,
+        "no read reached the master",
+      );
       c.close();
     } finally {
       up.proc.kill("SIGTERM");
