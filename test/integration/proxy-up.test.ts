@@ -60,7 +60,10 @@ describe("tandem up", () => {
       await waitFor(
         "tandem up to report it is up",
         () => /Connect with: redis-cli -p (\d+)/.test(up.output()),
-        { timeoutMs: 30_000 },
+        // Start-up includes the full syncs, with the seed's diskless sync and Redis's 5 s delay: a replica
+        // that arrives after a transfer began waits for the next round. ~7 s on an idle machine, over 30 s
+        // with two test suites sharing its two cores.
+        { timeoutMs: 90_000 },
       );
       assert.match(up.output(), new RegExp(`redis-cli -p ${7379 + offset}`));
       // It waited for the replicas: they are in sync by the time it says where to connect.
