@@ -5,6 +5,7 @@ import { readFileChunks, writeFileAtomic, writeFileAtomicSync } from "../persist
 import { loadRdb } from "../persistence/rdb-loader.js";
 import { type RdbAux, saveRdbSync, snapshotRdb } from "../persistence/rdb-snapshot.js";
 import { Client, ClientFlag } from "./client.js";
+import { collectAfterBulkLoad } from "./collect-after-bulk-load.js";
 import type { InfoFields } from "./info.js";
 import type { Server } from "./server.js";
 import { ERR_MISCONF_RDB, errMisconfAof } from "./shared-replies.js";
@@ -151,6 +152,7 @@ export class PersistenceService {
       server.loading = false;
       server.dirty = 0;
     }
+    collectAfterBulkLoad();
     this.started = true;
     server.config.onChange("appendonly", (v) => {
       if (this.started) this.setAppendOnly(v === "yes");

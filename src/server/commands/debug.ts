@@ -5,6 +5,7 @@ import type { Database } from "../../store/database.js";
 import type { Keyspace } from "../../store/keyspace.js";
 import { RedisList, type RedisValue, RedisZSet } from "../../store/redis-value.js";
 import type { Client } from "../client.js";
+import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
 import { persistenceOf } from "../persistence-service.js";
 import { ERR_SYNTAX } from "../shared-replies.js";
@@ -157,6 +158,7 @@ function debugReload(c: Client, argv: string[]): void {
     return;
   }
   server.log.warn("DB reloaded by DEBUG RELOAD");
+  collectAfterBulkLoad();
   c.reply.ok();
 }
 
@@ -172,6 +174,9 @@ function positiveArg(c: Client, s: string): number | null {
   }
   return n;
 }
+
+/** DEBUG POPULATE of at least this many keys counts as a bulk load (collect-after-bulk-load.ts). */
+const BULK_LOAD_KEYS = 100_000;
 
 function debugPopulate(c: Client, argv: string[]): void {
   if (argv.length < 3 || argv.length > 5) {
@@ -197,6 +202,7 @@ function debugPopulate(c: Client, argv: string[]): void {
     db.setKey(key, val);
     c.server.signalModifiedKey(db, key);
   }
+  if (count >= BULK_LOAD_KEYS) collectAfterBulkLoad();
   c.reply.ok();
 }
 
