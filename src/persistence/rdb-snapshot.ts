@@ -83,45 +83,19 @@ const MAX_BUFFERED = 1024 * 1024;
  */
 const SEGMENT = 65536;
 
-/**
- * Segments of finished walks, kept for the next snapshot. Each is allocated once at full size (one grown
- * by push() is reallocated a dozen times, in V8's large-object space from 16K entries on), so after the
- * first save the walked log allocates nothing: less old-generation growth per BGSAVE, and fewer major GCs
- * (50–100 ms pauses with a million keys) brought into a save.
- */
-const spareSegments: string[][] = [];
-const SPARE_MAX = 64;
-
 class WalkedLog {
-  readonly segments: string[][] = [takeSegment()];
-  /** Entries used in the last segment. */
-  private fill = 0;
+  readonly segments: string[][] = [[]];
   length = 0;
 
   push(key: string): void {
-    if (this.fill === SEGMENT) {
-      this.segments.push(takeSegment());
-      this.fill = 0;
+    let last = this.segments[this.segments.length - 1];
+    if (last.length >= SEGMENT) {
+      last = [];
+      this.segments.push(last);
     }
-    this.segments[this.segments.length - 1][this.fill++] = key;
+    last.push(key);
     this.length++;
   }
-
-  /** Gives the segments back (emptied, so they keep no key alive) once the walk's db is done. */
-  release(): void {
-    for (let i = 0; i < this.segments.length; i++) {
-      const seg = this.segments[i];
-      const used = i === this.segments.length - 1 ? this.fill : SEGMENT;
-      seg.fill(undefined as unknown as string, 0, used);
-      if (spareSegments.length < SPARE_MAX) spareSegments.push(seg);
-    }
-    this.segments.length = 0;
-    this.length = 0;
-  }
-}
-
-function takeSegment(): string[] {
-  return spareSegments.pop() ?? new Array<string>(SEGMENT);
 }
 
 /**
@@ -250,7 +224,7 @@ class Snapshot implements KeyspaceListener {
       while (pos < end && batch.size > 0) {
         const segIdx = Math.floor(pos / SEGMENT);
         const seg = log.segments[segIdx];
-        const stop = Math.min(end - segIdx * SEGMENT, SEGMENT);
+        const stop = Math.min(end - segIdx * SEGMENT, seg.length);
         for (let i = pos - segIdx * SEGMENT; i < stop; i++) if (batch.size > 0) batch.delete(seg[i]);
         pos = segIdx * SEGMENT + stop;
         if (pos < end && performance.now() >= deadline) {
@@ -281,7 +255,6 @@ class Snapshot implements KeyspaceListener {
         if (cur?.started && cur.visited !== null) {
           // The walk met every key of this db; its undecided pre-images are settled before moving on.
           if (!this.resolve(cur.visited, deadline)) return false;
-          cur.visited.walked.release();
           cur.visited = null;
           this.dbIndex++;
         }

@@ -5,7 +5,6 @@ import { Replication } from "../../replication/replication.js";
 import type { RdbCodec, ReplicaClientHandle, ReplicationHost } from "../../replication/replication-host.js";
 import { parseInteger } from "../arguments.js";
 import { Client, ClientFlag } from "../client.js";
-import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
 import { persistenceOf } from "../persistence-service.js";
 import type { Server } from "../server.js";
@@ -69,7 +68,6 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
     listeningPort: () => server.boundPort || server.config.getInt("port"),
     setLoading: (on) => {
       server.loading = on;
-      if (!on) collectAfterBulkLoad(); // a full sync's dataset is in (or was dropped)
     },
     emptyData: () => {
       for (const db of server.keyspace.dbs) {
