@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/free-port.js";
-import { REDIS_BENCHMARK, startRedis } from "../helpers/processes.js";
+import { REDIS_BENCHMARK, startRedis, which } from "../helpers/processes.js";
 import { startProxy } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { median } from "./bench-util.js";
 
 /**
  * redis-benchmark -t set,get -n 200000 -c 50, without pipelining and with -P 16: direct to redis-server,
@@ -26,17 +27,6 @@ const PIPELINES = (process.env.BENCH_PIPELINES ?? "1,16").split(",").map(Number)
 interface Result {
   rps: number;
   p50: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function which(cmd: string): string | null {
-  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 function bench(port: number, pipeline: number): Record<string, Result> {

@@ -18,7 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "..", "..", "..");
 export const TANDEM_BIN = join(REPO_ROOT, "bin", "tandem");
 
-function which(cmd: string): string | null {
+/** The path of an executable on PATH, or null. */
+export function which(cmd: string): string | null {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
   return r.status === 0 ? r.stdout.trim() : null;
 }
