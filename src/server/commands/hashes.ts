@@ -14,7 +14,7 @@ import {
   ERR_WRONGTYPE,
 } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
-import { parseScanCursor, parseScanOptions } from "./scan-args.js";
+import { replyScanPage, startKeyScan, walkParked } from "./scan-args.js";
 
 /**
  * The hash family, following Redis 7.0's t_hash.c. A hash is a Map<string, string>, which keeps insertion
@@ -338,39 +338,26 @@ const hscanCursors = new CursorRegistry<[string, string]>();
  * iterator, COUNT entries per call.
  */
 function hscanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2]);
-  if (cursor === null) return;
-  const h = hashForRead(c, argv[1]);
-  if (h === null) return;
-  if (h === undefined) {
-    c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, { allowType: false });
-  if (opts === null) return;
-  const { count, pattern } = opts;
+  const scan = startKeyScan(c, argv, hashForRead);
+  if (scan === null) return;
+  const { value: h, cursor, count, pattern } = scan;
   const out: string[] = [];
   let next = 0;
   if (isListpackSized(c, h)) {
     for (const [f, v] of h) if (pattern === null || globMatch(pattern, f)) out.push(f, v);
   } else {
-    let it = cursor === 0 ? h.entries() : hscanCursors.take(h, cursor);
-    if (it !== undefined) {
-      for (let seen = 0; seen < count; seen++) {
-        const step = it.next();
-        if (step.done) {
-          it = undefined;
-          break;
-        }
-        const [f, v] = step.value;
+    next = walkParked(
+      hscanCursors,
+      h,
+      cursor,
+      () => h.entries(),
+      count,
+      ([f, v]) => {
         if (pattern === null || globMatch(pattern, f)) out.push(f, v);
-      }
-      if (it !== undefined) next = hscanCursors.park(h, it);
-    }
+      },
+    );
   }
-  c.reply.arrayHeader(2);
-  c.reply.bulk(String(next));
-  c.reply.bulkArray(out);
+  replyScanPage(c, next, out);
 }
 
 /** Whether Redis would keep this hash as a listpack (entries and lengths within the configured limits). */

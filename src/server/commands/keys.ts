@@ -15,7 +15,7 @@ import {
   ERR_SYNTAX,
 } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
-import { parseScanCursor, parseScanOptions } from "./scan-args.js";
+import { parseScanCursor, parseScanOptions, replyScanPage, walkParked } from "./scan-args.js";
 
 /**
  * Command family: the generic keyspace commands (db.c and expire.c in Redis). They work on any value
@@ -288,33 +288,25 @@ function scanCommand(c: Client, argv: string[]): void {
   const { count, pattern, type } = opts;
   const db = c.db;
   const dict = db.dict;
-  const it = cursor === 0 ? dict.keys() : scanCursors.take(dict, cursor);
+  const wantType = type === null ? null : type.toLowerCase();
   const keys: string[] = [];
-  let next = 0;
-  if (it !== undefined) {
-    let visited = 0;
-    let done = false;
-    while (visited < count) {
-      const r = it.next();
-      if (r.done) {
-        done = true;
-        break;
-      }
-      visited++;
-      const key = r.value;
-      if (pattern !== null && !globMatch(pattern, key)) continue;
-      if (db.expires.size !== 0 && db.expireIfNeeded(key)) continue;
-      if (type !== null) {
+  const next = walkParked(
+    scanCursors,
+    dict,
+    cursor,
+    () => dict.keys(),
+    count,
+    (key) => {
+      if (pattern !== null && !globMatch(pattern, key)) return;
+      if (db.expires.size !== 0 && db.expireIfNeeded(key)) return;
+      if (wantType !== null) {
         const v = dict.get(key);
-        if (v === undefined || type.toLowerCase() !== typeName(v)) continue;
+        if (v === undefined || wantType !== typeName(v)) return;
       }
       keys.push(key);
-    }
-    if (!done) next = scanCursors.park(dict, it);
-  }
-  c.reply.arrayHeader(2);
-  c.reply.bulk(String(next));
-  c.reply.bulkArray(keys);
+    },
+  );
+  replyScanPage(c, next, keys);
 }
 
 /**

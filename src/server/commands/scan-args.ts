@@ -1,3 +1,4 @@
+import type { CursorRegistry } from "../../store/cursor-registry.js";
 import { eqi, parseInt64, parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
@@ -109,4 +110,68 @@ export function parseScanOptions(
     }
   }
   return options;
+}
+
+// ─── HSCAN, SSCAN, ZSCAN ─────────────────────────────────────────────────────────────────────────────────
+
+/** Where a scan over one key's elements starts: its value, the cursor and the options. */
+export interface KeyScan<T> {
+  value: T;
+  cursor: number;
+  count: number;
+  pattern: string | null;
+}
+
+const EMPTY_SCAN_PAGE = "*2\r\n$1\r\n0\r\n*0\r\n";
+
+/**
+ * The start HSCAN, SSCAN and ZSCAN share, in Redis's order: the cursor; the key through the family's typed
+ * read (null: it replied WRONGTYPE; undefined: no key, so an empty page with the options left unchecked,
+ * as redis-server answers); then the options. Null once a reply has been sent.
+ */
+export function startKeyScan<T>(
+  c: Client,
+  argv: string[],
+  read: (c: Client, key: string) => T | null | undefined,
+): KeyScan<T> | null {
+  const cursor = parseScanCursor(c, argv[2]);
+  if (cursor === null) return null;
+  const value = read(c, argv[1]);
+  if (value === null) return null;
+  if (value === undefined) {
+    c.reply.raw(EMPTY_SCAN_PAGE);
+    return null;
+  }
+  const opts = parseScanOptions(c, argv, 3, { allowType: false });
+  if (opts === null) return null;
+  return { value, cursor, count: opts.count, pattern: opts.pattern };
+}
+
+/**
+ * Visits up to `count` entries of the walk parked under `cursor` (a fresh one from `start` at cursor 0)
+ * and parks the rest. Returns the next cursor: 0 when the walk ended, or when the cursor names no walk.
+ */
+export function walkParked<E>(
+  cursors: CursorRegistry<E>,
+  owner: object,
+  cursor: number,
+  start: () => Iterator<E>,
+  count: number,
+  visit: (entry: E) => void,
+): number {
+  const it = cursor === 0 ? start() : cursors.take(owner, cursor);
+  if (it === undefined) return 0;
+  for (let seen = 0; seen < count; seen++) {
+    const step = it.next();
+    if (step.done) return 0;
+    visit(step.value);
+  }
+  return cursors.park(owner, it);
+}
+
+/** A SCAN-family reply: the next cursor and the page. */
+export function replyScanPage(c: Client, next: number, page: string[]): void {
+  c.reply.arrayHeader(2);
+  c.reply.bulk(String(next));
+  c.reply.bulkArray(page);
 }

@@ -7,7 +7,7 @@ import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
-import { parseScanCursor, parseScanOptions } from "./scan-args.js";
+import { replyScanPage, startKeyScan } from "./scan-args.js";
 
 /**
  * The set family, following Redis 7.0's t_set.c: argument checks in the same order, the same reply types
@@ -426,17 +426,9 @@ const sscanCursors = new CursorRegistry<string>();
  * per call; a set smaller than COUNT comes back whole with cursor 0, as from redis-server.
  */
 function sscanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2]);
-  if (cursor === null) return;
-  const s = setForRead(c, argv[1]);
-  if (s === null) return;
-  if (s === undefined) {
-    c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, { allowType: false });
-  if (opts === null) return;
-  const { count, pattern } = opts;
+  const scan = startKeyScan(c, argv, setForRead);
+  if (scan === null) return;
+  const { value: s, cursor, count, pattern } = scan;
   const out: string[] = [];
   let next = 0;
   const parked = cursor === 0 ? undefined : sscanCursors.take(s, cursor);
@@ -459,9 +451,7 @@ function sscanCommand(c: Client, argv: string[]): void {
     }
     if (!pending.done) next = sscanCursors.park(s, new LookAhead(pending, rest));
   }
-  c.reply.arrayHeader(2);
-  c.reply.bulk(String(next));
-  c.reply.bulkArray(out);
+  replyScanPage(c, next, out);
 }
 
 /** A parked SSCAN walk: the member already read ahead, then the rest of the Set's iterator. */

@@ -11,7 +11,7 @@ import { Notify } from "../notify-flags.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { cErrno, isCSpace, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
-import { parseScanCursor, parseScanOptions } from "./scan-args.js";
+import { replyScanPage, startKeyScan, walkParked } from "./scan-args.js";
 
 /**
  * The sorted-set family, following Redis 7.0's t_zset.c: the same argument parsing order, the same
@@ -1101,46 +1101,29 @@ function zsetOpGeneric(
 const zscanCursors = new CursorRegistry<[string, ZSkipNode]>();
 
 function zscanCommand(c: Client, argv: string[]): void {
-  const cursor = parseScanCursor(c, argv[2]);
-  if (cursor === null) return;
-  const v = lookupRead(c, argv[1]);
-  if (v === undefined) {
-    c.reply.raw("*2\r\n$1\r\n0\r\n*0\r\n");
-    return;
-  }
-  if (!isZSet(v)) {
-    c.reply.error(ERR_WRONGTYPE);
-    return;
-  }
-  const opts = parseScanOptions(c, argv, 3, { allowType: false });
-  if (opts === null) return;
-  const { count, pattern } = opts;
+  const scan = startKeyScan(c, argv, readZSet);
+  if (scan === null) return;
+  const { value: z, cursor, count, pattern } = scan;
   const out: string[] = [];
   let next = 0;
-  const maxSmall = c.server.config.getInt("zset-max-listpack-entries");
-  if (v.size <= maxSmall) {
+  if (z.size <= c.server.config.getInt("zset-max-listpack-entries")) {
     // Small sets come back whole, in order, with cursor 0 — what Redis does for its listpack encoding.
-    for (let n = v.first; n !== null; n = n.forward[0]) {
+    for (let n = z.first; n !== null; n = n.forward[0]) {
       if (pattern === null || globMatch(pattern, n.member)) out.push(n.member, d2string(n.score));
     }
   } else {
-    let it = cursor === 0 ? v.dict.entries() : zscanCursors.take(v, cursor);
-    if (it !== undefined) {
-      for (let seen = 0; seen < count; seen++) {
-        const step = it.next();
-        if (step.done) {
-          it = undefined;
-          break;
-        }
-        const [member, node] = step.value;
+    next = walkParked(
+      zscanCursors,
+      z,
+      cursor,
+      () => z.dict.entries(),
+      count,
+      ([member, node]) => {
         if (pattern === null || globMatch(pattern, member)) out.push(member, d2string(node.score));
-      }
-      if (it !== undefined) next = zscanCursors.park(v, it);
-    }
+      },
+    );
   }
-  c.reply.arrayHeader(2);
-  c.reply.bulk(String(next));
-  c.reply.bulkArray(out);
+  replyScanPage(c, next, out);
 }
 
 // ─── the family ─────────────────────────────────────────────────────────────────────────────────────────
