@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { waitBlockedClients as waitBlocked } from "../helpers/info.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
-import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import { suiteResources } from "../helpers/suite-resources.js";
 
 /**
  * Blocking list commands with real clients: FIFO order among waiters, timeouts, wake-up by a push, by a
@@ -15,24 +15,12 @@ import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-
 const text = (b: Buffer) => b.toString("latin1");
 
 describe("blocking list commands", () => {
-  const started: ServerProcess[] = [];
-  const clients: RawClient[] = [];
+  const suite = suiteResources();
+  const client = suite.client;
   let tandem: ServerProcess;
 
-  async function client(server: ServerProcess): Promise<RawClient> {
-    const c = await server.client();
-    clients.push(c);
-    return c;
-  }
-
   before(async () => {
-    tandem = await startTandem();
-    started.push(tandem);
-  });
-
-  after(async () => {
-    for (const c of clients) c.close();
-    await Promise.all(started.map((s) => s.stop()));
+    tandem = suite.track(await startTandem());
   });
 
   /** Three clients block on one key in turn; one push of three elements serves them in blocking order. */
@@ -63,8 +51,7 @@ describe("blocking list commands", () => {
   });
 
   it("FIFO serving matches redis-server's", { skip: NO_REDIS }, async () => {
-    const redis = await startRedis();
-    started.push(redis);
+    const redis = suite.track(await startRedis());
     assert.deepEqual(await fifoScenario(tandem), await fifoScenario(redis));
   });
 
@@ -191,10 +178,11 @@ describe("blocking list commands", () => {
   });
 
   it("propagates served pops as LPOP/LMOVE and wakes replica clients by the replication stream", async () => {
-    const replica = await startTandem({
-      args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
-    });
-    started.push(replica);
+    const replica = suite.track(
+      await startTandem({
+        args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
+      }),
+    );
     const m = await client(tandem);
     const r = await client(replica);
     await waitLinkUp(r);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { waitBlockedClients as waitBlocked } from "../helpers/info.js";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
-import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import { suiteResources } from "../helpers/suite-resources.js";
 
 /**
  * Blocking sorted-set pops with several real clients on Tandem: FIFO among many waiters on one key,
@@ -16,24 +16,12 @@ import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-
 const text = (b: Buffer) => b.toString("latin1");
 
 describe("blocking sorted-set commands", () => {
-  const started: ServerProcess[] = [];
-  const clients: RawClient[] = [];
+  const suite = suiteResources();
+  const client = suite.client;
   let tandem: ServerProcess;
 
-  async function client(server: ServerProcess): Promise<RawClient> {
-    const c = await server.client();
-    clients.push(c);
-    return c;
-  }
-
   before(async () => {
-    tandem = await startTandem();
-    started.push(tandem);
-  });
-
-  after(async () => {
-    for (const c of clients) c.close();
-    await Promise.all(started.map((s) => s.stop()));
+    tandem = suite.track(await startTandem());
   });
 
   it("serves eight clients blocked on one key in the order they blocked", async () => {
@@ -114,10 +102,11 @@ describe("blocking sorted-set commands", () => {
   });
 
   it("propagates served pops as ZPOPMIN/ZPOPMAX and wakes replica clients by the replication stream", async () => {
-    const replica = await startTandem({
-      args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
-    });
-    started.push(replica);
+    const replica = suite.track(
+      await startTandem({
+        args: ["--replicaof", "127.0.0.1", String(tandem.port), "--replica-read-only", "no"],
+      }),
+    );
     const m = await client(tandem);
     const r = await client(replica);
     await waitLinkUp(r);

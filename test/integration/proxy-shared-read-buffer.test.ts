@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { seededRandom } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis } from "../helpers/processes.js";
+import { NO_REDIS, startRedis } from "../helpers/processes.js";
 import { type ProxyProcess, startProxy } from "../helpers/proxy-deployment.js";
 import type { RawClient } from "../helpers/raw-client.js";
+import { suiteResources } from "../helpers/suite-resources.js";
 
 /**
  * The proxy reads every client into one shared buffer (src/net/direct-reads.ts): whatever outlives a read
@@ -12,26 +13,15 @@ import type { RawClient } from "../helpers/raw-client.js";
  * that every request reached the backend intact.
  */
 describe("proxy: requests survive the shared read buffer being reused", { skip: NO_REDIS }, () => {
-  let redis: ServerProcess;
+  const suite = suiteResources();
   let proxy: ProxyProcess;
-  const clients: RawClient[] = [];
 
   before(async () => {
-    redis = await startRedis();
-    proxy = await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`);
+    const redis = suite.track(await startRedis());
+    proxy = suite.track(await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`));
   });
 
-  after(async () => {
-    for (const c of clients) c.close();
-    await proxy?.stop();
-    await redis?.stop();
-  });
-
-  async function client(): Promise<RawClient> {
-    const c = await proxy.client();
-    clients.push(c);
-    return c;
-  }
+  const client = (): Promise<RawClient> => suite.client(proxy);
 
   it("transactions and blocking pops waiting for a dedicated connection keep their own bytes", async () => {
     const N = 24;
