@@ -1,4 +1,5 @@
 import { infoField } from "./info.js";
+import { type ServerProcess, type StartOptions, startTandem } from "./processes.js";
 import type { RawClient } from "./raw-client.js";
 import { waitFor } from "./wait-for.js";
 
@@ -71,4 +72,24 @@ export async function datasetDump(c: RawClient, dbs = 16): Promise<string[]> {
   }
   await c.call("SELECT", 0);
   return out;
+}
+
+/** A Tandem server replicating from `master` (extra options' args come after the replicaof directive). */
+export function startReplicaOf(master: { port: number }, opts: StartOptions = {}): Promise<ServerProcess> {
+  return startTandem({
+    ...opts,
+    args: ["--replicaof", "127.0.0.1", String(master.port), ...(opts.args ?? [])],
+  });
+}
+
+/** A Tandem master and one replica of it, a client of each, the link up. */
+export async function startMasterAndReplica(
+  masterArgs: string[] = [],
+): Promise<{ master: ServerProcess; replica: ServerProcess; m: RawClient; r: RawClient }> {
+  const master = await startTandem({ args: masterArgs });
+  const replica = await startReplicaOf(master);
+  const m = await master.client();
+  const r = await replica.client();
+  await waitLinkUp(r);
+  return { master, replica, m, r };
 }

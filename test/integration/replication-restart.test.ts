@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
-import { infoField, syncStat, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import {
+  infoField,
+  startMasterAndReplica,
+  startReplicaOf,
+  syncStat,
+  waitLinkUp,
+  waitOffsetsEqual,
+} from "../helpers/replication-helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /**
@@ -43,11 +50,7 @@ describe("replication: restarts continue partially from the RDB's replication fi
   let r: RawClient;
 
   before(async () => {
-    master = await startTandem({ args: FAST });
-    replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    m = await master.client();
-    r = await replica.client();
-    await waitLinkUp(r);
+    ({ master, replica, m, r } = await startMasterAndReplica(FAST));
   });
 
   after(async () => {
@@ -133,7 +136,7 @@ describe("replication: restarts continue partially from the RDB's replication fi
 describe("replication: shutdown", () => {
   it("a write pipelined right before SHUTDOWN still reaches the replica", async () => {
     const master = await startTandem({ args: FAST });
-    const replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    const replica = await startReplicaOf(master);
     try {
       const m = await master.client();
       const r = await replica.client();

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
-import { infoField, syncStat, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import {
+  infoField,
+  startMasterAndReplica,
+  syncStat,
+  waitLinkUp,
+  waitOffsetsEqual,
+} from "../helpers/replication-helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /**
@@ -20,11 +26,7 @@ describe("replication: partial and full resynchronization", () => {
   let r: RawClient;
 
   before(async () => {
-    master = await startTandem({ args: FAST });
-    replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
-    m = await master.client();
-    r = await replica.client();
-    await waitLinkUp(r);
+    ({ master, replica, m, r } = await startMasterAndReplica(FAST));
     await waitOffsetsEqual(m, [r]);
   });
 

@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO_ROOT, type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
-import { infoField, infoSection, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import {
+  infoField,
+  infoSection,
+  startReplicaOf,
+  waitLinkUp,
+  waitOffsetsEqual,
+} from "../helpers/replication-helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /**
@@ -175,7 +181,7 @@ describe("replication: the seed's three-instance walkthrough", () => {
     for (let i = 0; i < 500; i++) pairs.push(`pre:${i}`, `value-${i}`);
     await m.call("MSET", ...pairs);
     await m.call("SET", "with-ttl", "v", "EX", "1000");
-    const late = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    const late = await startReplicaOf(master);
     const lc = await late.client();
     try {
       await waitLinkUp(lc);

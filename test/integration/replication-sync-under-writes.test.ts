@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { seededRandom } from "../helpers/differential.js";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
-import { waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import { startReplicaOf, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
 
 /**
  * A full sync while clients keep writing: the snapshot is a point in time (pre-images of keys written
@@ -67,7 +67,7 @@ describe("replication: full sync under a write load", () => {
         rounds++;
       }
     })();
-    const replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    const replica = await startReplicaOf(master);
     started.push(replica);
     const r = await replica.client();
     await waitLinkUp(r);

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
-import { datasetDump, infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
+import {
+  datasetDump,
+  infoField,
+  startReplicaOf,
+  waitLinkUp,
+  waitOffsetsEqual,
+} from "../helpers/replication-helpers.js";
 
 /**
  * Wire compatibility both ways with Debian's redis-server 7: a real redis-server replicates from
@@ -123,7 +129,7 @@ describe("replication interop with redis-server 7", { skip: NO_REDIS }, () => {
     const m = await master.client();
     clients.push(m);
     await writeAllTypes(m, "r");
-    const replica = await startTandem({ args: ["--replicaof", "127.0.0.1", String(master.port)] });
+    const replica = await startReplicaOf(master);
     procs.push(replica);
     const r = await replica.client();
     clients.push(r);
