@@ -1,20 +1,15 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type ServerProcess, startTandem } from "../helpers/processes.js";
+import { before, describe, it } from "node:test";
+import { startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
+import { suiteResources } from "../helpers/suite-resources.js";
 
 describe("tandem server (smoke)", () => {
-  let server: ServerProcess;
+  const suite = suiteResources();
   let c: RawClient;
 
   before(async () => {
-    server = await startTandem();
-    c = await server.client();
-  });
-
-  after(async () => {
-    c?.close();
-    await server?.stop();
+    c = await suite.client(suite.track(await startTandem()));
   });
 
   it("answers PING, SET and GET over a real socket", async () => {
