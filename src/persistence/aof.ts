@@ -153,6 +153,8 @@ export interface AofOptions {
   fsync: () => FsyncPolicy;
   compression?: () => boolean;
   warn?: (msg: string) => void;
+  /** Asks for the end of this event-loop turn, where the owner calls `writePending` (its beforeSleep). */
+  endOfTurn: () => void;
 }
 
 export class AppendOnlyFile {
@@ -366,14 +368,9 @@ export class AppendOnlyFile {
       this.flush(true);
     } else if (!this.writeScheduled) {
       this.writeScheduled = true;
-      setImmediate(this.writeScheduledNow);
+      this.opts.endOfTurn();
     }
   }
-
-  private readonly writeScheduledNow = (): void => {
-    this.writeScheduled = false;
-    this.writePending();
-  };
 
   /**
    * Writes buffered commands without fsync (the server calls it at the end of each turn, before any reply
@@ -381,6 +378,7 @@ export class AppendOnlyFile {
    * bytes stay buffered for the next attempt, as Redis retries rather than exiting under everysec/no.
    */
   writePending(): void {
+    this.writeScheduled = false;
     if (this.pending.length === 0) return;
     try {
       this.flush(false);

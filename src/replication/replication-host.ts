@@ -71,4 +71,9 @@ export interface ReplicationHost {
   loadedAux?(): Map<string, string>;
   /** The RDB codec, once persistence provides it (null: full sync unavailable). */
   rdb: RdbCodec | null;
+  /**
+   * Asks for the end of this event-loop turn, where the server calls `flushReplicaOutput` before it writes
+   * any client's reply (its beforeSleep).
+   */
+  endOfTurn(): void;
 }

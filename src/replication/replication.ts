@@ -126,7 +126,7 @@ export class Replication implements LinkEvents {
     for (let i = 0; i < replicas.length; i++) if (replicas[i].feed(data)) queued = true;
     if (queued && !this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(this.flushReplicas);
+      this.host.endOfTurn();
     }
     if (this.offsetWaiters.length > 0) this.checkOffsetWaiters();
   }

@@ -113,6 +113,7 @@ export class PersistenceService {
       fsync: () => cfg.get("appendfsync") as FsyncPolicy,
       compression: () => cfg.getBool("rdbcompression"),
       warn: (msg) => this.server.log.warn(msg),
+      endOfTurn: () => this.server.requestBeforeSleep(),
     });
   }
 

@@ -255,15 +255,20 @@ export class Server {
     if (c.flushQueued) return;
     c.flushQueued = true;
     this.pendingFlush.push(c);
-    if (!this.beforeSleepScheduled) {
-      this.beforeSleepScheduled = true;
-      setImmediate(this.beforeSleep);
-    }
+    this.requestBeforeSleep();
+  }
+
+  /** Makes sure beforeSleep runs at the end of this turn (the AOF and the replication layer ask too). */
+  requestBeforeSleep(): void {
+    if (this.beforeSleepScheduled) return;
+    this.beforeSleepScheduled = true;
+    setImmediate(this.beforeSleep);
   }
 
   /**
    * Run at the end of each turn before replies are written, in order: the persistence layer writes the
-   * AOF buffer (Redis's flushAppendOnlyFile), the replication layer feeds the replicas.
+   * AOF buffer (Redis's flushAppendOnlyFile), the replication layer feeds the replicas. Those layers ask
+   * for the turn's end with requestBeforeSleep (through their options/host), so one setImmediate serves all.
    */
   readonly beforeSleepHooks: (() => void)[] = [];
 

@@ -79,6 +79,7 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
     disconnectBlockedClients: () => disconnectAllBlockedClients(server),
     loadedAux: () => persistenceOf(server).loadedAux,
     rdb,
+    endOfTurn: () => server.requestBeforeSleep(),
   };
   const repl = new Replication(host);
   replications.set(server, repl);
