@@ -27,8 +27,6 @@ export class PendingReply {
   end = 0;
   /** The request bytes, kept only for reads, which may be sent again to another backend. */
   req: Buffer | null = null;
-  reqStart = 0;
-  reqEnd = 0;
   /** The request's database (SELECT state at the time it was sent). */
   db = 0;
   /** Reads (idempotent) may be redispatched when their backend is lost. */

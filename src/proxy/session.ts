@@ -207,15 +207,7 @@ export class Session implements FrameSink, ReplyOwner {
     if (retryable) {
       // Kept to send again elsewhere if this backend is lost (a copy when it sits in the shared buffer).
       slot.retryable = true;
-      if (isSharedReadBuffer(buf)) {
-        slot.req = keep(buf, start, end);
-        slot.reqStart = 0;
-        slot.reqEnd = end - start;
-      } else {
-        slot.req = buf;
-        slot.reqStart = start;
-        slot.reqEnd = end;
-      }
+      slot.req = keep(buf, start, end);
     }
     conn.send(slot, buf, start, end, this.db);
     if (conn.needsDrain) this.waitDrain(conn);
@@ -229,7 +221,7 @@ export class Session implements FrameSink, ReplyOwner {
     if (b === null) return false;
     const conn = b.sharedConnection(this.id, this.proto);
     if (conn.closed) return false;
-    conn.send(slot, slot.req, slot.reqStart, slot.reqEnd, slot.db);
+    conn.send(slot, slot.req, 0, slot.req.length, slot.db);
     return true;
   }
 
