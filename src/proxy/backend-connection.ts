@@ -319,9 +319,9 @@ const OUT_INITIAL = 16 * 1024;
 /** A write buffer grown past this (a burst of big requests) is not kept for the next turn. */
 const OUT_KEEP_MAX = 1024 * 1024;
 /**
- * Requests up to this size are copied into the write buffer. It is at least the shared read buffer's
- * size, so a frame that points into that buffer (at most its size) is always copied.
+ * Requests up to this size are copied into the write buffer: the shared read buffer's size, so a frame
+ * that points into that buffer (at most its size) is always copied.
  */
-const COPY_MAX = Math.max(64 * 1024, SHARED_READ_BUFFER_SIZE);
+const COPY_MAX = SHARED_READ_BUFFER_SIZE;
 const HELLO2 = encodeCommand(["HELLO", "2"]);
 const HELLO3 = encodeCommand(["HELLO", "3"]);
