@@ -10,8 +10,8 @@ import { type PendingReply, SlotState } from "./pending-reply.js";
  *
  * - Writes are batched: requests queued during one event-loop turn are copied into one reusable buffer
  *   and go out in one write (a request too big to copy is written by reference, corked with the rest).
- * - The connection remembers its database; a request for another db is preceded by a SELECT whose reply
- *   is swallowed (`null` in the FIFO).
+ * - The connection remembers its database and client name; a request from a session with another db or
+ *   name is preceded by SELECT / CLIENT SETNAME, whose replies are swallowed (`null` in the FIFO).
  * - Tunnel mode (subscriptions, MONITOR): bytes go both ways untouched, no FIFO at all.
  * - When it dies, pending reads are handed back for redispatch and the rest fail with a clear -ERR.
  */
@@ -66,7 +66,7 @@ export class BackendConnection implements FrameSink {
   private queuedForFlush = false;
   /** The db the backend will be in after everything written so far. */
   db = 0;
-  /** CLIENT SETNAME state on a dedicated connection. */
+  /** The name the backend has for this connection (CLIENT SETNAME of the last session that sent on it). */
   name = "";
   /** The RESP version the backend speaks on this connection (HELLO sent by the proxy). */
   proto = 2;
@@ -126,9 +126,13 @@ export class BackendConnection implements FrameSink {
 
   // ─── sending ──────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Queues one request (its original bytes) whose reply fills `slot`. */
-  send(slot: PendingReply, buf: Buffer, start: number, end: number, db: number): void {
+  /**
+   * Queues one request (its original bytes) whose reply fills `slot`, preceded by SELECT and CLIENT SETNAME
+   * when the connection's db or name is not the requesting session's.
+   */
+  send(slot: PendingReply, buf: Buffer, start: number, end: number, db: number, name: string): void {
     if (db !== this.db) this.switchDb(db);
+    if (name !== this.name) this.switchName(name);
     this.enqueue(buf, start, end);
     this.fifo.push(slot);
     this.host.outstanding++;
@@ -143,6 +147,12 @@ export class BackendConnection implements FrameSink {
   switchDb(db: number): void {
     this.sendInternal(selectCommand(db));
     this.db = db;
+  }
+
+  /** CLIENT SETNAME (an empty name clears it, as in Redis). */
+  switchName(name: string): void {
+    this.sendInternal(encodeCommand(["CLIENT", "SETNAME", name]));
+    this.name = name;
   }
 
   /** Tunnel mode: writes bytes with no reply matching. */

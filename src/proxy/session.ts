@@ -3,7 +3,6 @@ import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
 import { adoptWithDirectReads, isSharedReadBuffer } from "../net/direct-reads.js";
-import { encodeCommand } from "../resp/reply-writer.js";
 import { splitArgs } from "../resp/request-parser.js";
 import type { Backend } from "./backend.js";
 import type { BackendConnection } from "./backend-connection.js";
@@ -18,16 +17,12 @@ import type { Router } from "./router.js";
  * in the pending-reply queue; replies are written strictly in request order, whichever backend answers.
  *
  * Session state — db (SELECT), client name, authentication — lives here. It reaches backends this way:
- * - shared connections remember their db; a request for another db is prefixed with SELECT (its reply
- *   dropped), so one shared connection serves sessions on any db with no cost when all use db 0;
- * - a dedicated connection (transaction, blocking command, subscription) gets SELECT and CLIENT SETNAME
- *   replayed when the session takes it (and the name cleared for the next session that borrows it);
- * - CLIENT SETNAME is not sent on shared connections: one shared connection carries many sessions, so a
- *   name there would be whichever session set it last — wrong for all the others — and re-naming it
- *   before every request would cost a round of backend work per request. The proxy keeps the name and
- *   answers CLIENT GETNAME (and HELLO SETNAME) itself; on the backend the name shows (CLIENT LIST) while
- *   the session holds a dedicated connection, which is when an operator looks for it (a blocked or
- *   long-running client);
+ * - every backend connection remembers its db and name; a request from a session with another db or name
+ *   is preceded by SELECT / CLIENT SETNAME (their replies dropped), so the backend sees each session's
+ *   state on whichever connection serves it, at no cost while sessions share a db and set no names;
+ * - a dedicated connection (transaction, blocking command, subscription) gets both when the session takes
+ *   it, and the next session that borrows it gets its own (an unnamed one clears the name);
+ * - the proxy also keeps the name to answer CLIENT GETNAME (and HELLO SETNAME) itself;
  * - AUTH is the proxy's own (`requirepass` in proxy.yaml): backend connections all authenticate with
  *   `backend_password` when they open, so they serve any authenticated session.
  *
@@ -209,7 +204,7 @@ export class Session implements FrameSink, ReplyOwner {
       slot.retryable = true;
       slot.req = keep(buf, start, end);
     }
-    conn.send(slot, buf, start, end, this.db);
+    conn.send(slot, buf, start, end, this.db, this.name);
     if (conn.needsDrain) this.waitDrain(conn);
     return slot;
   }
@@ -221,7 +216,7 @@ export class Session implements FrameSink, ReplyOwner {
     if (b === null) return false;
     const conn = b.sharedConnection(this.id, this.proto);
     if (conn.closed) return false;
-    conn.send(slot, slot.req, 0, slot.req.length, slot.db);
+    conn.send(slot, slot.req, 0, slot.req.length, slot.db, this.name);
     return true;
   }
 
@@ -316,7 +311,7 @@ export class Session implements FrameSink, ReplyOwner {
           this.blockingConn = conn;
           this.blockingSlot = slot;
           this.stalled = true; // until the reply comes
-          conn.send(slot, req, 0, req.length, this.db);
+          conn.send(slot, req, 0, req.length, this.db, this.name);
         });
         return;
       }
@@ -355,7 +350,7 @@ export class Session implements FrameSink, ReplyOwner {
       return;
     }
     const slot = this.newSlot();
-    conn.send(slot, buf, start, end, this.db);
+    conn.send(slot, buf, start, end, this.db, this.name);
     switch (route) {
       case Route.MULTI:
         this.inMulti = true;
@@ -390,11 +385,9 @@ export class Session implements FrameSink, ReplyOwner {
           return;
         }
         if (conn.proto !== this.proto) conn.switchProto(this.proto);
+        // Also done by send(), but a tunnel's first request goes out raw.
         if (conn.db !== this.db) conn.switchDb(this.db);
-        if (conn.name !== this.name) {
-          conn.sendInternal(encodeCommand(["CLIENT", "SETNAME", this.name]));
-          conn.name = this.name;
-        }
+        if (conn.name !== this.name) conn.switchName(this.name);
         this.stalled = false;
         use(conn);
         this.unstall();

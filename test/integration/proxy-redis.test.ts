@@ -221,13 +221,17 @@ for (const kind of ["redis", "tandem"] as const) {
       s.close();
     });
 
-    it("CLIENT SETNAME reaches the dedicated connection that serves the session, not shared ones", async () => {
+    it("CLIENT SETNAME reaches every backend connection that serves the session, shared and dedicated", async () => {
       const s = await d.proxy.client();
       const pusher = await d.proxy.client();
       try {
         assert.equal(await s.text("CLIENT", "SETNAME", "worker7"), "+OK\r\n");
         const clientList = async () => ((await direct.call("CLIENT", "LIST")) as Buffer).toString("latin1");
-        // Shared connections carry many sessions: the name is the proxy's to answer, not theirs.
+        // The shared master connection carries the name ahead of the session's next request on it, and
+        // an unnamed session's request after it clears it again (as SELECT follows each session's db).
+        assert.equal(await s.text("SET", "name:k", "v"), "+OK\r\n");
+        assert.match(await clientList(), /name=worker7 /);
+        assert.equal(await pusher.text("SET", "name:k2", "v"), "+OK\r\n");
         assert.doesNotMatch(await clientList(), /name=worker7 /);
         const pending = s.pipeline([
           ["BLPOP", "name:q", "0"],
