@@ -9,6 +9,11 @@ Commands:
   server [file.conf] [--directive value ...]   run a Redis-compatible server
   proxy [proxy.yaml] [--listen h:p ...]         run the read/write-splitting proxy
   up [--port-offset n] [--dir path]             start master, two replicas and the proxy (npm start)
+  status [--proxy h:p] [-a password]            show the proxy's backends (lag, in flight, drain state)
+  drain <h:p> [--wait] [--timeout s]            stop sending reads to a replica (--proxy, -a as status)
+  undrain <h:p>                                 send reads to a drained replica again (--proxy, -a as status)
+
+Run 'tandem <command> --help' for a command's options.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,6 +25,12 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./proxy-command.js")).proxyCommand(rest);
     case "up":
       return (await import("./up-command.js")).upCommand(rest);
+    case "status":
+      return (await import("./admin-command.js")).statusCommand(rest);
+    case "drain":
+      return (await import("./admin-command.js")).drainCommand(rest);
+    case "undrain":
+      return (await import("./admin-command.js")).undrainCommand(rest);
     case undefined:
     case "help":
     case "--help":
