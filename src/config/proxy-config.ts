@@ -12,6 +12,7 @@ import { ConfigError } from "./config-error.js";
 
 export type ReadPolicy = "round-robin" | "least-outstanding" | "weighted";
 export type NoEligibleReplica = "master" | "error";
+export type ConsistencyLevel = "eventual" | "session" | "strong";
 
 export interface BackendAddress {
   readonly host: string;
@@ -33,6 +34,18 @@ export interface ProxyConfig {
   readonly requirepass: string;
   /** Password the proxy uses on backend connections ("" = none). */
   readonly backendPassword: string;
+  /** Password for the admin commands (PROXY BACKENDS/DRAIN/UNDRAIN; "" = no admin password needed). */
+  readonly adminPassword: string;
+  /** Each new connection's consistency level (PROXY CONSISTENCY changes it per connection). */
+  readonly consistency: ConsistencyLevel;
+  /** How long a read waits for a replica to reach its token before it goes to the master. */
+  readonly rywWaitMs: number;
+  /** Each new connection's write durability (PROXY DURABILITY): replicas to wait for (0 = off), timeout. */
+  readonly durability: { readonly replicas: number; readonly timeoutMs: number };
+  /** A draining replica's in-flight reads are moved elsewhere after this long. */
+  readonly drainTimeoutMs: number;
+  /** Where drained replicas are remembered across restarts ("" = not remembered). */
+  readonly drainStateFile: string;
   /** Number of databases the backends have (SELECT is answered by the proxy). */
   readonly databases: number;
   readonly pool: {
@@ -73,6 +86,12 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   noEligibleReplica: "master",
   requirepass: "",
   backendPassword: "",
+  adminPassword: "",
+  consistency: "session",
+  rywWaitMs: 50,
+  durability: { replicas: 0, timeoutMs: 1000 },
+  drainTimeoutMs: 30_000,
+  drainStateFile: "",
   databases: 16,
   pool: { sharedConnections: 1, dedicatedMax: 128, acquireTimeoutMs: 5000, connectTimeoutMs: 2000 },
   breaker: { timeoutMs: 1000, errorThresholdPercentage: 50, resetTimeoutMs: 1000, volumeThreshold: 3 },
@@ -153,6 +172,21 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
   ) as NoEligibleReplica;
   const requirepass = r.str("requirepass", "");
   const backendPassword = r.str("backend_password", "");
+  const adminPassword = r.str("admin_password", "");
+  const consistency = r.oneOf(
+    "consistency",
+    ["eventual", "session", "strong"],
+    PROXY_DEFAULTS.consistency,
+  ) as ConsistencyLevel;
+  const rywWaitMs = r.int("ryw_wait_ms", PROXY_DEFAULTS.rywWaitMs, 0, 60_000);
+  const d = r.section("durability");
+  const durability = {
+    replicas: d.int("replicas", PROXY_DEFAULTS.durability.replicas, 0, 1000),
+    timeoutMs: d.int("timeout_ms", PROXY_DEFAULTS.durability.timeoutMs, 1),
+  };
+  d.done();
+  const drainTimeoutMs = r.int("drain_timeout_ms", PROXY_DEFAULTS.drainTimeoutMs, 0);
+  const drainStateFile = r.str("drain_state_file", "");
   const databases = r.int("databases", PROXY_DEFAULTS.databases, 1);
   const logLevel = r.oneOf("log_level", [...LOG_LEVELS], PROXY_DEFAULTS.logLevel);
 
@@ -192,6 +226,12 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
     noEligibleReplica,
     requirepass,
     backendPassword,
+    adminPassword,
+    consistency,
+    rywWaitMs,
+    durability,
+    drainTimeoutMs,
+    drainStateFile,
     databases,
     pool,
     breaker,

@@ -2,6 +2,7 @@ import { connect, type Socket } from "node:net";
 import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
+import type { OffsetProbe } from "./offset-probe.js";
 import { type PendingReply, SlotState } from "./pending-reply.js";
 
 /**
@@ -12,6 +13,8 @@ import { type PendingReply, SlotState } from "./pending-reply.js";
  *   and go out in one write (a request too big to copy is written by reference, corked with the rest).
  * - The connection remembers its database and client name; a request from a session with another db or
  *   name is preceded by SELECT / CLIENT SETNAME, whose replies are swallowed (`null` in the FIFO).
+ * - Offset probes (read-your-writes): writes of sessions that track their causal token share one probe
+ *   per batch, appended after the batch's last request when it is written (see offset-probe.ts).
  * - Tunnel mode (subscriptions, MONITOR): bytes go both ways untouched, no FIFO at all.
  * - When it dies, pending reads are handed back for redispatch and the rest fail with a clear -ERR.
  */
@@ -21,6 +24,8 @@ export interface ConnectionHost {
   /** Requests in flight on this backend, for the least-outstanding policy. */
   outstanding: number;
   connectionLost(conn: BackendConnection, reason: string): void;
+  /** A new offset probe in the form this backend answers (WAITOFFSET on Tandem, ROLE on Redis). */
+  newProbe(): OffsetProbe;
   /** Called after each chunk of replies has been delivered (sessions flush their writes then). */
   afterReplies(): void;
 }
@@ -64,6 +69,8 @@ export class BackendConnection implements FrameSink {
   /** Written before `out` when a request too big to copy was queued: earlier bytes, then that request. */
   private outBefore: Buffer[] | null = null;
   private queuedForFlush = false;
+  /** The probe that will follow this batch's requests (null when no tracked write was sent). */
+  private probe: OffsetProbe | null = null;
   /** The db the backend will be in after everything written so far. */
   db = 0;
   /** The name the backend has for this connection (CLIENT SETNAME of the last session that sent on it). */
@@ -138,6 +145,33 @@ export class BackendConnection implements FrameSink {
     this.host.outstanding++;
   }
 
+  /**
+   * The probe that learns the master's offset after the request just sent (shared by every write of this
+   * batch): it goes out after the batch's last request.
+   */
+  probeAfterLastRequest(): OffsetProbe {
+    let p = this.probe;
+    if (p === null) {
+      p = this.host.newProbe();
+      this.probe = p;
+      this.scheduleFlush();
+    }
+    return p;
+  }
+
+  /**
+   * Sends the pending probe now, before whatever comes next (a dedicated connection about to enter MULTI,
+   * where the probe would be queued instead of answered).
+   */
+  emitProbe(): void {
+    const p = this.probe;
+    if (p === null) return;
+    this.probe = null;
+    this.enqueue(p.command, 0, p.command.length);
+    this.fifo.push(p.slot);
+    this.host.outstanding++;
+  }
+
   /** Queues an internal command (SELECT, CLIENT SETNAME, ...) whose reply is dropped. */
   sendInternal(cmd: Buffer): void {
     this.enqueue(cmd, 0, cmd.length);
@@ -185,13 +219,16 @@ export class BackendConnection implements FrameSink {
       buf.copy(this.out, this.outLen, start, end);
       this.outLen += len;
     }
-    if (!this.queuedForFlush) {
-      this.queuedForFlush = true;
-      toFlush.push(this);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushAll);
-      }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.queuedForFlush) return;
+    this.queuedForFlush = true;
+    toFlush.push(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
     }
   }
 
@@ -203,6 +240,16 @@ export class BackendConnection implements FrameSink {
 
   flush(): void {
     this.queuedForFlush = false;
+    if (this.probe !== null && !this.closed) {
+      const p = this.probe;
+      this.probe = null;
+      const len = p.command.length;
+      if (this.outLen + len > this.out.length) this.growOut(this.outLen + len);
+      p.command.copy(this.out, this.outLen);
+      this.outLen += len;
+      this.fifo.push(p.slot);
+      this.host.outstanding++;
+    }
     if (this.closed) {
       this.outLen = 0;
       this.outBefore = null;
@@ -301,6 +348,8 @@ export class BackendConnection implements FrameSink {
     this.socket.destroy();
     const tunnel = this.tunnel;
     this.tunnel = null;
+    const unsentProbe = this.probe;
+    this.probe = null;
     const pending = this.fifo;
     const from = this.head;
     this.fifo = [];
@@ -318,6 +367,11 @@ export class BackendConnection implements FrameSink {
       error ??= Buffer.from(msg, "latin1");
       slot.fillConstant(error);
       slot.owner.replyReady(slot);
+    }
+    if (unsentProbe !== null) {
+      error ??= Buffer.from(msg, "latin1");
+      unsentProbe.slot.fillConstant(error);
+      unsentProbe.slot.owner.replyReady(unsentProbe.slot);
     }
     for (const resume of this.drainWaiters.splice(0)) resume();
     this.host.afterReplies();

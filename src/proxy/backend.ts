@@ -2,6 +2,8 @@ import { createPool, type Pool } from "generic-pool";
 import CircuitBreaker from "opossum";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
 import { BackendConnection, type ConnectionHost } from "./backend-connection.js";
+import type { ReplicationHistory } from "./consistency.js";
+import { OffsetProbe, ROLE_PROBE, WAITOFFSET_PROBE } from "./offset-probe.js";
 
 /**
  * One backend server as the proxy sees it: a few shared multiplexed connections (a session always uses
@@ -35,13 +37,18 @@ function isReplyError(err: unknown): boolean {
   return err instanceof Error && err.name === "ReplyError";
 }
 
+export type DrainState = "none" | "draining" | "drained";
+
 export class Backend implements ConnectionHost {
   readonly label: string;
   outstanding = 0;
   /** Set by the router: may serve reads now. */
   eligible = false;
-  /** Operators' drain (a later feature); a draining replica gets no new reads. */
-  draining = false;
+  /**
+   * Operators' drain (PROXY DRAIN, drain.ts): a draining or drained replica gets no new reads; drained
+   * once its in-flight requests have finished.
+   */
+  drain: DrainState = "none";
   readonly health: BackendHealth = {
     lastOkAt: 0,
     role: "",
@@ -71,6 +78,7 @@ export class Backend implements ConnectionHost {
     readonly isMaster: boolean,
     private readonly config: ProxyConfig,
     readonly afterReplies: () => void,
+    private readonly history: ReplicationHistory,
   ) {
     this.label = `${address.host}:${address.port}`;
     this.shared = new Array(config.pool.sharedConnections).fill(null);
@@ -103,6 +111,19 @@ export class Backend implements ConnectionHost {
 
   get weight(): number {
     return this.address.weight;
+  }
+
+  get draining(): boolean {
+    return this.drain !== "none";
+  }
+
+  newProbe(): OffsetProbe {
+    return new OffsetProbe(this.health.waitOffset ? WAITOFFSET_PROBE : ROLE_PROBE, this.history);
+  }
+
+  /** Dedicated connections borrowed now (transactions, blocking commands, subscriptions). */
+  get borrowed(): number {
+    return this.pool.borrowed;
   }
 
   // ─── connections ──────────────────────────────────────────────────────────────────────────────────────

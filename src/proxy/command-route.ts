@@ -2,47 +2,50 @@ import { CommandFlag, lookupCommand } from "../commands/index.js";
 
 /**
  * How the proxy handles a command, derived once per command name from the shared command table and
- * cached: the hot path costs one Map lookup on the name as the client spelled it.
+ * cached: the hot path costs one Map lookup on the name as the client spelled it. `Route` is a closed
+ * union, so a `switch` over it is checked for exhaustiveness (see Session.dispatch).
  */
 export const Route = {
   /** Writes, unknown commands, admin commands, scripts, anything not known to be a pure read. */
   MASTER: 0,
-  /** Read-only: an eligible replica by policy. */
+  /** Read-only: an eligible replica by policy (and the session's consistency level). */
   READ: 1,
   /** SCAN, SSCAN, HSCAN, ZSCAN: a read whose cursor must stay on the backend that issued it. */
   SCAN: 2,
-  PING: 3,
-  QUIT: 4,
-  AUTH: 5,
-  HELLO: 6,
-  SELECT: 7,
-  /** CLIENT: SETNAME/GETNAME are session state, REPLY would break reply matching, the rest → master. */
-  CLIENT: 8,
-  MULTI: 9,
-  EXEC: 10,
-  DISCARD: 11,
-  WATCH: 12,
-  UNWATCH: 13,
+  /** Answered or interpreted by the proxy itself: the handler table in local-commands.ts. */
+  LOCAL: 3,
+  MULTI: 4,
+  EXEC: 5,
+  DISCARD: 6,
+  WATCH: 7,
+  UNWATCH: 8,
   /** Blocking commands (BLPOP, BZPOPMIN, XREAD, WAIT, ...): a dedicated master connection while they run. */
-  BLOCKING: 14,
+  BLOCKING: 9,
   /** SUBSCRIBE & co. and MONITOR: the session becomes a tunnel to a dedicated master connection. */
-  TUNNEL: 15,
-  RESET: 16,
+  TUNNEL: 10,
 } as const;
 
-const SPECIAL: Record<string, number> = {
-  ping: Route.PING,
-  quit: Route.QUIT,
-  auth: Route.AUTH,
-  hello: Route.HELLO,
-  select: Route.SELECT,
-  client: Route.CLIENT,
+export type Route = (typeof Route)[keyof typeof Route];
+
+/** Commands the proxy answers or interprets itself (their handlers: local-commands.ts). */
+export const LOCAL_COMMAND_NAMES = [
+  "ping",
+  "quit",
+  "auth",
+  "hello",
+  "select",
+  "client",
+  "reset",
+  "proxy",
+] as const;
+export type LocalCommandName = (typeof LOCAL_COMMAND_NAMES)[number];
+
+const SPECIAL: Record<string, Route> = {
   multi: Route.MULTI,
   exec: Route.EXEC,
   discard: Route.DISCARD,
   watch: Route.WATCH,
   unwatch: Route.UNWATCH,
-  reset: Route.RESET,
   scan: Route.SCAN,
   sscan: Route.SCAN,
   hscan: Route.SCAN,
@@ -58,8 +61,9 @@ const SPECIAL: Record<string, number> = {
   waitoffset: Route.BLOCKING,
   waitaof: Route.BLOCKING,
 };
+for (const n of LOCAL_COMMAND_NAMES) SPECIAL[n] = Route.LOCAL;
 
-function classify(lower: string): number {
+function classify(lower: string): Route {
   const special = SPECIAL[lower];
   if (special !== undefined) return special;
   const spec = lookupCommand(lower);
@@ -70,16 +74,26 @@ function classify(lower: string): number {
   return Route.MASTER;
 }
 
-const cache = new Map<string, number>();
-/** Names cached as spelled; bounded so garbage names from a client cannot grow it forever. */
-const CACHE_MAX = 4096;
+/**
+ * Names cached as spelled, in an object owned by whoever routes (one per process is plenty); bounded so
+ * garbage names from a client cannot grow it forever.
+ */
+export class RouteCache {
+  private readonly cache = new Map<string, Route>();
+  constructor(private readonly max = 4096) {}
 
-/** The route of a command name in any letter case. */
-export function routeOf(name: string): number {
-  let r = cache.get(name);
-  if (r === undefined) {
-    r = classify(name.toLowerCase());
-    if (cache.size < CACHE_MAX) cache.set(name, r);
+  /** The route of a command name in any letter case. */
+  routeOf(name: string): Route {
+    let r = this.cache.get(name);
+    if (r === undefined) {
+      r = classify(name.toLowerCase());
+      if (this.cache.size < this.max) this.cache.set(name, r);
+    }
+    return r;
   }
-  return r;
+}
+
+/** The route of a command name, uncached (tests, and callers off the hot path). */
+export function routeOf(name: string): Route {
+  return classify(name.toLowerCase());
 }

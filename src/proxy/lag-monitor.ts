@@ -2,6 +2,8 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
 import type { Backend } from "./backend.js";
+import type { ReplicationHistory } from "./consistency.js";
+import type { OffsetWaits } from "./offset-waits.js";
 import type { Router } from "./router.js";
 
 /**
@@ -14,6 +16,11 @@ import type { Router } from "./router.js";
  * Lag: bytes = master offset − replica offset; ms = age of the oldest master offset sample the replica
  * has not reached (how long it has been missing data). A replica whose last good poll is older than
  * max_lag_ms is treated as unreachable, which is what catches a SIGSTOPped process.
+ *
+ * Read-your-writes: the monitor keeps the master's ReplicationHistory (replid, replid2, the replids it
+ * left) and hands every offset it learns to the OffsetWaits. While a read or a durable write waits,
+ * replicas that cannot be long-polled (real Redis) are asked `ROLE` back to back instead of once per poll
+ * interval, so their offsets arrive within a round trip there too.
  */
 
 interface OffsetSample {
@@ -27,20 +34,25 @@ export class LagMonitor {
   private readonly clients = new Map<Backend, Redis>();
   private readonly waiters = new Map<Backend, Redis>();
   private readonly inFlight = new Set<Backend>();
+  /** Replicas with an on-demand ROLE in flight (see pollOffsetsNow). */
+  private readonly roleInFlight = new Set<Backend>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   /** Master offsets over time (increasing), for lag in ms. */
   private samples: OffsetSample[] = [];
-  /** The master's replid as last seen (replicas must be on the same history). */
-  masterReplid = "";
+  /** The replid the samples belong to. */
+  private samplesReplid = "";
   private readonly all: Backend[];
 
   constructor(
     private readonly router: Router,
     private readonly config: ProxyConfig,
     private readonly log: Logger,
+    private readonly history: ReplicationHistory,
+    private readonly waits: OffsetWaits,
   ) {
     this.all = [router.master, ...router.replicas];
+    waits.wantFreshOffsets = () => this.pollOffsetsNow();
     for (const b of this.all) {
       b.onConnectionLost = (backend, reason) => {
         // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
@@ -120,12 +132,20 @@ export class LagMonitor {
     // Not in `INFO replication` on Redis; Tandem may add it. LOADING replicas also fail the INFO poll
     // with -LOADING on some servers, which keeps them ineligible anyway.
     h.loading = info.get("loading") === "1";
-    if (b === this.router.master) this.noteMasterOffset(now, h.offset, h.replid);
+    if (b === this.router.master) {
+      const changed = this.history.observe(
+        h.replid,
+        info.get("master_replid2") ?? "",
+        Number(info.get("second_repl_offset") ?? "-1"),
+      );
+      if (changed) this.log.info({ replid: h.replid }, "master is on a new replication history");
+      this.noteMasterOffset(now, h.offset, h.replid);
+    }
   }
 
   private noteMasterOffset(now: number, offset: number, replid: string): void {
-    if (replid !== this.masterReplid) {
-      this.masterReplid = replid;
+    if (replid !== this.samplesReplid) {
+      this.samplesReplid = replid;
       this.samples = [];
     }
     const last = this.samples[this.samples.length - 1];
@@ -159,12 +179,44 @@ export class LagMonitor {
         );
         if (off > b.health.offset) {
           b.health.offset = off;
-          if (b === this.router.master) this.noteMasterOffset(Date.now(), off, this.masterReplid);
+          if (b === this.router.master) this.noteMasterOffset(Date.now(), off, this.samplesReplid);
           this.evaluate();
         }
       } catch {
         await new Promise((r) => setTimeout(r, this.config.health.pollIntervalMs));
       }
+    }
+  }
+
+  // ─── offsets on demand (real Redis replicas, while something waits) ────────────────────────────────────
+
+  /** Asks every replica that cannot be long-polled for its offset now, and again while waits remain. */
+  private pollOffsetsNow(): void {
+    if (this.stopped) return;
+    for (const r of this.router.replicas) {
+      if (r.health.waitOffset || this.roleInFlight.has(r)) continue;
+      const c = this.clients.get(r);
+      if (c === undefined || c.status !== "ready") continue;
+      this.roleInFlight.add(r);
+      void this.roleOffset(r, c).finally(() => {
+        this.roleInFlight.delete(r);
+        if (this.waits.waiting > 0) this.pollOffsetsNow();
+      });
+    }
+  }
+
+  private async roleOffset(r: Backend, c: Redis): Promise<void> {
+    try {
+      const role = (await c.call("ROLE")) as unknown[];
+      // A replica's ROLE: slave, master host, master port, link state, offset applied.
+      if (role[0] !== "slave" || role[3] !== "connected") return;
+      const off = Number(role[4]);
+      if (off > r.health.offset) {
+        r.health.offset = off;
+        this.evaluate();
+      }
+    } catch {
+      // The regular poll reports an unreachable replica; this one only speeds offsets up.
     }
   }
 
@@ -183,9 +235,11 @@ export class LagMonitor {
     }
     const left = this.router.refresh();
     for (const b of left) {
+      if (b.draining) continue; // a drain lets in-flight reads finish where they are
       this.log.warn({ backend: b.label, reason: b.health.reason }, "replica no longer receives reads");
       b.abandonReads();
     }
+    this.waits.check();
   }
 
   private lagMs(offset: number, now: number): number {
@@ -208,11 +262,10 @@ export class LagMonitor {
     if (!h.linkUp) return "master_link_status is down";
     if (h.syncing) return "sync in progress";
     if (h.loading) return "loading";
-    if (this.masterReplid === "" || h.replid !== this.masterReplid)
+    if (this.history.replid === "" || h.replid !== this.history.replid)
       return "replicating another history (replid differs)";
     if (h.lagBytes > c.maxLagBytes) return `lag ${h.lagBytes} bytes > max_lag_bytes`;
     if (h.lagMs > c.maxLagMs) return `lag ${h.lagMs} ms > max_lag_ms`;
-    if (r.draining) return "draining";
     return "";
   }
 }

@@ -2,35 +2,51 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
 import { Backend } from "./backend.js";
+import { RouteCache } from "./command-route.js";
+import { ReplicationHistory } from "./consistency.js";
+import { DrainController } from "./drain.js";
 import { LagMonitor } from "./lag-monitor.js";
+import { OffsetWaits } from "./offset-waits.js";
 import { Router } from "./router.js";
-import { flushTouchedSessions, Session, type SessionContext } from "./session.js";
+import { Session, type SessionContext } from "./session.js";
 
 /**
- * The proxy's front server: accepts client connections (one Session each) and owns the backends, the
- * router and the lag monitor. Everything it knows about the backends it learns over the wire.
+ * The proxy's front server: accepts client connections (one Session each) and owns everything sessions
+ * share — the backends, the router, the route cache, the lag monitor and the master's replication history
+ * it keeps, the offset waits of read-your-writes and durability, and the drain controller. Everything it
+ * knows about the backends it learns over the wire.
  */
 export class ProxyServer implements SessionContext {
   readonly router: Router;
+  readonly routes = new RouteCache();
+  readonly history = new ReplicationHistory();
+  readonly waits: OffsetWaits;
   readonly monitor: LagMonitor;
+  readonly drains: DrainController;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
+  /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
+  private readonly touched: Session[] = [];
   private nextId = 1;
 
   constructor(
     readonly config: ProxyConfig,
     readonly log: Logger,
   ) {
-    const master = new Backend(config.master, true, config, flushTouchedSessions);
-    const replicas = config.replicas.map((r) => new Backend(r, false, config, flushTouchedSessions));
+    const afterReplies = () => this.flushTouched();
+    const master = new Backend(config.master, true, config, afterReplies, this.history);
+    const replicas = config.replicas.map((r) => new Backend(r, false, config, afterReplies, this.history));
     this.router = new Router(master, replicas, config);
-    this.monitor = new LagMonitor(this.router, config, log);
+    this.waits = new OffsetWaits(this.router, this.history);
+    this.monitor = new LagMonitor(this.router, config, log, this.history, this.waits);
+    this.drains = new DrainController(this.router, config, log, () => this.monitor.evaluate());
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   /** Listens and starts health monitoring; resolves with the bound port. */
   listen(): Promise<number> {
+    this.drains.load();
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen({ host: this.config.listen.host, port: this.config.listen.port }, () => {
@@ -51,6 +67,20 @@ export class ProxyServer implements SessionContext {
     this.sessions.add(s);
   }
 
+  markTouched(s: Session): void {
+    this.touched.push(s);
+  }
+
+  private flushTouched(): void {
+    const t = this.touched;
+    for (let i = 0; i < t.length; i++) {
+      const s = t[i];
+      s.touchedMark = false;
+      s.flushReplies();
+    }
+    t.length = 0;
+  }
+
   sessionClosed(s: Session): void {
     this.sessions.delete(s);
   }
@@ -60,6 +90,7 @@ export class ProxyServer implements SessionContext {
   }
 
   async close(): Promise<void> {
+    this.drains.stop();
     await new Promise<void>((r) => {
       this.server.close(() => r());
       for (const s of [...this.sessions]) s.close();

@@ -3,8 +3,11 @@ import type { Backend } from "./backend.js";
 
 /**
  * Chooses the backend for each read among the replicas that are eligible right now, by policy. The
- * eligible list is recomputed by the lag monitor (each poll, and at once when a connection is lost), so a
- * pick is a few field reads — no allocation on the hot path.
+ * eligible list is recomputed by the lag monitor (each poll, each offset it learns, and at once when a
+ * connection is lost), so a pick is a few field reads — no allocation on the hot path.
+ *
+ * Reads under read-your-writes ask for a minimum offset: only eligible replicas whose known offset
+ * (health.offset, learned by the lag monitor) has reached it qualify.
  */
 export class Router {
   /** Replicas that may serve reads now. */
@@ -17,47 +20,69 @@ export class Router {
     private readonly config: ProxyConfig,
   ) {}
 
-  /** Recomputes the eligible list from each replica's `eligible` flag. Returns the replicas that left it. */
-  refresh(): Backend[] {
-    const next: Backend[] = [];
-    for (const r of this.replicas) if (r.eligible && !r.draining) next.push(r);
+  /**
+   * Recomputes the eligible list from each replica's `eligible` flag and drain state. Returns the
+   * replicas that left it (an empty shared array when none did: no allocation when nothing changed).
+   */
+  refresh(): readonly Backend[] {
+    let same = true;
+    let n = 0;
+    for (const r of this.replicas) {
+      if (r.eligible && !r.draining) {
+        if (this.eligible[n] !== r) same = false;
+        n++;
+      }
+    }
+    if (same && n === this.eligible.length) return NONE;
+    const next = this.replicas.filter((r) => r.eligible && !r.draining);
     const left = this.eligible.filter((b) => !next.includes(b));
     this.eligible = next;
     return left;
   }
 
-  /** A replica for a read, or null when none is eligible. */
-  pickReplica(): Backend | null {
+  /** A replica for a read (with at least `minOffset` applied, when ≥ 0), or null when none qualifies. */
+  pickReplica(minOffset = -1): Backend | null {
     const list = this.eligible;
     const n = list.length;
     if (n === 0) return null;
-    if (n === 1) return list[0];
+    if (n === 1) {
+      const only = list[0];
+      return minOffset < 0 || only.health.offset >= minOffset ? only : null;
+    }
     switch (this.config.readPolicy) {
       case "least-outstanding": {
         // Ties go round-robin so idle replicas share the load instead of the first one taking it all.
         const offset = this.rr++ % n;
-        let best = list[offset];
-        for (let i = 1; i < n; i++) {
+        let best: Backend | null = null;
+        for (let i = 0; i < n; i++) {
           const b = list[(offset + i) % n];
-          if (b.outstanding < best.outstanding) best = b;
+          if (minOffset >= 0 && b.health.offset < minOffset) continue;
+          if (best === null || b.outstanding < best.outstanding) best = b;
         }
         return best;
       }
       case "weighted": {
-        // Smooth weighted round-robin: deterministic, and it interleaves instead of sending bursts.
+        // Smooth weighted round-robin over the qualifying replicas: deterministic, interleaved.
         let total = 0;
-        let best = list[0];
+        let best: Backend | null = null;
         for (let i = 0; i < n; i++) {
           const b = list[i];
+          if (minOffset >= 0 && b.health.offset < minOffset) continue;
           b.currentWeight += b.weight;
           total += b.weight;
-          if (b.currentWeight > best.currentWeight) best = b;
+          if (best === null || b.currentWeight > best.currentWeight) best = b;
         }
-        best.currentWeight -= total;
+        if (best !== null) best.currentWeight -= total;
         return best;
       }
-      default:
-        return list[this.rr++ % n];
+      default: {
+        const start = this.rr++;
+        for (let i = 0; i < n; i++) {
+          const b = list[(start + i) % n];
+          if (minOffset < 0 || b.health.offset >= minOffset) return b;
+        }
+        return null;
+      }
     }
   }
 
@@ -67,4 +92,12 @@ export class Router {
     if (r !== null) return r;
     return this.config.noEligibleReplica === "master" ? this.master : null;
   }
+
+  /** True when some eligible replica has applied `offset` (it could serve a read that needs it). */
+  someReplicaAt(offset: number): boolean {
+    for (const b of this.eligible) if (b.health.offset >= offset) return true;
+    return false;
+  }
 }
+
+const NONE: readonly Backend[] = [];

@@ -2,115 +2,150 @@ import type { Socket } from "node:net";
 import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
-import { adoptWithDirectReads, isSharedReadBuffer } from "../net/direct-reads.js";
-import { splitArgs } from "../resp/request-parser.js";
+import { adoptWithDirectReads } from "../net/direct-reads.js";
 import type { Backend } from "./backend.js";
 import type { BackendConnection } from "./backend-connection.js";
-import { Route, routeOf } from "./command-route.js";
+import { type LocalCommandName, Route, type RouteCache } from "./command-route.js";
+import {
+  type ConsistencyLevel,
+  formatToken,
+  NOT_COMPARABLE,
+  type ReplicationHistory,
+} from "./consistency.js";
+import type { DrainController } from "./drain.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
-import { PendingReply, type ReplyOwner, SlotState } from "./pending-reply.js";
+import { bulk, LOCAL_COMMANDS, type LocalCommandTarget } from "./local-commands.js";
+import { type OffsetProbe, ProbeState, type ProbeWaiter } from "./offset-probe.js";
+import type { OffsetWait, OffsetWaits, WaitOutcome } from "./offset-waits.js";
+import { type PendingReply, type ReplyOwner, SlotState } from "./pending-reply.js";
+import { ReplyQueue } from "./reply-queue.js";
+import { argvOf, commandName, keep } from "./request-frame.js";
 import type { Router } from "./router.js";
 
 /**
  * One client connection to the proxy. Requests are cut into frames; only the command name is decoded on
- * the hot path (the whole argv only for the few commands the proxy interprets). Each request takes a slot
- * in the pending-reply queue; replies are written strictly in request order, whichever backend answers.
+ * the hot path (the whole argv only for the commands the proxy interprets, local-commands.ts). Each
+ * request takes a slot in the ReplyQueue; replies are written strictly in request order, whichever
+ * backend answers.
  *
- * Session state — db (SELECT), client name, authentication — lives here. It reaches backends this way:
- * - every backend connection remembers its db and name; a request from a session with another db or name
- *   is preceded by SELECT / CLIENT SETNAME (their replies dropped), so the backend sees each session's
- *   state on whichever connection serves it, at no cost while sessions share a db and set no names;
- * - a dedicated connection (transaction, blocking command, subscription) gets both when the session takes
- *   it, and the next session that borrows it gets its own (an unnamed one clears the name);
- * - the proxy also keeps the name to answer CLIENT GETNAME (and HELLO SETNAME) itself;
- * - AUTH is the proxy's own (`requirepass` in proxy.yaml): backend connections all authenticate with
- *   `backend_password` when they open, so they serve any authenticated session.
+ * Session state — db (SELECT), client name, RESP version, authentication — lives here. It reaches
+ * backends this way: every backend connection remembers its db and name, and a request from a session with
+ * another db or name is preceded by SELECT / CLIENT SETNAME (replies dropped); a dedicated connection gets
+ * both when the session takes it. AUTH is the proxy's own (`requirepass`); backend connections all
+ * authenticate with `backend_password`.
  *
- * While the session waits for something (a dedicated connection, a blocking command's reply, its earlier
- * replies before a tunnel opens) it is "stalled": further requests queue in order in a backlog.
+ * What the session is doing is one SessionMode, changed only by setMode(). While it waits for something
+ * (a dedicated connection, a blocking command's reply, a read's token, earlier replies before a tunnel
+ * opens) it is stalled: further requests queue, in order, in a backlog.
+ *
+ * Read-your-writes (consistency.ts): in `session` consistency, or with PROXY DURABILITY, every request
+ * sent to the master is followed (per batch, not per request) by an OffsetProbe on the same connection;
+ * the session's token is the master's offset the probes report. A read then goes to an eligible replica
+ * that has applied the token, or waits for one (in the proxy, at most ryw_wait_ms), or goes to the master.
  */
 
 export interface SessionContext {
   readonly config: ProxyConfig;
   readonly router: Router;
+  readonly routes: RouteCache;
+  readonly history: ReplicationHistory;
+  readonly waits: OffsetWaits;
+  readonly drains: DrainController;
   readonly log: Logger;
+  /** The session has replies ready: it is flushed after the current backend read. */
+  markTouched(s: Session): void;
   sessionClosed(s: Session): void;
 }
 
-const STAR = 42;
-const DOLLAR = 36;
-const CR = 13;
-
-// ─── constant replies ────────────────────────────────────────────────────────────────────────────────
-
-const R = (s: string) => Buffer.from(s, "latin1");
-const OK = R("+OK\r\n");
-const PONG = R("+PONG\r\n");
-const RESET_REPLY = R("+RESET\r\n");
-const NULL_BULK = R("$-1\r\n");
-const NOAUTH = R("-NOAUTH Authentication required.\r\n");
-const WRONGPASS = R("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-const AUTH_NOPASS = R(
-  "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
-);
-const SYNTAX = R("-ERR syntax error\r\n");
-const NOT_INTEGER = R("-ERR value is not an integer or out of range\r\n");
-const DB_RANGE = R("-ERR DB index is out of range\r\n");
-const NOPROTO = R("-NOPROTO unsupported protocol version\r\n");
-const BAD_NAME = R("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
-const NO_REPLICA = R("-ERR Tandem proxy: no eligible replica for this read (no_eligible_replica: error)\r\n");
-const CLIENT_REPLY = R("-ERR Tandem proxy: CLIENT REPLY is not supported through the proxy\r\n");
-const NULL3 = R("_\r\n");
-const CLIENT_TRACKING = R("-ERR Tandem proxy: CLIENT TRACKING is not supported through the proxy\r\n");
-const SELECT_IN_MULTI = R("-ERR Tandem proxy: SELECT inside MULTI is not supported through the proxy\r\n");
-const wrongArgs = (cmd: string) => R(`-ERR wrong number of arguments for '${cmd.toLowerCase()}' command\r\n`);
-const bulk = (s: string) => R(`$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`);
-
-// ─── batching of client writes ───────────────────────────────────────────────────────────────────────
-
-/** Sessions with replies ready, flushed once per backend read (so one chunk of replies = one write each). */
-const touched: Session[] = [];
-
-export function flushTouchedSessions(): void {
-  for (let i = 0; i < touched.length; i++) {
-    const s = touched[i];
-    s.touchedMark = false;
-    s.flushReplies();
-  }
-  touched.length = 0;
+/** A read waiting for its token (mode `read-waiting`); its slot holds its place in the reply order. */
+interface WaitingRead {
+  readonly req: Buffer;
+  readonly slot: PendingReply;
+  readonly deadline: number;
+  wait: OffsetWait | null;
 }
 
-export class Session implements FrameSink, ReplyOwner {
+export type SessionMode =
+  | { readonly kind: "ready" }
+  /** Waiting for a dedicated master connection (MULTI, WATCH, a blocking command, a subscription). */
+  | { readonly kind: "acquiring" }
+  /** MULTI…EXEC or WATCH: every request goes to this dedicated master connection, in order. */
+  | { readonly kind: "pinned"; readonly conn: BackendConnection; inMulti: boolean; watching: boolean }
+  /** A blocking command runs on its own connection; the session waits for its reply. */
+  | { readonly kind: "blocked"; readonly conn: BackendConnection; readonly slot: PendingReply }
+  /** A read waits for the master's offset after this session's writes, then for a replica that has it. */
+  | { readonly kind: "read-waiting"; readonly read: WaitingRead }
+  /** A subscription's connection is ready; it opens once every earlier reply is written. */
+  | { readonly kind: "tunnel-opening"; readonly conn: BackendConnection }
+  /** Subscriptions / MONITOR: bytes pass both ways through this connection untouched. */
+  | { readonly kind: "tunnel"; readonly conn: BackendConnection };
+
+const READY: SessionMode = { kind: "ready" };
+const ACQUIRING: SessionMode = { kind: "acquiring" };
+
+// Read requirements (readRequirement()): an offset ≥ 0, or one of these.
+const NO_TOKEN = -1;
+const MASTER_ONLY = -2;
+const TOKEN_PENDING = -3;
+
+const R = (s: string) => Buffer.from(s, "latin1");
+const NOAUTH = R("-NOAUTH Authentication required.\r\n");
+const NO_REPLICA = R("-ERR Tandem proxy: no eligible replica for this read (no_eligible_replica: error)\r\n");
+const TOKEN_UNKNOWN = R(
+  "-ERR Tandem proxy: the master's replication offset is unknown (the master connection failed); try again\r\n",
+);
+
+const PAUSE_OUTPUT = 1;
+const PAUSE_BACKEND = 2;
+const PAUSE_BACKLOG = 4;
+const BACKLOG_PAUSE_AT = 1024;
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled route ${String(x)}`);
+}
+
+export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommandTarget {
+  /** Queued for a flush after the current backend read (see SessionContext.markTouched). */
   touchedMark = false;
+  readonly log: Logger;
+  readonly socket: Socket;
   private readonly cutter = new FrameCutter(true);
-  private readonly queue: PendingReply[] = [];
-  private qHead = 0;
-  private readonly free: PendingReply[] = [];
-  private db = 0;
-  private name = "";
-  /** RESP version chosen with HELLO; selects which backend connections serve the session. */
-  private proto = 2;
-  private authenticated: boolean;
+  private readonly replies: ReplyQueue;
+  private mode: SessionMode = READY;
   private closed = false;
-  // Pinning: a dedicated master connection for MULTI…EXEC and WATCH.
-  private pinned: BackendConnection | null = null;
-  private inMulti = false;
-  private watching = false;
-  // A blocking command in flight on its own connection; the session waits for its reply.
-  private blockingConn: BackendConnection | null = null;
-  private blockingSlot: PendingReply | null = null;
-  // Tunnel (subscriptions, MONITOR): everything passes through this connection untouched.
-  private tunnel: BackendConnection | null = null;
-  private tunnelPending: BackendConnection | null = null;
-  // Stall: requests wait in order until the session can route them.
-  private stalled = false;
   private backlog: Buffer[] = [];
   private pauseReasons = 0;
-  /** SCAN-family cursors: "<cmd> <key>" → the backend that issued the cursor. */
+  /** SCAN-family cursors: "<db> <cmd> <key>" → the backend that issued the cursor. */
   private scanAffinity: Map<string, Backend> | null = null;
-  readonly log: Logger;
+  /** The request being handled by a local command (for forward()). */
+  private curBuf: Buffer | null = null;
+  private curStart = 0;
+  private curEnd = 0;
 
-  readonly socket: Socket;
+  // ─── state the local commands see (LocalCommandTarget) ─────────────────────────────────────────────
+  db = 0;
+  name = "";
+  proto = 2;
+  authenticated: boolean;
+  admin = false;
+  level: ConsistencyLevel;
+  durabilityReplicas: number;
+  durabilityTimeoutMs: number;
+
+  // ─── read-your-writes ───────────────────────────────────────────────────────────────────────────────
+  /** Requests to the master are followed by offset probes (session level, or durability on). */
+  private tracksWrites = false;
+  /** Probes not yet settled, oldest first (usually none or one). */
+  private readonly probes: OffsetProbe[] = [];
+  /** The session's token: reads need a replica with this offset of this history (-1: none). */
+  private tokenReplid = "";
+  private tokenOffset = -1;
+  /** A probe failed: the master's offset after some write is unknown, so reads go to the master. */
+  private masterOnly = false;
+  /** PROXY TOKEN replies waiting for their probe. */
+  private tokenReplies: { slot: PendingReply; probe: OffsetProbe }[] = [];
+  /** Write replies held for replicas (PROXY DURABILITY) until their probe settles. */
+  private held: PendingReply[] = [];
 
   /** `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts). */
   constructor(
@@ -118,7 +153,13 @@ export class Session implements FrameSink, ReplyOwner {
     accepted: Socket,
     private readonly ctx: SessionContext,
   ) {
-    this.authenticated = ctx.config.requirepass === "";
+    const cfg = ctx.config;
+    this.authenticated = cfg.requirepass === "";
+    this.level = cfg.consistency;
+    this.durabilityReplicas = cfg.durability.replicas;
+    this.durabilityTimeoutMs = cfg.durability.timeoutMs;
+    this.updateTracking();
+    this.replies = new ReplyQueue(this);
     this.log = ctx.log.child({ session: id });
     const direct = adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
     const socket = direct ?? accepted;
@@ -133,6 +174,32 @@ export class Session implements FrameSink, ReplyOwner {
     socket.on("close", () => this.close());
   }
 
+  get config(): ProxyConfig {
+    return this.ctx.config;
+  }
+
+  get router(): Router {
+    return this.ctx.router;
+  }
+
+  get drains(): DrainController {
+    return this.ctx.drains;
+  }
+
+  get inTransaction(): boolean {
+    return this.mode.kind === "pinned" && this.mode.inMulti;
+  }
+
+  /** The one place the mode changes. */
+  private setMode(next: SessionMode): void {
+    this.mode = next;
+  }
+
+  private get stalled(): boolean {
+    const k = this.mode.kind;
+    return k === "acquiring" || k === "blocked" || k === "read-waiting" || k === "tunnel-opening";
+  }
+
   // ─── input ──────────────────────────────────────────────────────────────────────────────────────────
 
   /** Input: buf[0, length). `buf` may be the shared read buffer: what is kept past this call is copied. */
@@ -141,7 +208,7 @@ export class Session implements FrameSink, ReplyOwner {
     try {
       this.cutter.feed(buf, this, length);
     } catch (err) {
-      this.localReply(R(`-ERR ${(err as Error).message}\r\n`)).closeAfter = true;
+      this.replyAndClose(R(`-ERR ${(err as Error).message}\r\n`));
     }
     this.flushReplies();
   }
@@ -149,7 +216,7 @@ export class Session implements FrameSink, ReplyOwner {
   onFrame(buf: Buffer, start: number, end: number): void {
     if (this.stalled) {
       this.backlog.push(keep(buf, start, end));
-      if (this.backlog.length === 1024) this.pauseFor(PAUSE_BACKLOG);
+      if (this.backlog.length === BACKLOG_PAUSE_AT) this.pauseFor(PAUSE_BACKLOG);
       return;
     }
     this.dispatch(buf, start, end);
@@ -158,61 +225,165 @@ export class Session implements FrameSink, ReplyOwner {
   /** Routes one request frame. */
   private dispatch(buf: Buffer, start: number, end: number): void {
     if (this.closed) return;
-    if (this.tunnel !== null) {
-      this.tunnel.sendRaw(buf, start, end);
+    const mode = this.mode;
+    if (mode.kind === "tunnel") {
+      mode.conn.sendRaw(buf, start, end);
       return;
     }
     const name = commandName(buf, start, end);
     if (name === null) return; // an empty inline line: Redis ignores it
-    const route = routeOf(name);
-    if (!this.authenticated && route !== Route.AUTH && route !== Route.HELLO && route !== Route.QUIT) {
-      this.localReply(NOAUTH);
+    const route = this.ctx.routes.routeOf(name);
+    if (!this.authenticated && !(route === Route.LOCAL && localCommand(name).beforeAuth)) {
+      this.reply(NOAUTH);
       return;
     }
-    if (this.pinned !== null && route !== Route.QUIT && route !== Route.AUTH && route !== Route.HELLO) {
-      this.dispatchPinned(route, buf, start, end);
+    if (mode.kind === "pinned") {
+      this.dispatchPinned(mode, route, name, buf, start, end);
       return;
     }
+    const master = this.ctx.router.master;
     switch (route) {
       case Route.MASTER:
       case Route.EXEC:
       case Route.DISCARD:
       case Route.UNWATCH:
-        this.send(this.ctx.router.master, buf, start, end, false);
+        this.sendToMaster(master.sharedConnection(this.id, this.proto), buf, start, end);
         return;
-      case Route.READ: {
-        const b = this.ctx.router.pickRead();
-        if (b === null) this.localReply(NO_REPLICA);
-        else this.send(b, buf, start, end, b !== this.ctx.router.master);
+      case Route.READ:
+        this.read(buf, start, end);
         return;
-      }
       case Route.SCAN:
         this.scan(buf, start, end);
         return;
+      case Route.LOCAL:
+        this.runLocal(name, buf, start, end);
+        return;
+      case Route.MULTI:
+      case Route.WATCH: {
+        const req = keep(buf, start, end);
+        this.withDedicated(master, (conn) => {
+          const pinned: SessionMode = { kind: "pinned", conn, inMulti: false, watching: false };
+          this.setMode(pinned);
+          this.dispatchPinned(pinned, route, name, req, 0, req.length);
+        });
+        return;
+      }
+      case Route.BLOCKING: {
+        const req = keep(buf, start, end);
+        this.withDedicated(master, (conn) => {
+          const slot = this.replies.push();
+          this.setMode({ kind: "blocked", conn, slot }); // until the reply comes
+          conn.send(slot, req, 0, req.length, this.db, this.name);
+          this.trackWrite(conn, slot);
+        });
+        return;
+      }
+      case Route.TUNNEL: {
+        const req = keep(buf, start, end);
+        this.withDedicated(master, (conn) => {
+          // Sent once the tunnel opens, so its reply cannot overtake earlier replies.
+          this.backlog.unshift(req);
+          this.setMode({ kind: "tunnel-opening", conn }); // until every earlier reply is written
+          this.maybeOpenTunnel();
+        });
+        return;
+      }
       default:
-        this.special(route, argvOf(buf, start, end), buf, start, end);
+        assertNever(route);
     }
   }
 
-  /** Sends a request on this session's shared connection to `b`. */
-  private send(b: Backend, buf: Buffer, start: number, end: number, retryable: boolean): PendingReply {
-    const conn = b.sharedConnection(this.id, this.proto);
-    const slot = this.newSlot();
+  private runLocal(name: string, buf: Buffer, start: number, end: number): void {
+    this.curBuf = buf;
+    this.curStart = start;
+    this.curEnd = end;
+    localCommand(name).run(this, argvOf(buf, start, end));
+    this.curBuf = null;
+  }
+
+  /** In a transaction or under WATCH: everything goes to the pinned connection, in order. */
+  private dispatchPinned(
+    mode: Extract<SessionMode, { kind: "pinned" }>,
+    route: Route,
+    name: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    if (route === Route.LOCAL && localCommand(name).whenPinned === "local") {
+      this.runLocal(name, buf, start, end);
+      return;
+    }
+    const conn = mode.conn;
+    // A probe still to be sent must go before MULTI: after it, it would be queued instead of answered.
+    if (route === Route.MULTI && !mode.inMulti) conn.emitProbe();
+    const slot = this.replies.push();
+    conn.send(slot, buf, start, end, this.db, this.name);
+    switch (route) {
+      case Route.MULTI:
+        mode.inMulti = true;
+        break;
+      case Route.WATCH:
+        if (!mode.inMulti) mode.watching = true;
+        break;
+      case Route.EXEC:
+      case Route.DISCARD:
+        mode.inMulti = false;
+        mode.watching = false;
+        break;
+      case Route.UNWATCH:
+        if (!mode.inMulti) mode.watching = false;
+        break;
+    }
+    // Commands queued inside MULTI take effect at EXEC, whose probe covers them all.
+    if (!mode.inMulti) this.trackWrite(conn, slot);
+    if (!mode.inMulti && !mode.watching) {
+      // The transaction is over: the connection goes back to the pool (its reply is still on the way,
+      // which is fine — its FIFO keeps order for whoever takes it next).
+      this.setMode(READY);
+      this.ctx.router.master.release(conn, true);
+    }
+  }
+
+  // ─── sending ────────────────────────────────────────────────────────────────────────────────────────
+
+  /** A request to the master: counts as a write for read-your-writes and durability. */
+  private sendToMaster(conn: BackendConnection, buf: Buffer, start: number, end: number): void {
+    const slot = this.replies.push();
     slot.db = this.db;
-    if (retryable) {
+    conn.send(slot, buf, start, end, this.db, this.name);
+    if (this.tracksWrites) this.trackWrite(conn, slot);
+    if (conn.needsDrain) this.waitDrain(conn);
+  }
+
+  /** The probe after the batch this request is in gives the session's next token (and holds durable replies). */
+  private trackWrite(conn: BackendConnection, slot: PendingReply): void {
+    if (!this.tracksWrites) return;
+    const p = conn.probeAfterLastRequest();
+    if (this.probes[this.probes.length - 1] !== p) this.probes.push(p);
+    if (this.durabilityReplicas > 0) slot.durableProbe = p;
+  }
+
+  /** A read on `b`'s shared connection; reads on replicas keep their request to be redispatched. */
+  private sendRead(b: Backend, buf: Buffer, start: number, end: number, minOffset: number): void {
+    const conn = b.sharedConnection(this.id, this.proto);
+    const slot = this.replies.push();
+    slot.db = this.db;
+    if (b !== this.ctx.router.master) {
       // Kept to send again elsewhere if this backend is lost (a copy when it sits in the shared buffer).
       slot.retryable = true;
+      slot.minOffset = minOffset;
       slot.req = keep(buf, start, end);
     }
     conn.send(slot, buf, start, end, this.db, this.name);
     if (conn.needsDrain) this.waitDrain(conn);
-    return slot;
   }
 
   /** A read whose backend went away or fell behind: route it again, keeping its place in the order. */
   redispatch(slot: PendingReply): boolean {
     if (this.closed || slot.req === null) return false;
-    const b = this.ctx.router.pickRead();
+    const router = this.ctx.router;
+    const b = slot.minOffset >= 0 ? (router.pickReplica(slot.minOffset) ?? router.master) : router.pickRead();
     if (b === null) return false;
     const conn = b.sharedConnection(this.id, this.proto);
     if (conn.closed) return false;
@@ -220,164 +391,336 @@ export class Session implements FrameSink, ReplyOwner {
     return true;
   }
 
+  // ─── reads ──────────────────────────────────────────────────────────────────────────────────────────
+
+  private read(buf: Buffer, start: number, end: number): void {
+    const router = this.ctx.router;
+    // Strong reads, and reads while no replica could serve anything, go where eventual reads would.
+    if (this.level === "strong") return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    if (router.eligible.length === 0) return void this.readAnywhere(buf, start, end);
+    const need = this.readRequirement();
+    if (need === NO_TOKEN) return void this.readAnywhere(buf, start, end);
+    if (need === MASTER_ONLY) return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    if (need >= 0) {
+      const b = router.pickReplica(need);
+      if (b !== null) return void this.sendRead(b, buf, start, end, need);
+    }
+    if (this.ctx.config.rywWaitMs === 0) return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    // Wait (stalled, so the session's later requests stay behind this read) for the token, then a replica.
+    const read: WaitingRead = {
+      req: keep(buf, start, end),
+      slot: this.replies.push(),
+      deadline: Date.now() + this.ctx.config.rywWaitMs,
+      wait: null,
+    };
+    read.slot.db = this.db;
+    this.setMode({ kind: "read-waiting", read });
+    this.continueWaitingRead(read);
+  }
+
+  /** An eventual read: any eligible replica, else by no_eligible_replica. */
+  private readAnywhere(buf: Buffer, start: number, end: number): void {
+    const b = this.ctx.router.pickRead();
+    if (b === null) this.reply(NO_REPLICA);
+    else this.sendRead(b, buf, start, end, NO_TOKEN);
+  }
+
+  /**
+   * What a read needs now: NO_TOKEN, MASTER_ONLY, TOKEN_PENDING (a probe has not answered yet), or the
+   * offset of the master's current history a replica must have applied.
+   */
+  private readRequirement(): number {
+    if (this.probes.length > 0 && this.settleProbes() > 0) return TOKEN_PENDING;
+    if (this.masterOnly) return MASTER_ONLY;
+    if (this.tokenOffset < 0) return NO_TOKEN;
+    if (this.tokenReplid === "") {
+      // Written before the monitor's first poll of the master: that first poll's history is the one.
+      if (this.ctx.history.replid === "") return MASTER_ONLY;
+      this.tokenReplid = this.ctx.history.replid;
+    }
+    const need = this.ctx.history.requiredOffset(this.tokenReplid, this.tokenOffset);
+    return need === NOT_COMPARABLE ? MASTER_ONLY : need;
+  }
+
+  /** Folds settled probes (in order) into the token; returns how many are still pending. */
+  private settleProbes(): number {
+    const ps = this.probes;
+    let i = 0;
+    for (; i < ps.length; i++) {
+      const p = ps[i];
+      if (p.state === ProbeState.PENDING) break;
+      if (p.state === ProbeState.RESOLVED) {
+        this.raiseToken(p.replid, p.offset);
+        this.masterOnly = false;
+      } else {
+        this.masterOnly = true;
+      }
+    }
+    if (i > 0) ps.splice(0, i);
+    return ps.length;
+  }
+
+  private raiseToken(replid: string, offset: number): void {
+    if (replid !== this.tokenReplid || offset > this.tokenOffset) {
+      this.tokenReplid = replid;
+      this.tokenOffset = offset;
+    }
+  }
+
+  /** Sends the waiting read where it can go now, or keeps waiting (for a probe, then for a replica). */
+  private continueWaitingRead(read: WaitingRead): void {
+    const router = this.ctx.router;
+    const need = this.readRequirement();
+    if (need === TOKEN_PENDING) {
+      if (Date.now() < read.deadline) {
+        this.probes[0].whenSettled(this);
+        return;
+      }
+      return void this.finishWaitingRead(read, router.master, NO_TOKEN); // the master has every write
+    }
+    if (need === NO_TOKEN) {
+      const b = router.pickRead();
+      if (b !== null) return void this.finishWaitingRead(read, b, NO_TOKEN);
+      read.slot.fillConstant(NO_REPLICA);
+      this.setMode(READY);
+      this.replyReady(read.slot);
+      this.unstall();
+      return;
+    }
+    if (need === MASTER_ONLY) return void this.finishWaitingRead(read, router.master, NO_TOKEN);
+    const b = router.pickReplica(need);
+    if (b !== null) return void this.finishWaitingRead(read, b, need);
+    const left = read.deadline - Date.now();
+    if (left <= 0 || router.eligible.length === 0)
+      return void this.finishWaitingRead(read, router.master, NO_TOKEN);
+    if (read.wait === null)
+      read.wait = this.ctx.waits.forRead(need, left, (o) => this.readWaitSettled(read, o));
+  }
+
+  private readWaitSettled(read: WaitingRead, _outcome: WaitOutcome): void {
+    if (this.closed || this.mode.kind !== "read-waiting" || this.mode.read !== read) return;
+    read.wait = null;
+    this.continueWaitingRead(read);
+    this.flushReplies();
+  }
+
+  private finishWaitingRead(read: WaitingRead, b: Backend, minOffset: number): void {
+    if (read.wait !== null) this.ctx.waits.cancel(read.wait);
+    const slot = read.slot;
+    const conn = b.sharedConnection(this.id, this.proto);
+    if (b !== this.ctx.router.master) {
+      slot.retryable = true;
+      slot.minOffset = minOffset;
+      slot.req = read.req;
+    }
+    conn.send(slot, read.req, 0, read.req.length, slot.db, this.name);
+    this.setMode(READY);
+    this.unstall();
+  }
+
+  /** An offset probe this session registered with has settled. */
+  probeSettled(_p: OffsetProbe): void {
+    if (this.closed) return;
+    const mode = this.mode;
+    if (mode.kind === "read-waiting") this.continueWaitingRead(mode.read);
+    if (this.tokenReplies.length > 0) this.answerTokenReplies();
+    if (this.held.length > 0) this.startDurableWaits();
+    this.flushReplies();
+  }
+
   private scan(buf: Buffer, start: number, end: number): void {
+    const router = this.ctx.router;
     const argv = argvOf(buf, start, end);
     const isScan = argv[0].toLowerCase() === "scan";
     const cursorAt = isScan ? 1 : 2;
     if (argv.length <= cursorAt) {
-      this.send(this.ctx.router.master, buf, start, end, false); // let the backend word the arity error
+      this.sendRead(router.master, buf, start, end, NO_TOKEN); // let the backend word the arity error
       return;
     }
     const key = `${this.db} ${argv[0].toLowerCase()} ${isScan ? "" : argv[1]}`;
     this.scanAffinity ??= new Map();
     let b: Backend | null | undefined = argv[cursorAt] === "0" ? undefined : this.scanAffinity.get(key);
-    // A cursor stays where it was issued, unless that backend has become unusable.
-    if (b !== undefined && b !== this.ctx.router.master && !b.eligible) b = undefined;
+    // A cursor stays where it was issued while that backend serves reads (or finishes a drain).
+    if (b !== undefined && b !== router.master && !b.eligible) b = undefined;
     if (b === undefined) {
-      b = this.ctx.router.pickRead();
+      // A new scan starts where a read would go now, without waiting (a token not yet met: the master).
+      const need = this.level === "strong" ? MASTER_ONLY : this.readRequirement();
+      if (need === NO_TOKEN) b = router.pickRead();
+      else b = need >= 0 ? (router.pickReplica(need) ?? router.master) : router.master;
       if (b === null) {
-        this.localReply(NO_REPLICA);
+        this.reply(NO_REPLICA);
         return;
       }
       if (this.scanAffinity.size > 256) this.scanAffinity.clear();
       this.scanAffinity.set(key, b);
     }
-    this.send(b, buf, start, end, false);
+    this.sendRead(b, buf, start, end, NO_TOKEN);
   }
 
-  // ─── commands the proxy interprets ──────────────────────────────────────────────────────────────────
+  // ─── tokens and durability (LocalCommandTarget) ─────────────────────────────────────────────────────
 
-  private special(route: number, argv: string[], buf: Buffer, start: number, end: number): void {
-    const cfg = this.ctx.config;
-    switch (route) {
-      case Route.PING:
-        if (argv.length > 2) this.localReply(wrongArgs("ping"));
-        else this.localReply(argv.length === 2 ? bulk(argv[1]) : PONG);
-        return;
-      case Route.QUIT:
-        this.localReply(OK).closeAfter = true;
-        return;
-      case Route.AUTH:
-        this.localReply(this.auth(argv));
-        return;
-      case Route.HELLO:
-        this.localReply(this.hello(argv));
-        return;
-      case Route.SELECT: {
-        if (argv.length !== 2) return void this.localReply(wrongArgs("select"));
-        const n = /^-?\d+$/.test(argv[1]) ? Number(argv[1]) : Number.NaN;
-        if (!Number.isSafeInteger(n)) return void this.localReply(NOT_INTEGER);
-        if (n < 0 || n >= cfg.databases) return void this.localReply(DB_RANGE);
-        this.db = n;
-        this.localReply(OK);
-        return;
-      }
-      case Route.CLIENT: {
-        const sub = (argv[1] ?? "").toLowerCase();
-        if (sub === "setname") {
-          if (argv.length !== 3) return void this.localReply(wrongArgs("client|setname"));
-          if (!/^[!-~]*$/.test(argv[2])) return void this.localReply(BAD_NAME);
-          this.name = argv[2];
-          this.localReply(OK);
-        } else if (sub === "getname") {
-          if (argv.length !== 2) return void this.localReply(wrongArgs("client|getname"));
-          this.localReply(this.name === "" ? (this.proto === 3 ? NULL3 : NULL_BULK) : bulk(this.name));
-        } else if (sub === "reply" || sub === "tracking") {
-          // Both would break the one-reply-per-request matching on shared connections.
-          this.localReply(sub === "reply" ? CLIENT_REPLY : CLIENT_TRACKING);
-        } else {
-          this.send(this.ctx.router.master, buf, start, end, false);
-        }
-        return;
-      }
-      case Route.RESET:
-        this.reset();
-        this.localReply(RESET_REPLY);
-        return;
-      // These three wait for a dedicated connection, so the request is kept (copied) first.
-      case Route.MULTI:
-      case Route.WATCH: {
-        const req = keep(buf, start, end);
-        this.withDedicated(this.ctx.router.master, (conn) => {
-          this.pinned = conn;
-          this.dispatchPinned(route, req, 0, req.length);
-        });
-        return;
-      }
-      case Route.BLOCKING: {
-        const req = keep(buf, start, end);
-        this.withDedicated(this.ctx.router.master, (conn) => {
-          const slot = this.newSlot();
-          this.blockingConn = conn;
-          this.blockingSlot = slot;
-          this.stalled = true; // until the reply comes
-          conn.send(slot, req, 0, req.length, this.db, this.name);
-        });
-        return;
-      }
-      case Route.TUNNEL: {
-        const req = keep(buf, start, end);
-        this.withDedicated(this.ctx.router.master, (conn) => {
-          // Sent once the tunnel opens, so its reply cannot overtake earlier replies.
-          this.backlog.unshift(req);
-          this.tunnelPending = conn;
-          this.stalled = true; // until every earlier reply is written
-          this.maybeOpenTunnel();
-        });
-        return;
-      }
-      default:
-        this.send(this.ctx.router.master, buf, start, end, false);
+  setLevel(level: ConsistencyLevel): void {
+    this.level = level;
+    if (level === "eventual") {
+      // Eventual reads ignore the session's own writes; a later PROXY AFTER sets a token again.
+      this.tokenOffset = -1;
+      this.tokenReplid = "";
+      this.masterOnly = false;
     }
+    this.updateTracking();
   }
 
-  /** In a transaction or under WATCH: everything goes to the pinned connection, in order. */
-  private dispatchPinned(route: number, buf: Buffer, start: number, end: number): void {
-    const conn = this.pinned as BackendConnection;
-    if (route === Route.SELECT) {
-      if (this.inMulti) return void this.localReply(SELECT_IN_MULTI);
-      this.special(route, argvOf(buf, start, end), buf, start, end);
-      return;
-    }
+  setDurability(replicas: number, timeoutMs: number): void {
+    this.durabilityReplicas = replicas;
+    this.durabilityTimeoutMs = timeoutMs;
+    this.updateTracking();
+  }
+
+  private updateTracking(): void {
+    this.tracksWrites = this.level === "session" || this.durabilityReplicas > 0;
+  }
+
+  after(replid: string, offset: number): void {
     if (
-      route === Route.RESET ||
-      (route === Route.CLIENT &&
-        /^\*\d+\r\n\$6\r\nclient\r\n\$7\r\n(setname|getname)/i.test(
-          buf.toString("latin1", start, Math.min(end, start + 40)),
-        ))
+      this.settleProbes() === 0 &&
+      !this.masterOnly &&
+      this.tokenOffset >= 0 &&
+      replid === this.tokenReplid
     ) {
-      this.special(route, argvOf(buf, start, end), buf, start, end);
-      return;
-    }
-    const slot = this.newSlot();
-    conn.send(slot, buf, start, end, this.db, this.name);
-    switch (route) {
-      case Route.MULTI:
-        this.inMulti = true;
-        break;
-      case Route.WATCH:
-        if (!this.inMulti) this.watching = true;
-        break;
-      case Route.EXEC:
-      case Route.DISCARD:
-        this.inMulti = false;
-        this.watching = false;
-        break;
-      case Route.UNWATCH:
-        if (!this.inMulti) this.watching = false;
-        break;
-    }
-    if (!this.inMulti && !this.watching) {
-      // The transaction is over: the connection goes back to the pool (its reply is still on the way,
-      // which is fine — its FIFO keeps order for whoever takes it next).
-      this.pinned = null;
-      this.ctx.router.master.release(conn, true);
+      this.raiseToken(replid, offset);
+    } else if (this.tokenOffset < 0 || replid !== this.tokenReplid) {
+      // Another history (or no token yet): the given token replaces the session's own.
+      this.tokenReplid = replid;
+      this.tokenOffset = offset;
+    } else {
+      this.raiseToken(replid, offset);
     }
   }
+
+  /**
+   * PROXY TOKEN: a probe after everything this session sent to the master (on its current master
+   * connection; probes on other connections are folded in too) answers it.
+   */
+  replyToken(): void {
+    const mode = this.mode;
+    const conn =
+      mode.kind === "pinned" ? mode.conn : this.ctx.router.master.sharedConnection(this.id, this.proto);
+    const probe = conn.probeAfterLastRequest();
+    if (this.probes[this.probes.length - 1] !== probe) this.probes.push(probe);
+    const slot = this.replies.push();
+    this.tokenReplies.push({ slot, probe });
+    probe.whenSettled(this);
+  }
+
+  private answerTokenReplies(): void {
+    const pending = this.settleProbes();
+    const rs = this.tokenReplies;
+    let i = 0;
+    for (; i < rs.length; i++) {
+      const { slot, probe } = rs[i];
+      if (probe.state === ProbeState.PENDING) break;
+      if (probe.state === ProbeState.FAILED || (pending === 0 && this.masterOnly))
+        slot.fillConstant(TOKEN_UNKNOWN);
+      else slot.fillConstant(bulk(formatToken({ replid: this.tokenReplid, offset: this.tokenOffset })));
+      this.replyReady(slot);
+    }
+    rs.splice(0, i);
+  }
+
+  /** Held write replies whose probe has settled wait for replicas now. */
+  private startDurableWaits(): void {
+    const hs = this.held;
+    let kept = 0;
+    for (let i = 0; i < hs.length; i++) {
+      const slot = hs[i];
+      const p = slot.durableProbe;
+      if (p === null || slot.state !== SlotState.HELD) continue;
+      if (p.state === ProbeState.PENDING) {
+        hs[kept++] = slot;
+        continue;
+      }
+      slot.durableProbe = null;
+      if (p.state === ProbeState.FAILED) {
+        this.releaseHeld(slot, notReplicated(0, this.durabilityReplicas, "the master's offset is unknown"));
+        continue;
+      }
+      const need = this.durabilityReplicas;
+      const offset = p.offset;
+      const timeout = this.durabilityTimeoutMs;
+      this.ctx.waits.forReplicas(offset, need, timeout, (o) => {
+        if (this.closed || slot.state !== SlotState.HELD) return;
+        if (o === "reached") this.releaseHeld(slot, null);
+        else
+          this.releaseHeld(
+            slot,
+            notReplicated(this.ctx.waits.replicasAt(offset), need, `within ${timeout} ms (offset ${offset})`),
+          );
+        this.flushReplies();
+      });
+    }
+    hs.length = kept;
+  }
+
+  /** A held write reply goes out: as it came (`instead` null) or replaced by the durability error. */
+  private releaseHeld(slot: PendingReply, instead: Buffer | null): void {
+    if (instead !== null) slot.fillConstant(instead);
+    else slot.state = SlotState.READY;
+    this.replyReady(slot);
+  }
+
+  // ─── LocalCommandTarget actions ─────────────────────────────────────────────────────────────────────
+
+  reply(bytes: Buffer): void {
+    this.replies.pushConstant(bytes);
+  }
+
+  replyAndClose(bytes: Buffer): void {
+    this.replies.pushConstant(bytes).closeAfter = true;
+  }
+
+  forward(): void {
+    const buf = this.curBuf as Buffer;
+    const mode = this.mode;
+    if (mode.kind === "pinned") {
+      const slot = this.replies.push();
+      mode.conn.send(slot, buf, this.curStart, this.curEnd, this.db, this.name);
+      if (!mode.inMulti) this.trackWrite(mode.conn, slot);
+    } else {
+      this.sendToMaster(
+        this.ctx.router.master.sharedConnection(this.id, this.proto),
+        buf,
+        this.curStart,
+        this.curEnd,
+      );
+    }
+  }
+
+  reset(): void {
+    const mode = this.mode;
+    if (mode.kind === "pinned") {
+      this.ctx.router.master.release(mode.conn, false);
+      this.setMode(READY);
+    }
+    const cfg = this.ctx.config;
+    this.db = 0;
+    this.name = "";
+    this.proto = 2;
+    this.authenticated = cfg.requirepass === "";
+    this.admin = false;
+    this.level = cfg.consistency;
+    this.durabilityReplicas = cfg.durability.replicas;
+    this.durabilityTimeoutMs = cfg.durability.timeoutMs;
+    this.tokenOffset = -1;
+    this.tokenReplid = "";
+    this.masterOnly = false;
+    this.updateTracking();
+  }
+
+  // ─── dedicated connections ──────────────────────────────────────────────────────────────────────────
 
   /** Stalls the session until a dedicated connection is ready, with the session's state replayed on it. */
   private withDedicated(b: Backend, use: (conn: BackendConnection) => void): void {
-    this.stalled = true;
+    this.setMode(ACQUIRING);
     b.acquire().then(
       (conn) => {
         if (this.closed) {
@@ -388,14 +731,14 @@ export class Session implements FrameSink, ReplyOwner {
         // Also done by send(), but a tunnel's first request goes out raw.
         if (conn.db !== this.db) conn.switchDb(this.db);
         if (conn.name !== this.name) conn.switchName(this.name);
-        this.stalled = false;
+        this.setMode(READY);
         use(conn);
         this.unstall();
       },
       (err: Error) => {
         if (this.closed) return;
-        this.stalled = false;
-        this.localReply(
+        this.setMode(READY);
+        this.reply(
           R(`-ERR Tandem proxy: no connection to backend ${b.label}: ${err.message.split("\n")[0]}\r\n`),
         );
         this.unstall();
@@ -408,189 +751,61 @@ export class Session implements FrameSink, ReplyOwner {
       const f = this.backlog.shift() as Buffer;
       this.dispatch(f, 0, f.length);
     }
-    if (this.backlog.length < 1024) this.resumeFor(PAUSE_BACKLOG);
+    if (this.backlog.length < BACKLOG_PAUSE_AT) this.resumeFor(PAUSE_BACKLOG);
     this.flushReplies();
   }
 
   private maybeOpenTunnel(): void {
-    const conn = this.tunnelPending;
-    if (conn === null || this.qHead < this.queue.length) return;
-    this.tunnelPending = null;
-    this.tunnel = conn;
+    const mode = this.mode;
+    if (mode.kind !== "tunnel-opening" || this.replies.size > 0) return;
+    const conn = mode.conn;
+    this.setMode({ kind: "tunnel", conn });
     conn.startTunnel(this.socket);
     conn.socket.once("close", () => {
       if (!this.closed) this.socket.end();
     });
-    this.stalled = false;
     this.unstall();
-  }
-
-  private auth(argv: string[]): Buffer {
-    const pass = this.ctx.config.requirepass;
-    if (argv.length < 2) return wrongArgs("auth");
-    if (argv.length > 3) return SYNTAX;
-    if (pass === "") return AUTH_NOPASS;
-    const user = argv.length === 3 ? argv[1] : "default";
-    const given = argv[argv.length - 1];
-    if (user !== "default" || given !== pass) return WRONGPASS;
-    this.authenticated = true;
-    return OK;
-  }
-
-  private hello(argv: string[]): Buffer {
-    let proto = 2;
-    if (argv.length >= 2) {
-      const v = /^-?\d+$/.test(argv[1]) ? Number(argv[1]) : Number.NaN;
-      if (!Number.isSafeInteger(v)) return R("-ERR Protocol version is not an integer or out of range\r\n");
-      if (v !== 2 && v !== 3) return NOPROTO;
-      proto = v;
-    }
-    let name: string | null = null;
-    for (let i = 2; i < argv.length; i++) {
-      const opt = argv[i].toLowerCase();
-      if (opt === "auth" && i + 2 < argv.length) {
-        const r = this.auth(["auth", argv[i + 1], argv[i + 2]]);
-        if (r !== OK) return r;
-        i += 2;
-      } else if (opt === "setname" && i + 1 < argv.length) {
-        name = argv[++i];
-        if (!/^[!-~]*$/.test(name)) return BAD_NAME;
-      } else {
-        return R(`-ERR Syntax error in HELLO option '${argv[i]}'\r\n`);
-      }
-    }
-    if (!this.authenticated)
-      return R(
-        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
-      );
-    if (name !== null) this.name = name;
-    if (argv.length >= 2) this.proto = proto;
-    else proto = this.proto;
-    const fields: [string, string | number][] = [
-      ["server", "redis"],
-      ["version", "7.0.15"],
-      ["proto", proto],
-      ["id", this.id],
-      ["mode", "standalone"],
-      ["role", "master"],
-    ];
-    let out = proto === 3 ? `%${fields.length + 1}\r\n` : `*${fields.length * 2 + 2}\r\n`;
-    for (const [k, v] of fields)
-      out += `$${k.length}\r\n${k}\r\n${typeof v === "number" ? `:${v}` : `$${v.length}\r\n${v}`}\r\n`;
-    out += "$7\r\nmodules\r\n*0\r\n";
-    return R(out);
-  }
-
-  private reset(): void {
-    if (this.pinned !== null) {
-      this.ctx.router.master.release(this.pinned, false);
-      this.pinned = null;
-    }
-    this.inMulti = false;
-    this.watching = false;
-    this.db = 0;
-    this.name = "";
-    this.proto = 2;
-    this.authenticated = this.ctx.config.requirepass === "";
   }
 
   // ─── replies ────────────────────────────────────────────────────────────────────────────────────────
 
-  private newSlot(): PendingReply {
-    const slot = this.free.pop() ?? new PendingReply(this);
-    this.queue.push(slot);
-    return slot;
-  }
-
-  private localReply(bytes: Buffer): PendingReply {
-    const slot = this.newSlot();
-    slot.fillConstant(bytes);
-    return slot;
-  }
-
   replyReady(slot: PendingReply): void {
-    if (slot === this.blockingSlot) {
-      const conn = this.blockingConn as BackendConnection;
-      this.blockingSlot = null;
-      this.blockingConn = null;
-      this.ctx.router.master.release(conn, !conn.closed);
-      this.stalled = false;
+    const mode = this.mode;
+    if (mode.kind === "blocked" && slot === mode.slot) {
+      this.ctx.router.master.release(mode.conn, !mode.conn.closed);
+      this.setMode(READY);
       // Continue after the current batch of replies is written.
       queueMicrotask(() => this.unstall());
     }
+    if (slot.durableProbe !== null && slot.state === SlotState.READY) {
+      // Error replies were not writes that took effect: they go out at once.
+      if (slot.buf !== null && slot.buf[slot.start] === 0x2d /* - */) {
+        slot.durableProbe = null;
+      } else {
+        slot.state = SlotState.HELD;
+        this.held.push(slot);
+        slot.durableProbe.whenSettled(this);
+        return;
+      }
+    }
     if (!this.touchedMark) {
       this.touchedMark = true;
-      touched.push(this);
+      this.ctx.markTouched(this);
     }
   }
 
-  /** Writes every reply that is ready at the head of the queue, merging contiguous ranges. */
+  /** Writes every reply that is ready at the head of the order. */
   flushReplies(): void {
-    const q = this.queue;
-    let i = this.qHead;
-    if (i >= q.length || q[i].state !== SlotState.READY || this.closed) {
-      if (this.tunnelPending !== null) this.maybeOpenTunnel();
-      return;
-    }
-    const s = this.socket;
-    let corked = false;
-    let cur: Buffer | null = null;
-    let curStart = 0;
-    let curEnd = 0;
-    let closeAfter = false;
-    for (; i < q.length; i++) {
-      const slot = q[i];
-      if (slot.state !== SlotState.READY) break;
-      if (cur !== null && slot.buf === cur && slot.start === curEnd) {
-        curEnd = slot.end;
-      } else {
-        if (cur !== null) {
-          if (!corked) {
-            s.cork();
-            corked = true;
-          }
-          s.write(cur.subarray(curStart, curEnd));
-        }
-        cur = slot.buf;
-        curStart = slot.start;
-        curEnd = slot.end;
+    if (this.closed) return;
+    if (this.replies.headReady) {
+      if (this.replies.flushTo(this.socket)) {
+        this.socket.end();
+        this.close();
+        return;
       }
-      if (slot.closeAfter) {
-        closeAfter = true;
-        i++;
-        this.recycle(slot);
-        break;
-      }
-      this.recycle(slot);
+      if (this.socket.writableNeedDrain) this.pauseFor(PAUSE_OUTPUT);
     }
-    if (cur !== null) s.write(curStart === 0 && curEnd === cur.length ? cur : cur.subarray(curStart, curEnd));
-    if (corked) s.uncork();
-    if (i === q.length) {
-      q.length = 0;
-      this.qHead = 0;
-    } else {
-      this.qHead = i;
-      if (i > 1024 && i * 2 > q.length) {
-        q.splice(0, i);
-        this.qHead = 0;
-      }
-    }
-    if (closeAfter) {
-      s.end();
-      this.close();
-      return;
-    }
-    if (s.writableNeedDrain) this.pauseFor(PAUSE_OUTPUT);
-    if (this.tunnelPending !== null) this.maybeOpenTunnel();
-  }
-
-  private recycle(slot: PendingReply): void {
-    slot.state = SlotState.WAITING;
-    slot.buf = null;
-    slot.req = null;
-    slot.retryable = false;
-    slot.closeAfter = false;
-    if (this.free.length < 256) this.free.push(slot);
+    if (this.mode.kind === "tunnel-opening") this.maybeOpenTunnel();
   }
 
   // ─── flow control ───────────────────────────────────────────────────────────────────────────────────
@@ -619,68 +834,45 @@ export class Session implements FrameSink, ReplyOwner {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
-    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i].state = SlotState.CANCELLED;
-    this.queue.length = 0;
+    this.replies.cancelAll();
     this.backlog = [];
+    this.held = [];
+    this.tokenReplies = [];
     const master = this.ctx.router.master;
     // Dedicated connections may hold MULTI/WATCH state, a blocked command or subscriptions: not reusable.
-    if (this.pinned) master.release(this.pinned, false);
-    if (this.blockingConn) master.release(this.blockingConn, false);
-    if (this.tunnel) master.release(this.tunnel, false);
-    if (this.tunnelPending) master.release(this.tunnelPending, false);
-    this.pinned = this.blockingConn = this.tunnel = this.tunnelPending = null;
+    const mode = this.mode;
+    switch (mode.kind) {
+      case "pinned":
+      case "blocked":
+      case "tunnel-opening":
+      case "tunnel":
+        master.release(mode.conn, false);
+        break;
+      case "read-waiting":
+        if (mode.read.wait !== null) this.ctx.waits.cancel(mode.read.wait);
+        break;
+      case "ready":
+      case "acquiring":
+        break;
+      default:
+        assertNever(mode);
+    }
+    this.setMode(READY);
     this.ctx.sessionClosed(this);
   }
 }
 
-const PAUSE_OUTPUT = 1;
-const PAUSE_BACKEND = 2;
-const PAUSE_BACKLOG = 4;
-
-/** buf[start, end) as a buffer that outlives the read callback (a copy if it is in the shared buffer). */
-function keep(buf: Buffer, start: number, end: number): Buffer {
-  if (!isSharedReadBuffer(buf)) return buf.subarray(start, end);
-  const copy = Buffer.allocUnsafe(end - start);
-  buf.copy(copy, 0, start, end);
-  return copy;
+/** The handler of a LOCAL route's command (the name is one of LOCAL_COMMAND_NAMES in any case). */
+function localCommand(name: string) {
+  return LOCAL_COMMANDS[name.toLowerCase() as LocalCommandName];
 }
 
-// ─── decoding just enough of a request ───────────────────────────────────────────────────────────────
-
-/** The command name of a request frame (RESP multibulk or inline); null for an empty inline line. */
-function commandName(buf: Buffer, start: number, end: number): string | null {
-  if (buf[start] === STAR) {
-    let p = buf.indexOf(CR, start);
-    // "*0" and "*-1" are skipped without a reply, as Redis does.
-    if (p - start < 2 || buf[start + 1] === 45 || (p - start === 2 && buf[start + 1] === 48)) return null;
-    p += 2; // past "*<n>\r\n"
-    if (p >= end || buf[p] !== DOLLAR) return "";
-    const nl = buf.indexOf(CR, p);
-    let len = 0;
-    for (let i = p + 1; i < nl; i++) len = len * 10 + buf[i] - 48;
-    const from = nl + 2;
-    return buf.latin1Slice(from, from + len);
-  }
-  const line = buf.latin1Slice(start, end).trim();
-  if (line === "") return null;
-  const sp = line.search(/\s/);
-  return sp < 0 ? line : line.slice(0, sp);
-}
-
-/** The whole argv of a request (latin1), for the rare commands the proxy interprets itself. */
-function argvOf(buf: Buffer, start: number, end: number): string[] {
-  if (buf[start] !== STAR) return splitArgs(buf.latin1Slice(start, end).trim()) ?? [];
-  const out: string[] = [];
-  let p = buf.indexOf(CR, start);
-  let n = 0;
-  for (let i = start + 1; i < p; i++) n = n * 10 + buf[i] - 48;
-  p += 2;
-  for (let k = 0; k < n && p < end; k++) {
-    const nl = buf.indexOf(CR, p);
-    let len = 0;
-    for (let i = p + 1; i < nl; i++) len = len * 10 + buf[i] - 48;
-    out.push(buf.latin1Slice(nl + 2, nl + 2 + len));
-    p = nl + 2 + len + 2;
-  }
-  return out;
+/**
+ * The reply of a write that took effect on the master but did not reach enough replicas in time. Its own
+ * error code, so a client can tell it from a write that failed (which has Redis's own error).
+ */
+function notReplicated(reached: number, wanted: number, why: string): Buffer {
+  return R(
+    `-NOTREPLICATED Tandem proxy: the write was applied on the master but reached ${reached} of ${wanted} replicas ${why}\r\n`,
+  );
 }

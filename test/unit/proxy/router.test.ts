@@ -10,7 +10,11 @@ function fake(label: string, weight = 1): Backend {
     label,
     weight,
     eligible: true,
-    draining: false,
+    drain: "none",
+    get draining(): boolean {
+      return (this as { drain: string }).drain !== "none";
+    },
+    health: { offset: 0 },
     outstanding: 0,
     currentWeight: 0,
   } as unknown as Backend;
@@ -51,7 +55,7 @@ describe("Router", () => {
     const b = fake("b");
     const r = router("round-robin", [a, b]);
     a.eligible = false;
-    b.draining = true;
+    b.drain = "draining";
     r.refresh();
     assert.equal(r.pickRead()?.label, "master");
     const e = router("round-robin", [a], "error");
@@ -61,7 +65,7 @@ describe("Router", () => {
 });
 
 describe("command routes (from the shared command table)", () => {
-  const cases: [string, number][] = [
+  const cases: [string, Route][] = [
     ["GET", Route.READ],
     ["get", Route.READ],
     ["hgetall", Route.READ],
@@ -80,7 +84,9 @@ describe("command routes (from the shared command table)", () => {
     ["multi", Route.MULTI],
     ["watch", Route.WATCH],
     ["sscan", Route.SCAN],
-    ["select", Route.SELECT],
+    ["select", Route.LOCAL],
+    ["PROXY", Route.LOCAL],
+    ["client", Route.LOCAL],
   ];
   for (const [name, route] of cases) {
     it(`${name} → ${Object.entries(Route).find(([, v]) => v === route)?.[0]}`, () =>
