@@ -57,19 +57,36 @@ export class ReplicationHistory {
   secondReplOffset = -1;
   /** Replids the master has been seen on before its current one (bounded, oldest dropped). */
   private readonly past = new Set<string>();
+  /** The replid before forget(): the master may come back on it (a dropped connection, not a new history). */
+  private forgotten = "";
 
   /** Records a poll of the master; returns true when its history changed. */
   observe(replid: string, replid2: string, secondReplOffset: number): boolean {
+    if (replid === "") return false;
     this.replid2 = replid2;
     this.secondReplOffset = secondReplOffset;
-    if (replid === this.replid || replid === "") return false;
-    if (this.replid !== "") {
-      this.past.add(this.replid);
+    const before = this.replid !== "" ? this.replid : this.forgotten;
+    this.forgotten = "";
+    if (replid === this.replid) return false;
+    this.replid = replid;
+    if (before === replid) return false;
+    if (before !== "") {
+      this.past.add(before);
       if (this.past.size > PAST_MAX) this.past.delete(this.past.values().next().value as string);
     }
     this.past.delete(replid);
-    this.replid = replid;
     return true;
+  }
+
+  /**
+   * The connection to the master was lost: it may come back on another history (a restart without
+   * persistence, a failover behind the same address). Until the next poll, the history is unknown: no
+   * replica is eligible, no probe gets a replid, and tokens are not compared.
+   */
+  forget(): void {
+    if (this.replid === "") return;
+    this.forgotten = this.replid;
+    this.replid = "";
   }
 
   /**

@@ -58,6 +58,8 @@ export class LagMonitor {
         // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
         backend.health.lastOkAt = 0;
         backend.health.reason = `connection lost (${reason})`;
+        // The master may come back on another history: until it is polled again, none is assumed.
+        if (backend === router.master) this.history.forget();
         this.evaluate();
       };
     }

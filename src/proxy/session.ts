@@ -92,8 +92,11 @@ const R = (s: string) => Buffer.from(s, "latin1");
 const NOAUTH = R("-NOAUTH Authentication required.\r\n");
 const NO_REPLICA = R("-ERR Tandem proxy: no eligible replica for this read (no_eligible_replica: error)\r\n");
 const TOKEN_UNKNOWN = R(
-  "-ERR Tandem proxy: the master's replication offset is unknown (the master connection failed); try again\r\n",
+  "-ERR Tandem proxy: the master's replication offset or history is unknown (the master connection failed); try again\r\n",
 );
+
+/** How long PROXY TOKEN waits for the lag monitor to learn the master's history before it answers an error. */
+const TOKEN_HISTORY_WAIT_MS = 2000;
 
 const PAUSE_OUTPUT = 1;
 const PAUSE_BACKEND = 2;
@@ -143,7 +146,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   /** A probe failed: the master's offset after some write is unknown, so reads go to the master. */
   private masterOnly = false;
   /** PROXY TOKEN replies waiting for their probe. */
-  private tokenReplies: { slot: PendingReply; probe: OffsetProbe }[] = [];
+  private tokenReplies: { slot: PendingReply; probe: OffsetProbe; since: number }[] = [];
   /** Write replies held for replicas (PROXY DURABILITY) until their probe settles. */
   private held: PendingReply[] = [];
 
@@ -608,7 +611,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     const probe = conn.probeAfterLastRequest();
     if (this.probes[this.probes.length - 1] !== probe) this.probes.push(probe);
     const slot = this.replies.push();
-    this.tokenReplies.push({ slot, probe });
+    this.tokenReplies.push({ slot, probe, since: Date.now() });
     probe.whenSettled(this);
   }
 
@@ -617,9 +620,21 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     const rs = this.tokenReplies;
     let i = 0;
     for (; i < rs.length; i++) {
-      const { slot, probe } = rs[i];
+      const { slot, probe, since } = rs[i];
       if (probe.state === ProbeState.PENDING) break;
-      if (probe.state === ProbeState.FAILED || (pending === 0 && this.masterOnly))
+      if (this.tokenReplid === "" && probe.state === ProbeState.RESOLVED) {
+        // Written before the monitor's first poll of the master (at start, or after the master connection
+        // was lost): the token names the history that poll finds.
+        if (this.ctx.history.replid === "") {
+          if (Date.now() - since < TOKEN_HISTORY_WAIT_MS) {
+            setTimeout(() => this.probeSettled(probe), this.ctx.config.health.pollIntervalMs);
+            break;
+          }
+        } else {
+          this.tokenReplid = this.ctx.history.replid;
+        }
+      }
+      if (probe.state === ProbeState.FAILED || (pending === 0 && this.masterOnly) || this.tokenReplid === "")
         slot.fillConstant(TOKEN_UNKNOWN);
       else slot.fillConstant(bulk(formatToken({ replid: this.tokenReplid, offset: this.tokenOffset })));
       this.replyReady(slot);
