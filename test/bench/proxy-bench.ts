@@ -11,7 +11,7 @@ import { median } from "./bench-util.js";
 
 /**
  * redis-benchmark -t set,get -n 200000 -c 50, without pipelining and with -P 16: direct to redis-server,
- * through the Tandem proxy and through twemproxy (Debian's nutcracker), all in front of the same
+ * through the Tandem proxy (eventual and session consistency) and through twemproxy (Debian's nutcracker), all in front of the same
  * redis-server, alternately in one run (ROUNDS rounds). Prints rps, ratio to direct and p50 per target.
  *
  * Run: npx tsc -p . && node dist/test/bench/proxy-bench.js [rounds]
@@ -113,13 +113,18 @@ async function startTwemproxy(backendPort: number): Promise<{ port: number; proc
 async function main(): Promise<void> {
   if (!REDIS_BENCHMARK) throw new Error("redis-benchmark is not installed");
   const redis = await startRedis();
-  const tandem = await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`);
-  const tandemB =
-    TANDEM_B === "" ? null : await startProxy(`master: 127.0.0.1:${redis.port}\nlog_level: warn\n`, TANDEM_B);
+  const yaml = `master: 127.0.0.1:${redis.port}\nlog_level: warn\n`;
+  // "tandem": eventual consistency (no offset probes: what the proxy did before read-your-writes);
+  // "tandem-session": the default level, each batch of writes followed by an offset probe (ROLE here).
+  const tandem = await startProxy(`${yaml}consistency: eventual\n`);
+  const tandemSession = await startProxy(`${yaml}consistency: session\n`);
+  // Another build may predate the consistency key: it gets the plain file.
+  const tandemB = TANDEM_B === "" ? null : await startProxy(yaml, TANDEM_B);
   const twem = await startTwemproxy(redis.port);
   const targets: [string, number, number | undefined][] = [
     ["direct", redis.port, redis.pid],
     ["tandem", tandem.port, tandem.proc.pid],
+    ["tandem-ses", tandemSession.port, tandemSession.proc.pid],
   ];
   if (tandemB !== null) targets.push(["tandem-b", tandemB.port, tandemB.proc.pid]);
   targets.push(["twemproxy", twem.port, twem.proc.pid]);
@@ -183,6 +188,7 @@ async function main(): Promise<void> {
   } finally {
     twem.proc.kill("SIGTERM");
     await tandem.stop();
+    await tandemSession.stop();
     await tandemB?.stop();
     await redis.stop();
   }
