@@ -436,11 +436,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     if (this.probes.length > 0 && this.settleProbes() > 0) return TOKEN_PENDING;
     if (this.masterOnly) return MASTER_ONLY;
     if (this.tokenOffset < 0) return NO_TOKEN;
-    if (this.tokenReplid === "") {
-      // Written before the monitor's first poll of the master: that first poll's history is the one.
-      if (this.ctx.history.replid === "") return MASTER_ONLY;
-      this.tokenReplid = this.ctx.history.replid;
-    }
+    if (!this.adoptHistory()) return MASTER_ONLY;
     const need = this.ctx.history.requiredOffset(this.tokenReplid, this.tokenOffset);
     return need === NOT_COMPARABLE ? MASTER_ONLY : need;
   }
@@ -461,6 +457,15 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     }
     if (i > 0) ps.splice(0, i);
     return ps.length;
+  }
+
+  /**
+   * A token written before the lag monitor's first poll of the master (at start, or after the master
+   * connection was lost) has no replid: it names the history that poll finds. False while none is known.
+   */
+  private adoptHistory(): boolean {
+    if (this.tokenReplid === "") this.tokenReplid = this.ctx.history.replid;
+    return this.tokenReplid !== "";
   }
 
   private raiseToken(replid: string, offset: number): void {
@@ -584,20 +589,10 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   }
 
   after(replid: string, offset: number): void {
-    if (
-      this.settleProbes() === 0 &&
-      !this.masterOnly &&
-      this.tokenOffset >= 0 &&
-      replid === this.tokenReplid
-    ) {
-      this.raiseToken(replid, offset);
-    } else if (this.tokenOffset < 0 || replid !== this.tokenReplid) {
-      // Another history (or no token yet): the given token replaces the session's own.
-      this.tokenReplid = replid;
-      this.tokenOffset = offset;
-    } else {
-      this.raiseToken(replid, offset);
-    }
+    // Probes settled first, so the given token is compared with the session's latest own one; a token of
+    // another history replaces it (raiseToken).
+    this.settleProbes();
+    this.raiseToken(replid, offset);
   }
 
   /**
@@ -622,17 +617,13 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     for (; i < rs.length; i++) {
       const { slot, probe, since } = rs[i];
       if (probe.state === ProbeState.PENDING) break;
-      if (this.tokenReplid === "" && probe.state === ProbeState.RESOLVED) {
-        // Written before the monitor's first poll of the master (at start, or after the master connection
-        // was lost): the token names the history that poll finds.
-        if (this.ctx.history.replid === "") {
-          if (Date.now() - since < TOKEN_HISTORY_WAIT_MS) {
-            setTimeout(() => this.probeSettled(probe), this.ctx.config.health.pollIntervalMs);
-            break;
-          }
-        } else {
-          this.tokenReplid = this.ctx.history.replid;
-        }
+      if (
+        probe.state === ProbeState.RESOLVED &&
+        !this.adoptHistory() &&
+        Date.now() - since < TOKEN_HISTORY_WAIT_MS
+      ) {
+        setTimeout(() => this.probeSettled(probe), this.ctx.config.health.pollIntervalMs);
+        break;
       }
       if (probe.state === ProbeState.FAILED || (pending === 0 && this.masterOnly) || this.tokenReplid === "")
         slot.fillConstant(TOKEN_UNKNOWN);
