@@ -181,7 +181,7 @@ async function main(): Promise<void> {
         const c = cpu[`${name} -P ${pipeline}`];
         if (c)
           process.stdout.write(
-            `${name.padEnd(11)} -P ${String(pipeline).padEnd(3)} ${((c.s * 1e6) / c.reqs).toFixed(1)}\n`,
+            `${name.padEnd(11)} -P ${String(pipeline).padEnd(3)} ${((c.s * 1e6) / c.reqs).toFixed(2)}\n`,
           );
       }
     }
