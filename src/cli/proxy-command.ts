@@ -92,8 +92,9 @@ export async function proxyCommand(args: string[]): Promise<number> {
   log.info(
     {
       listen: `${config.listen.host}:${proxy.boundPort}`,
-      master: `${config.master.host}:${config.master.port}`,
-      replicas: config.replicas.map((r) => `${r.host}:${r.port}`),
+      master: proxy.router.master.label,
+      replicas: proxy.router.replicas.map((r) => r.label),
+      sentinel: config.sentinel?.masterName,
       policy: config.readPolicy,
       pid: process.pid,
     },

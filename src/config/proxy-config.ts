@@ -21,11 +21,26 @@ export interface BackendAddress {
   readonly weight: number;
 }
 
+/** `sentinel:` — discover and follow the master and replicas through Redis Sentinel. */
+export interface SentinelSettings {
+  /** The name the sentinels monitor the master under (`sentinel monitor <name> …`). */
+  readonly masterName: string;
+  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** Password of the sentinels themselves ("" = none); backends use backend_password. */
+  readonly password: string;
+}
+
 export interface ProxyConfig {
   readonly file: string | null;
   readonly listen: { readonly host: string; readonly port: number };
+  /**
+   * The master and replicas. With `sentinel:` they are what Sentinel reports (these, when given in the
+   * file, are used only until a sentinel answers); `masterGiven` says whether the file named a master.
+   */
   readonly master: BackendAddress;
   readonly replicas: readonly BackendAddress[];
+  readonly masterGiven: boolean;
+  readonly sentinel: SentinelSettings | null;
   readonly readPolicy: ReadPolicy;
   readonly maxLagBytes: number;
   readonly maxLagMs: number;
@@ -80,6 +95,8 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   listen: { host: "127.0.0.1", port: 7379 },
   master: { host: "127.0.0.1", port: 6379, weight: 1 },
   replicas: [],
+  masterGiven: false,
+  sentinel: null,
   readPolicy: "round-robin",
   maxLagBytes: 1024 * 1024,
   maxLagMs: 1000,
@@ -130,7 +147,7 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
     throw new ConfigError(
       `invalid YAML: ${e.message.split("\n")[0]}`,
       file ?? "<proxy config>",
-      e.linePos?.[0]?.line ?? 0,
+      e.linePos?.[0]?.line ?? (e.pos?.[0] !== undefined ? lines.linePos(e.pos[0]).line : 0),
     );
   }
   const root = doc.contents;
@@ -214,12 +231,15 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
   const h = r.section("health");
   const health = { pollIntervalMs: h.int("poll_interval_ms", PROXY_DEFAULTS.health.pollIntervalMs, 10) };
   h.done();
+  const sentinel = sentinelSection(r, fail);
   r.done();
   return {
     file,
     listen,
     master,
     replicas,
+    masterGiven: masterNode !== null,
+    sentinel,
     readPolicy,
     maxLagBytes,
     maxLagMs,
@@ -238,6 +258,28 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
     health,
     logLevel,
   };
+}
+
+/** `sentinel: { master_name, addresses: [host:port, …], password }`, or null when absent. */
+function sentinelSection(r: Reader, fail: Fail): SentinelSettings | null {
+  const node = r.take("sentinel");
+  if (node === null || (isScalar(node) && node.value === null)) return null;
+  if (!isMap(node)) return fail(node, "sentinel", "expected a mapping (master_name, addresses, password)");
+  const s = new Reader(node, "sentinel.", fail);
+  const nameNode = s.take("master_name");
+  const masterName = s.str("master_name", "");
+  if (masterName === "") return fail(nameNode ?? node, "sentinel.master_name", "is required");
+  const listNode = s.take("addresses");
+  if (listNode === null || !isSeq(listNode) || listNode.items.length === 0)
+    return fail(listNode ?? node, "sentinel.addresses", "expected a non-empty list of host:port");
+  const addresses = listNode.items.map((item, i) => {
+    const a = address(item as Node, `sentinel.addresses[${i}]`, fail);
+    if (a.port === 0) fail(item as Node, `sentinel.addresses[${i}]`, "port 0 is not a sentinel port");
+    return a;
+  });
+  const password = s.str("password", "");
+  s.done();
+  return { masterName, addresses, password };
 }
 
 // ─── value readers ────────────────────────────────────────────────────────────────────────────────────

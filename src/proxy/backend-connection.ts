@@ -28,6 +28,8 @@ export interface ConnectionHost {
   newProbe(): OffsetProbe;
   /** Called after each chunk of replies has been delivered (sessions flush their writes then). */
   afterReplies(): void;
+  /** Gives back a dedicated connection; `reusable` false when it holds state (MULTI, WATCH, blocked…). */
+  release(conn: BackendConnection, reusable: boolean): void;
 }
 
 // ─── write batching across connections ───────────────────────────────────────────────────────────────

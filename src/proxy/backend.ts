@@ -18,6 +18,10 @@ export interface BackendHealth {
   role: "master" | "slave" | "";
   /** master_replid: the replication history this node is on. */
   replid: string;
+  /** master_replid2: the history this one continues (after a promotion), "" when none. */
+  replid2: string;
+  /** On a replica, the master it replicates from (master_host:master_port), "" on a master. */
+  masterOf: string;
   /** The node's replication offset (master_repl_offset on a master, slave_repl_offset on a replica). */
   offset: number;
   linkUp: boolean;
@@ -53,6 +57,8 @@ export class Backend implements ConnectionHost {
     lastOkAt: 0,
     role: "",
     replid: "",
+    replid2: "",
+    masterOf: "",
     offset: 0,
     linkUp: false,
     syncing: false,
@@ -75,7 +81,6 @@ export class Backend implements ConnectionHost {
 
   constructor(
     readonly address: BackendAddress,
-    readonly isMaster: boolean,
     private readonly config: ProxyConfig,
     readonly afterReplies: () => void,
     private readonly history: ReplicationHistory,

@@ -80,8 +80,8 @@ export class ReplicationHistory {
 
   /**
    * The connection to the master was lost: it may come back on another history (a restart without
-   * persistence, a failover behind the same address). Until the next poll, the history is unknown: no
-   * replica is eligible, no probe gets a replid, and tokens are not compared.
+   * persistence, a failover behind the same address). Until the next poll no probe gets a replid (a new
+   * write's history is unknown); replicas and tokens of the last history seen are still compared (serving).
    */
   forget(): void {
     if (this.replid === "") return;
@@ -90,12 +90,24 @@ export class ReplicationHistory {
   }
 
   /**
-   * The offset of the current history a replica must have applied to satisfy `t`, or NOT_COMPARABLE when
+   * The history replicas are judged against: the master's, or while the master is unreachable the one it
+   * was last seen on. A replica on it that has applied offset X holds everything the master had at X
+   * there, whatever the master comes back with; what is unknown until the next poll is only which
+   * history NEW writes (and so new probes) belong to.
+   */
+  get serving(): string {
+    return this.replid !== "" ? this.replid : this.forgotten;
+  }
+
+  /**
+   * The offset of the serving history a replica must have applied to satisfy `t`, or NOT_COMPARABLE when
    * the token's history is unknown (the read goes to the master).
    */
   requiredOffset(replid: string, offset: number): number {
-    if (this.replid === "") return NOT_COMPARABLE;
-    if (replid === this.replid) return offset;
+    const current = this.serving;
+    if (current === "") return NOT_COMPARABLE;
+    if (replid === current) return offset;
+    if (this.replid === "") return NOT_COMPARABLE; // the master's history is unknown: nothing else compares
     if (replid === this.replid2 && this.secondReplOffset > 0)
       return Math.min(offset, this.secondReplOffset - 1);
     if (this.past.has(replid)) return 0;

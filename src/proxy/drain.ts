@@ -24,6 +24,8 @@ const CHECK_MS = 20;
 
 export class DrainController {
   private readonly started = new Map<Backend, number>();
+  /** Labels the drain state file listed: backends that join later (Sentinel) start drained too. */
+  private readonly remembered = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -51,15 +53,22 @@ export class DrainController {
     }
     if (!Array.isArray(listed)) return;
     for (const label of listed) {
+      this.remembered.add(String(label));
       const b = this.router.replicas.find((r) => r.label === label);
       if (b === undefined) {
         this.log.warn({ file, backend: label }, "drain state names a backend that is not configured");
         continue;
       }
-      b.drain = "drained";
-      this.log.info({ backend: b.label }, "replica drained (from the drain state file)");
+      this.adopt(b);
     }
     this.changed();
+  }
+
+  /** A backend that joined the topology: drained if the drain state file lists it. */
+  adopt(b: Backend): void {
+    if (!this.remembered.has(b.label) || b.drain !== "none") return;
+    b.drain = "drained";
+    this.log.info({ backend: b.label }, "replica drained (from the drain state file)");
   }
 
   find(label: string): DrainResult {
@@ -123,7 +132,9 @@ export class DrainController {
   private persist(): void {
     const file = this.config.drainStateFile;
     if (file === "") return;
-    const drained = this.router.replicas.filter((b) => b.drain !== "none").map((b) => b.label);
+    const drained = this.router.nodes.filter((b) => b.drain !== "none").map((b) => b.label);
+    this.remembered.clear();
+    for (const l of drained) this.remembered.add(l);
     try {
       mkdirSync(dirname(file), { recursive: true });
       const tmp = `${file}.tmp-${process.pid}`;

@@ -5,6 +5,7 @@ import type { Backend } from "./backend.js";
 import type { ReplicationHistory } from "./consistency.js";
 import type { OffsetWaits } from "./offset-waits.js";
 import type { Router } from "./router.js";
+import { reachable } from "./topology.js";
 
 /**
  * The control plane: one ioredis client per backend learns role, replid, offset, link and sync/loading
@@ -42,7 +43,8 @@ export class LagMonitor {
   private samples: OffsetSample[] = [];
   /** The replid the samples belong to. */
   private samplesReplid = "";
-  private readonly all: Backend[];
+  /** Called after every successful poll (the topology follows roles from here). */
+  onPolled: (b: Backend) => void = () => {};
 
   constructor(
     private readonly router: Router,
@@ -51,28 +53,42 @@ export class LagMonitor {
     private readonly history: ReplicationHistory,
     private readonly waits: OffsetWaits,
   ) {
-    this.all = [router.master, ...router.replicas];
     waits.wantFreshOffsets = () => this.pollOffsetsNow();
-    for (const b of this.all) {
-      b.onConnectionLost = (backend, reason) => {
-        // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
-        backend.health.lastOkAt = 0;
-        backend.health.reason = `connection lost (${reason})`;
-        // The master may come back on another history: until it is polled again, none is assumed.
-        if (backend === router.master) this.history.forget();
-        this.evaluate();
-      };
-    }
   }
 
   start(): void {
-    for (const b of this.all) {
-      const c = this.client(b);
-      this.clients.set(b, c);
-      void this.detectWaitOffset(b, c);
-    }
+    for (const b of this.router.nodes) this.watch(b);
     this.timer = setInterval(() => this.tick(), this.config.health.pollIntervalMs);
     this.tick();
+  }
+
+  /** Starts polling a backend (every node at start; later, nodes Sentinel reports). */
+  watch(b: Backend): void {
+    if (this.stopped || this.clients.has(b)) return;
+    b.onConnectionLost = (backend, reason) => {
+      // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
+      backend.health.lastOkAt = 0;
+      backend.health.reason = `connection lost (${reason})`;
+      // The master may come back on another history: new probes get no replid until it is polled again.
+      if (backend === this.router.master) this.history.forget();
+      this.evaluate();
+    };
+    const c = this.client(b);
+    this.clients.set(b, c);
+    void this.detectWaitOffset(b, c);
+  }
+
+  /** Stops polling a backend that left the topology. */
+  unwatch(b: Backend): void {
+    this.clients.get(b)?.disconnect();
+    this.waiters.get(b)?.disconnect();
+    this.clients.delete(b);
+    this.waiters.delete(b);
+  }
+
+  /** Polls one backend now (a new master to confirm); resolves when the poll is done. */
+  pollNow(b: Backend): Promise<void> {
+    return this.poll(b).then(() => this.evaluate());
   }
 
   async stop(): Promise<void> {
@@ -102,7 +118,7 @@ export class LagMonitor {
 
   private tick(): void {
     if (this.stopped) return;
-    for (const b of this.all) {
+    for (const b of this.router.nodes) {
       if (this.inFlight.has(b)) continue;
       this.inFlight.add(b);
       void this.poll(b).finally(() => this.inFlight.delete(b));
@@ -115,7 +131,12 @@ export class LagMonitor {
     if (!c) return;
     try {
       const text = (await b.breaker.fire(() => c.info("replication"))) as string;
+      if (!this.clients.has(b)) return; // left the topology meanwhile
       this.apply(b, parseInfo(text));
+      this.onPolled(b);
+      // The master's history and reachability decide every replica's eligibility: a read must never be
+      // routed on flags computed before the master came back on a new history.
+      if (b === this.router.master) this.evaluate();
     } catch (err) {
       b.health.reason = `health poll failed: ${(err as Error).message}`;
     }
@@ -127,6 +148,10 @@ export class LagMonitor {
     h.lastOkAt = now;
     h.role = info.get("role") === "slave" ? "slave" : info.get("role") === "master" ? "master" : "";
     h.replid = info.get("master_replid") ?? "";
+    h.replid2 = info.get("master_replid2") ?? "";
+    if (/^0+$/.test(h.replid2)) h.replid2 = "";
+    h.masterOf =
+      h.role === "slave" ? `${info.get("master_host") ?? ""}:${info.get("master_port") ?? ""}` : "";
     const off = Number(info.get(h.role === "slave" ? "slave_repl_offset" : "master_repl_offset") ?? "0");
     if (!h.waitOffset || off > h.offset) h.offset = off;
     h.linkUp = h.role === "slave" ? info.get("master_link_status") === "up" : true;
@@ -160,7 +185,7 @@ export class LagMonitor {
   // ─── WAITOFFSET long-poll (Tandem servers) ────────────────────────────────────────────────────────────
 
   private async detectWaitOffset(b: Backend, c: Redis): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && this.clients.get(b) === c) {
       try {
         const info = (await c.call("COMMAND", "INFO", "WAITOFFSET")) as unknown[];
         b.health.waitOffset = Array.isArray(info) && info[0] !== null && info[0] !== undefined;
@@ -169,12 +194,12 @@ export class LagMonitor {
         await new Promise((r) => setTimeout(r, Math.max(100, this.config.health.pollIntervalMs)));
       }
     }
-    if (!b.health.waitOffset || this.stopped) return;
+    if (!b.health.waitOffset || this.stopped || this.clients.get(b) !== c) return;
     const w = this.client(b);
     w.options.commandTimeout = this.config.health.pollIntervalMs + this.config.breaker.timeoutMs;
     this.waiters.set(b, w);
     this.log.debug({ backend: b.label }, "backend supports WAITOFFSET: long-polling offsets");
-    while (!this.stopped) {
+    while (!this.stopped && this.waiters.get(b) === w) {
       try {
         const off = Number(
           await w.call("WAITOFFSET", String(b.health.offset + 1), String(this.config.health.pollIntervalMs)),
@@ -261,10 +286,15 @@ export class LagMonitor {
     if (now - h.lastOkAt > c.maxLagMs) return `no answer for ${now - h.lastOkAt} ms`;
     if (!r.breaker.closed) return "circuit breaker open";
     if (h.role !== "slave") return `role is ${h.role || "unknown"}`;
-    if (!h.linkUp) return "master_link_status is down";
+    // With the master reachable, a replica whose link is down is falling behind. With the master gone
+    // (killed, partitioned: a failover is coming), every replica's link is down, and one that holds what
+    // the master last had may still serve reads, judged by its lag like any other.
+    if (!h.linkUp && reachable(this.router.master, now, c.maxLagMs)) return "master_link_status is down";
     if (h.syncing) return "sync in progress";
     if (h.loading) return "loading";
-    if (this.history.replid === "" || h.replid !== this.history.replid)
+    // The master's history, or one that continues it (a replica already following a promoted peer).
+    const serving = this.history.serving;
+    if (serving === "" || (h.replid !== serving && h.replid2 !== serving))
       return "replicating another history (replid differs)";
     if (h.lagBytes > c.maxLagBytes) return `lag ${h.lagBytes} bytes > max_lag_bytes`;
     if (h.lagMs > c.maxLagMs) return `lag ${h.lagMs} ms > max_lag_ms`;

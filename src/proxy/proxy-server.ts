@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
-import type { ProxyConfig } from "../config/proxy-config.js";
+import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
 import { Backend } from "./backend.js";
 import { RouteCache } from "./command-route.js";
 import { ReplicationHistory } from "./consistency.js";
@@ -8,13 +8,19 @@ import { DrainController } from "./drain.js";
 import { LagMonitor } from "./lag-monitor.js";
 import { OffsetWaits } from "./offset-waits.js";
 import { Router } from "./router.js";
+import { type NodeAddress, type SentinelTopology, SentinelWatcher } from "./sentinel-watcher.js";
 import { Session, type SessionContext } from "./session.js";
+import { promotedMaster } from "./topology.js";
 
 /**
  * The proxy's front server: accepts client connections (one Session each) and owns everything sessions
  * share — the backends, the router, the route cache, the lag monitor and the master's replication history
  * it keeps, the offset waits of read-your-writes and durability, and the drain controller. Everything it
  * knows about the backends it learns over the wire.
+ *
+ * The topology (which node is the master, which nodes exist) follows either the roles the lag monitor
+ * polls (no Sentinel: a demoted master and a promoted replica are noticed; see topology.ts) or what
+ * Sentinel reports (`sentinel:`; sentinel-watcher.ts). Either way a switch is one call: switchMaster().
  */
 export class ProxyServer implements SessionContext {
   readonly router: Router;
@@ -28,33 +34,126 @@ export class ProxyServer implements SessionContext {
   /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
   private readonly touched: Session[] = [];
   private nextId = 1;
+  private readonly sentinel: SentinelWatcher | null;
+  private started = false;
+  /** Master switches followed since start. */
+  failovers = 0;
 
   constructor(
     readonly config: ProxyConfig,
     readonly log: Logger,
   ) {
-    const afterReplies = () => this.flushTouched();
-    const master = new Backend(config.master, true, config, afterReplies, this.history);
-    const replicas = config.replicas.map((r) => new Backend(r, false, config, afterReplies, this.history));
-    this.router = new Router(master, replicas, config);
+    const master = this.newBackend(config.master);
+    const replicas = config.replicas.map((r) => this.newBackend(r));
+    this.router = new Router(master, replicas, config, config.sentinel !== null);
     this.waits = new OffsetWaits(this.router, this.history);
     this.monitor = new LagMonitor(this.router, config, log, this.history, this.waits);
     this.drains = new DrainController(this.router, config, log, () => this.monitor.evaluate());
+    this.sentinel =
+      config.sentinel === null
+        ? null
+        : new SentinelWatcher(config.sentinel, log, config.pool.connectTimeoutMs, (t, why) =>
+            this.applyTopology(t, why),
+          );
+    if (this.sentinel === null) this.monitor.onPolled = () => this.followRoles();
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
-  /** Listens and starts health monitoring; resolves with the bound port. */
-  listen(): Promise<number> {
+  private newBackend(a: NodeAddress | BackendAddress): Backend {
+    const weight = "weight" in a ? a.weight : 1;
+    return new Backend(
+      { host: a.host, port: a.port, weight },
+      this.config,
+      () => this.flushTouched(),
+      this.history,
+    );
+  }
+
+  /**
+   * Listens and starts health monitoring; resolves with the bound port. Under Sentinel without a
+   * `master:` in the file, the topology is resolved first (retrying until a sentinel knows the master).
+   */
+  async listen(): Promise<number> {
+    if (this.sentinel !== null && !this.config.masterGiven)
+      this.applyTopology(await this.sentinel.resolveUntilFound(), "sentinel at startup");
     this.drains.load();
-    return new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen({ host: this.config.listen.host, port: this.config.listen.port }, () => {
         this.server.off("error", reject);
-        this.monitor.start();
-        resolve(this.boundPort);
+        resolve();
       });
     });
+    this.started = true;
+    this.monitor.start();
+    if (this.sentinel !== null) {
+      // Writes wait for the master's own role:master; have it before the first client can write.
+      await this.monitor.pollNow(this.router.master);
+      this.sentinel.follow();
+    }
+    return this.boundPort;
+  }
+
+  // ─── topology ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Without Sentinel, after each poll: moves writes to a promoted node when the master was demoted. */
+  private followRoles(): void {
+    const r = this.router;
+    const next = promotedMaster(r.master, r.nodes, Date.now(), this.config.maxLagMs);
+    if (next !== null)
+      this.switchMaster(
+        next,
+        r.nodes.filter((b) => b !== next),
+        "roles polled",
+      );
+  }
+
+  /** What Sentinel reports: nodes it lists are added, nodes it no longer lists removed, its master followed. */
+  private applyTopology(t: SentinelTopology, why: string): void {
+    const known = new Map(this.router.nodes.map((b) => [b.label, b]));
+    const added: Backend[] = [];
+    const get = (a: NodeAddress): Backend => {
+      const k = `${a.host}:${a.port}`;
+      let b = known.get(k);
+      if (b === undefined) {
+        b = this.newBackend(a);
+        known.set(k, b);
+        added.push(b);
+      }
+      return b;
+    };
+    const master = get(t.master);
+    const replicas = [...new Set(t.replicas.map(get))].filter((b) => b !== master);
+    const removed = this.router.nodes.filter((b) => b !== master && !replicas.includes(b));
+    if (master !== this.router.master) this.switchMaster(master, replicas, why);
+    else this.router.setNodes(master, replicas);
+    for (const b of added) {
+      this.drains.adopt(b);
+      if (this.started) this.monitor.watch(b);
+      this.log.info({ backend: b.label, why }, "backend added (reported by sentinel)");
+    }
+    for (const b of removed) {
+      this.monitor.unwatch(b);
+      b.abandonReads();
+      void b.close();
+      this.log.info({ backend: b.label, why }, "backend removed (no longer reported by sentinel)");
+    }
+    if (this.started) this.monitor.evaluate();
+  }
+
+  /**
+   * Writes go to `master` from now on. It is polled at once: under Sentinel, writes wait for its own
+   * `role:master` (Router.masterWritable); the history is re-learned from it (tokens of the history it
+   * continues stay comparable: consistency.ts).
+   */
+  private switchMaster(master: Backend, replicas: readonly Backend[], why: string): void {
+    const old = this.router.master;
+    this.router.setNodes(master, replicas);
+    this.history.forget();
+    this.failovers++;
+    this.log.warn({ from: old.label, to: master.label, why }, "following a new master");
+    if (this.started) void this.monitor.pollNow(master);
   }
 
   get boundPort(): number {
@@ -91,11 +190,12 @@ export class ProxyServer implements SessionContext {
 
   async close(): Promise<void> {
     this.drains.stop();
+    this.sentinel?.stop();
     await new Promise<void>((r) => {
       this.server.close(() => r());
       for (const s of [...this.sessions]) s.close();
     });
     await this.monitor.stop();
-    await Promise.all([this.router.master, ...this.router.replicas].map((b) => b.close()));
+    await Promise.all(this.router.nodes.map((b) => b.close()));
   }
 }

@@ -6,6 +6,9 @@ import type { Backend } from "./backend.js";
  * eligible list is recomputed by the lag monitor (each poll, each offset it learns, and at once when a
  * connection is lost), so a pick is a few field reads — no allocation on the hot path.
  *
+ * Which node is the master, and which nodes exist, change only through setNodes() (the topology: roles
+ * the lag monitor polls, or what Sentinel reports). Writes go to `master` while `masterWritable()`.
+ *
  * Reads under read-your-writes ask for a minimum offset: only eligible replicas whose known offset
  * (health.offset, learned by the lag monitor) has reached it qualify.
  */
@@ -14,11 +17,36 @@ export class Router {
   eligible: Backend[] = [];
   private rr = 0;
 
+  /** Every backend the proxy knows: the master first, then the replicas. */
+  nodes: readonly Backend[];
+
   constructor(
-    readonly master: Backend,
-    readonly replicas: readonly Backend[],
+    public master: Backend,
+    public replicas: readonly Backend[],
     private readonly config: ProxyConfig,
-  ) {}
+    /** Writes need the master's own word (`role:master` in a poll) before they go: Sentinel mode. */
+    private readonly confirmMaster = false,
+  ) {
+    this.nodes = [master, ...replicas];
+  }
+
+  /** A new topology: `master` and the replicas (the eligible list is recomputed by the next refresh). */
+  setNodes(master: Backend, replicas: readonly Backend[]): void {
+    this.master = master;
+    this.replicas = replicas;
+    this.nodes = [master, ...replicas];
+    // The new master may sit in the eligible list as a replica: it leaves it now, not at the next poll.
+    if (this.eligible.includes(master)) this.eligible = this.eligible.filter((b) => b !== master);
+  }
+
+  /**
+   * Whether writes may go to the master now: never to a node that reports `role:slave` (a demoted master
+   * in a failover); under Sentinel, only once the node has itself reported `role:master`.
+   */
+  masterWritable(): boolean {
+    const role = this.master.health.role;
+    return role === "master" || (role === "" && !this.confirmMaster);
+  }
 
   /**
    * Recomputes the eligible list from each replica's `eligible` flag and drain state. Returns the

@@ -90,6 +90,13 @@ const TOKEN_PENDING = -3;
 
 const R = (s: string) => Buffer.from(s, "latin1");
 const NOAUTH = R("-NOAUTH Authentication required.\r\n");
+/**
+ * A write while no node accepts writes: the master reports `role:slave` (demoted in a failover) or, under
+ * Sentinel, the new master has not yet confirmed its role. The write was not sent anywhere: safe to retry.
+ */
+const NO_WRITABLE_MASTER = R(
+  "-MASTERDOWN Tandem proxy: no master accepts writes right now (failover in progress); the command was not sent, retry\r\n",
+);
 const NO_REPLICA = R("-ERR Tandem proxy: no eligible replica for this read (no_eligible_replica: error)\r\n");
 const TOKEN_UNKNOWN = R(
   "-ERR Tandem proxy: the master's replication offset or history is unknown (the master connection failed); try again\r\n",
@@ -244,7 +251,15 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       this.dispatchPinned(mode, route, name, buf, start, end);
       return;
     }
-    const master = this.ctx.router.master;
+    const router = this.ctx.router;
+    const master = router.master;
+    if (route !== Route.READ && route !== Route.SCAN && route !== Route.LOCAL && route !== Route.TUNNEL) {
+      // Everything else is sent to the master: never to a node that is not (or not yet) one.
+      if (!router.masterWritable()) {
+        this.reply(NO_WRITABLE_MASTER);
+        return;
+      }
+    }
     switch (route) {
       case Route.MASTER:
       case Route.EXEC:
@@ -344,7 +359,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       // The transaction is over: the connection goes back to the pool (its reply is still on the way,
       // which is fine — its FIFO keeps order for whoever takes it next).
       this.setMode(READY);
-      this.ctx.router.master.release(conn, true);
+      conn.host.release(conn, true);
     }
   }
 
@@ -704,7 +719,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   reset(): void {
     const mode = this.mode;
     if (mode.kind === "pinned") {
-      this.ctx.router.master.release(mode.conn, false);
+      mode.conn.host.release(mode.conn, false);
       this.setMode(READY);
     }
     const cfg = this.ctx.config;
@@ -778,7 +793,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   replyReady(slot: PendingReply): void {
     const mode = this.mode;
     if (mode.kind === "blocked" && slot === mode.slot) {
-      this.ctx.router.master.release(mode.conn, !mode.conn.closed);
+      mode.conn.host.release(mode.conn, !mode.conn.closed);
       this.setMode(READY);
       // Continue after the current batch of replies is written.
       queueMicrotask(() => this.unstall());
@@ -844,7 +859,6 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     this.backlog = [];
     this.held = [];
     this.tokenReplies = [];
-    const master = this.ctx.router.master;
     // Dedicated connections may hold MULTI/WATCH state, a blocked command or subscriptions: not reusable.
     const mode = this.mode;
     switch (mode.kind) {
@@ -852,7 +866,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       case "blocked":
       case "tunnel-opening":
       case "tunnel":
-        master.release(mode.conn, false);
+        mode.conn.host.release(mode.conn, false);
         break;
       case "read-waiting":
         if (mode.read.wait !== null) this.ctx.waits.cancel(mode.read.wait);

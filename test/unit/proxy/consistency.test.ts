@@ -61,12 +61,20 @@ describe("ReplicationHistory.requiredOffset", () => {
     assert.equal(h.requiredOffset(C, 1), NOT_COMPARABLE);
   });
 
-  it("forget(): nothing is comparable until the next poll, and coming back on the same history is no change", () => {
+  it("forget(): only the last history seen compares until the next poll, and coming back on it is no change", () => {
     const h = new ReplicationHistory();
     h.observe(A, "", -1);
+    h.observe(B, A, 10);
     h.forget();
-    assert.equal(h.replid, "");
-    assert.equal(h.requiredOffset(A, 5), NOT_COMPARABLE);
+    assert.equal(h.replid, "", "new probes get no replid");
+    assert.equal(h.serving, B, "replicas are still judged against the last history seen");
+    assert.equal(h.requiredOffset(B, 5), 5);
+    assert.equal(h.requiredOffset(A, 5), NOT_COMPARABLE, "continued or past histories wait for the master");
+    assert.equal(h.requiredOffset(C, 5), NOT_COMPARABLE);
+    h.observe(A, "", -1);
+    assert.equal(h.replid, A);
+    h.forget();
+    assert.equal(h.requiredOffset(A, 5), 5);
     assert.equal(h.observe(A, "", -1), false);
     assert.equal(h.requiredOffset(A, 5), 5);
     h.forget();
