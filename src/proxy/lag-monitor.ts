@@ -43,6 +43,8 @@ export class LagMonitor {
   /** The replid the samples belong to. */
   private samplesReplid = "";
   private readonly all: Backend[];
+  /** Called when a replica becomes eligible or is excluded (the state-change log). */
+  onEligibilityChange: (b: Backend) => void = () => {};
 
   constructor(
     private readonly router: Router,
@@ -233,13 +235,14 @@ export class LagMonitor {
       h.lagBytes = Math.max(0, master.offset - h.offset);
       h.lagMs = this.lagMs(h.offset, now);
       h.reason = this.whyIneligible(r, now);
+      const was = r.eligible;
       r.eligible = h.reason === "";
+      if (r.eligible !== was) this.onEligibilityChange(r);
     }
     const left = this.router.refresh();
     for (const b of left) {
       if (b.draining) continue; // a drain lets in-flight reads finish where they are
-      this.log.warn({ backend: b.label, reason: b.health.reason }, "replica no longer receives reads");
-      b.abandonReads();
+      b.abandonReads(); // (logged by onEligibilityChange)
     }
     this.waits.check();
   }

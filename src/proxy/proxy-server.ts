@@ -6,6 +6,8 @@ import { RouteCache } from "./command-route.js";
 import { ReplicationHistory } from "./consistency.js";
 import { DrainController } from "./drain.js";
 import { LagMonitor } from "./lag-monitor.js";
+import { ProxyObservability } from "./observability/proxy-observability.js";
+import { ProxyStats } from "./observability/proxy-stats.js";
 import { OffsetWaits } from "./offset-waits.js";
 import { Router } from "./router.js";
 import { Session, type SessionContext } from "./session.js";
@@ -23,6 +25,10 @@ export class ProxyServer implements SessionContext {
   readonly waits: OffsetWaits;
   readonly monitor: LagMonitor;
   readonly drains: DrainController;
+  /** Counters sessions bump on the slow paths (read-your-writes and durability waits, connections). */
+  readonly stats = new ProxyStats();
+  /** Metrics, state-change logs, lag history and the HTTP admin listener (/metrics, /status, /). */
+  readonly observability: ProxyObservability;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
   /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
@@ -42,18 +48,27 @@ export class ProxyServer implements SessionContext {
     this.drains = new DrainController(this.router, config, log, () => this.monitor.evaluate());
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.observability = new ProxyObservability(this, log);
+    this.monitor.onEligibilityChange = (b) => this.observability.stateLog.eligibilityChanged(b);
   }
 
-  /** Listens and starts health monitoring; resolves with the bound port. */
+  /**
+   * Listens and starts health monitoring, then the admin listener (rejects with AdminListenError when its
+   * address cannot be bound); resolves with the bound port.
+   */
   listen(): Promise<number> {
     this.drains.load();
-    return new Promise((resolve, reject) => {
+    const listening = new Promise<number>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen({ host: this.config.listen.host, port: this.config.listen.port }, () => {
         this.server.off("error", reject);
         this.monitor.start();
         resolve(this.boundPort);
       });
+    });
+    return listening.then(async (port) => {
+      await this.observability.start();
+      return port;
     });
   }
 
@@ -63,6 +78,7 @@ export class ProxyServer implements SessionContext {
   }
 
   private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
     const s = new Session(this.nextId++, socket, this);
     this.sessions.add(s);
   }
@@ -91,6 +107,7 @@ export class ProxyServer implements SessionContext {
 
   async close(): Promise<void> {
     this.drains.stop();
+    await this.observability.stop();
     await new Promise<void>((r) => {
       this.server.close(() => r());
       for (const s of [...this.sessions]) s.close();
