@@ -64,12 +64,12 @@ describe("proxy status page", { skip: SKIP }, () => {
       for (const [i, address] of all.entries()) {
         const row = page.locator(`#backends tbody tr[data-address="${address}"]`);
         assert.equal(await row.count(), 1, `a row for ${address}`);
-        assert.equal(await row.locator("td.state").innerText(), "up");
-        assert.equal(await row.locator("td.eligible").innerText(), "eligible");
-        assert.equal(await row.locator("td.breaker").innerText(), "closed");
-        assert.equal(await row.locator("td.drain").innerText(), "none");
+        assert.equal(await row.locator("td.state").textContent(), "up");
+        assert.equal(await row.locator("td.eligible").textContent(), "eligible");
+        assert.equal(await row.locator("td.breaker").textContent(), "closed");
+        assert.equal(await row.locator("td.drain").textContent(), "none");
         const node = page.locator(`#topology [data-address="${address}"]`);
-        assert.match(await node.innerText(), i === 0 ? /master/ : /replica/);
+        assert.match((await node.textContent()) ?? "", i === 0 ? /master/ : /replica/);
       }
       for (const address of replicas) {
         const path = page.locator(`svg.lag-chart[data-replica="${address}"] path.lag-line`);
@@ -78,10 +78,10 @@ describe("proxy status page", { skip: SKIP }, () => {
       }
       assert.equal(await page.locator("svg.lag-chart").count(), replicas.length);
       // It keeps polling /status: the "updated" time changes.
-      const first = await page.locator("#updated").innerText();
+      const first = await page.locator("#updated").textContent();
       await waitFor(
         "the page to read /status again",
-        async () => (await page.locator("#updated").innerText()) !== first,
+        async () => (await page.locator("#updated").textContent()) !== first,
       );
       assert.deepEqual(elsewhere, [], "the page fetches nothing but the admin listener");
       assert.deepEqual(errors, [], "no script errors");
