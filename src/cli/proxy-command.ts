@@ -7,12 +7,14 @@ import {
   PROXY_DEFAULTS,
   type ProxyConfig,
 } from "../config/proxy-config.js";
+import { AdminListenError } from "../proxy/observability/admin-server.js";
 import { ProxyServer } from "../proxy/proxy-server.js";
 
 /**
- * `tandem proxy [proxy.yaml] [--listen host:port] [--master host:port] [--replica host:port ...]`: the
- * read/write-splitting proxy. Without a file, config/proxy.yaml is used when present. The flags override
- * the file (what `tandem up --port-offset` and tests use). A bad config exits 1 with "file:line: reason".
+ * `tandem proxy [proxy.yaml] [--listen host:port] [--master host:port] [--replica host:port ...]
+ * [--admin-listen host:port|off]`: the read/write-splitting proxy. Without a file, config/proxy.yaml is
+ * used when present. The flags override the file (what `tandem up --port-offset` and tests use). A bad
+ * config exits 1 with "file:line: reason"; so does an address that cannot be bound.
  */
 
 const DEFAULT_FILE = "config/proxy.yaml";
@@ -46,9 +48,15 @@ export function loadWithOverrides(args: string[]): ProxyConfig {
       case "--requirepass":
         config = { ...config, requirepass: value ?? "" };
         break;
+      case "--admin-listen":
+        config = {
+          ...config,
+          admin: { ...config.admin, listen: value === "off" ? null : parseAddress(value, flag) },
+        };
+        break;
       default:
         throw new ConfigError(
-          `unknown option '${flag}' (expected --listen, --master, --replica, --requirepass)`,
+          `unknown option '${flag}' (expected --listen, --master, --replica, --requirepass, --admin-listen)`,
         );
     }
   }
@@ -82,6 +90,10 @@ export async function proxyCommand(args: string[]): Promise<number> {
   try {
     await proxy.listen();
   } catch (err) {
+    if (err instanceof AdminListenError) {
+      process.stderr.write(`tandem proxy: ${err.message}\n`);
+      return 1;
+    }
     const e = err as NodeJS.ErrnoException;
     const why = e.code === "EADDRINUSE" ? `port ${config.listen.port} is already in use` : e.message;
     process.stderr.write(
@@ -92,6 +104,10 @@ export async function proxyCommand(args: string[]): Promise<number> {
   log.info(
     {
       listen: `${config.listen.host}:${proxy.boundPort}`,
+      admin:
+        config.admin.listen === null
+          ? "off"
+          : `http://${config.admin.listen.host}:${proxy.observability.adminPort}/`,
       master: proxy.router.master.label,
       replicas: proxy.router.replicas.map((r) => r.label),
       sentinel: config.sentinel?.masterName,

@@ -120,7 +120,7 @@ export async function upCommand(args: string[]): Promise<number> {
   const masterPort = 6379 + offset;
   const replicaPorts = [6380 + offset, 6381 + offset];
   const proxyPort = 7379 + offset;
-  for (const p of [masterPort, ...replicaPorts, proxyPort]) {
+  for (const p of [masterPort, ...replicaPorts, proxyPort, ...(offset > 0 ? [7380 + offset] : [])]) {
     if (!(await portFree(p))) {
       process.stderr.write(
         `tandem up: port ${p} is already in use on 127.0.0.1 — stop whatever holds it, or use --port-offset\n`,
@@ -208,6 +208,8 @@ export async function upCommand(args: string[]): Promise<number> {
       "--master",
       `127.0.0.1:${masterPort}`,
       ...replicaPorts.flatMap((p) => ["--replica", `127.0.0.1:${p}`]),
+      // Shifted deployments shift the admin listener too (else they would all want proxy.yaml's port).
+      ...(offset > 0 ? ["--admin-listen", `127.0.0.1:${7380 + offset}`] : []),
     ],
     null,
   );

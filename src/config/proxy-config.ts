@@ -87,6 +87,14 @@ export interface ProxyConfig {
     /** INFO replication polling period on real Redis (and the WAITOFFSET long-poll length on Tandem). */
     readonly pollIntervalMs: number;
   };
+  /**
+   * The HTTP admin listener (observability: /metrics, /status, the status page). `listen` null = off;
+   * `password` asks for HTTP Basic auth (any user name; "" = none).
+   */
+  readonly admin: {
+    readonly listen: { readonly host: string; readonly port: number } | null;
+    readonly password: string;
+  };
   readonly logLevel: string;
 }
 
@@ -113,6 +121,7 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   pool: { sharedConnections: 1, dedicatedMax: 128, acquireTimeoutMs: 5000, connectTimeoutMs: 2000 },
   breaker: { timeoutMs: 1000, errorThresholdPercentage: 50, resetTimeoutMs: 1000, volumeThreshold: 3 },
   health: { pollIntervalMs: 100 },
+  admin: { listen: { host: "127.0.0.1", port: 7380 }, password: "" },
   logLevel: "info",
 };
 
@@ -231,6 +240,13 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
   const h = r.section("health");
   const health = { pollIntervalMs: h.int("poll_interval_ms", PROXY_DEFAULTS.health.pollIntervalMs, 10) };
   h.done();
+  const a = r.section("admin");
+  const adminListenNode = a.take("listen");
+  const admin = {
+    listen: adminListenNode ? adminListen(adminListenNode, fail) : PROXY_DEFAULTS.admin.listen,
+    password: a.str("password", PROXY_DEFAULTS.admin.password),
+  };
+  a.done();
   const sentinel = sentinelSection(r, fail);
   r.done();
   return {
@@ -256,6 +272,7 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
     pool,
     breaker,
     health,
+    admin,
     logLevel,
   };
 }
@@ -366,6 +383,17 @@ function address(node: Node, key: string, fail: Fail): { host: string; port: num
   const host = v.slice(0, at).replace(/^\[(.*)\]$/, "$1");
   const port = Number(v.slice(at + 1));
   return { host, port: checkPort(port, node, key, fail) };
+}
+
+/** admin.listen: host:port, a bare port, or `off` (YAML 1.1's `false` too) for no admin listener. */
+function adminListen(node: Node, fail: Fail): { host: string; port: number } | null {
+  const v = isScalar(node) ? node.value : undefined;
+  if (v === "off" || v === false) return null;
+  if (typeof v === "string" && !v.includes(":"))
+    return fail(node, "admin.listen", `expected host:port or off, got '${v}'`);
+  if (typeof v !== "string" && typeof v !== "number")
+    return fail(node, "admin.listen", "expected host:port or off");
+  return address(node, "admin.listen", fail);
 }
 
 function checkPort(port: number, node: Node, key: string, fail: Fail): number {

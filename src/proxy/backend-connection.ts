@@ -2,6 +2,8 @@ import { connect, type Socket } from "node:net";
 import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
+import type { BackendStats } from "./observability/backend-stats.js";
+import { BatchTimer } from "./observability/batch-timer.js";
 import type { OffsetProbe } from "./offset-probe.js";
 import { type PendingReply, SlotState } from "./pending-reply.js";
 
@@ -23,6 +25,8 @@ export interface ConnectionHost {
   readonly label: string;
   /** Requests in flight on this backend, for the least-outstanding policy. */
   outstanding: number;
+  /** Counters for the metrics: requests, errors, latency. */
+  readonly stats: BackendStats;
   connectionLost(conn: BackendConnection, reason: string): void;
   /** A new offset probe in the form this backend answers (WAITOFFSET on Tandem, ROLE on Redis). */
   newProbe(): OffsetProbe;
@@ -85,6 +89,10 @@ export class BackendConnection implements FrameSink {
   private tunnel: Socket | null = null;
   /** Sessions paused because this connection's socket is full; resumed on 'drain'. */
   readonly drainWaiters: (() => void)[] = [];
+  /** Latency per written batch (shared connections only: dedicated ones carry blocking commands). */
+  private readonly timer: BatchTimer | null;
+  /** FIFO entries answered during the current socket read (timed together when it ends). */
+  private answeredInRead = 0;
 
   constructor(
     readonly host: ConnectionHost,
@@ -94,6 +102,7 @@ export class BackendConnection implements FrameSink {
     readonly dedicated: boolean,
     proto = 2,
   ) {
+    this.timer = dedicated ? null : new BatchTimer();
     const s = connect({ host: address.host, port: address.port });
     this.socket = s;
     s.setNoDelay(true);
@@ -145,6 +154,7 @@ export class BackendConnection implements FrameSink {
     this.enqueue(buf, start, end);
     this.fifo.push(slot);
     this.host.outstanding++;
+    this.host.stats.requests++;
   }
 
   /**
@@ -270,6 +280,7 @@ export class BackendConnection implements FrameSink {
     } else {
       return;
     }
+    this.timer?.written(this.fifo.length - this.head);
     // Nothing left in the socket's queue means the kernel took every byte and `out` can be reused;
     // otherwise the stream still holds it and the next turn starts a new one.
     if (s.writableLength > 0 || this.out.length > OUT_KEEP_MAX) this.out = Buffer.allocUnsafe(OUT_INITIAL);
@@ -289,6 +300,10 @@ export class BackendConnection implements FrameSink {
       this.destroy(`protocol error from backend: ${(err as Error).message}`);
       return;
     }
+    if (this.answeredInRead > 0) {
+      this.timer?.answered(this.answeredInRead, this.host.stats.latency);
+      this.answeredInRead = 0;
+    }
     this.host.afterReplies();
   }
 
@@ -305,6 +320,7 @@ export class BackendConnection implements FrameSink {
     const slot = this.fifo[this.head];
     this.fifo[this.head] = null;
     this.head++;
+    this.answeredInRead++;
     if (this.head === this.fifo.length) {
       this.fifo.length = 0;
       this.head = 0;
@@ -314,6 +330,8 @@ export class BackendConnection implements FrameSink {
     }
     if (slot === null) return;
     this.host.outstanding--;
+    const first = buf[start];
+    if (first === 0x2d /* - */ || first === 0x21 /* ! */) this.host.stats.errorReplies++;
     if (slot.state === SlotState.WAITING) {
       slot.fill(buf, start, end);
       slot.owner.replyReady(slot);
@@ -364,6 +382,7 @@ export class BackendConnection implements FrameSink {
       const slot = pending[i];
       if (slot === null) continue;
       this.host.outstanding--;
+      this.host.stats.connectionErrors++;
       if (slot.state !== SlotState.WAITING) continue;
       if (slot.retryable && slot.owner.redispatch(slot)) continue;
       error ??= Buffer.from(msg, "latin1");

@@ -3,6 +3,7 @@ import CircuitBreaker from "opossum";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
 import { BackendConnection, type ConnectionHost } from "./backend-connection.js";
 import type { ReplicationHistory } from "./consistency.js";
+import { BackendStats } from "./observability/backend-stats.js";
 import { OffsetProbe, ROLE_PROBE, WAITOFFSET_PROBE } from "./offset-probe.js";
 
 /**
@@ -46,6 +47,8 @@ export type DrainState = "none" | "draining" | "drained";
 export class Backend implements ConnectionHost {
   readonly label: string;
   outstanding = 0;
+  /** Traffic counters for the metrics (plain numbers; read at scrape time). */
+  readonly stats = new BackendStats();
   /** Set by the router: may serve reads now. */
   eligible = false;
   /**

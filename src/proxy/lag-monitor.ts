@@ -45,6 +45,8 @@ export class LagMonitor {
   private samplesReplid = "";
   /** Called after every successful poll (the topology follows roles from here). */
   onPolled: (b: Backend) => void = () => {};
+  /** Called when a replica becomes eligible or is excluded (the state-change log). */
+  onEligibilityChange: (b: Backend) => void = () => {};
 
   constructor(
     private readonly router: Router,
@@ -258,13 +260,14 @@ export class LagMonitor {
       h.lagBytes = Math.max(0, master.offset - h.offset);
       h.lagMs = this.lagMs(h.offset, now);
       h.reason = this.whyIneligible(r, now);
+      const was = r.eligible;
       r.eligible = h.reason === "";
+      if (r.eligible !== was) this.onEligibilityChange(r);
     }
     const left = this.router.refresh();
     for (const b of left) {
       if (b.draining) continue; // a drain lets in-flight reads finish where they are
-      this.log.warn({ backend: b.label, reason: b.health.reason }, "replica no longer receives reads");
-      b.abandonReads();
+      b.abandonReads(); // (logged by onEligibilityChange)
     }
     this.waits.check();
   }

@@ -301,7 +301,8 @@ export function backendsReply(router: Router, config: ProxyConfig): Buffer {
   return Buffer.from(out);
 }
 
-function backendFields(
+/** One backend's PROXY BACKENDS fields (also the admin listener's /status and metrics read them). */
+export function backendFields(
   b: Backend,
   isMaster: boolean,
   now: number,

@@ -6,6 +6,8 @@ import { RouteCache } from "./command-route.js";
 import { ReplicationHistory } from "./consistency.js";
 import { DrainController } from "./drain.js";
 import { LagMonitor } from "./lag-monitor.js";
+import { ProxyObservability } from "./observability/proxy-observability.js";
+import { ProxyStats } from "./observability/proxy-stats.js";
 import { OffsetWaits } from "./offset-waits.js";
 import { Router } from "./router.js";
 import { type NodeAddress, type SentinelTopology, SentinelWatcher } from "./sentinel-watcher.js";
@@ -29,6 +31,10 @@ export class ProxyServer implements SessionContext {
   readonly waits: OffsetWaits;
   readonly monitor: LagMonitor;
   readonly drains: DrainController;
+  /** Counters sessions bump on the slow paths (read-your-writes and durability waits, connections). */
+  readonly stats = new ProxyStats();
+  /** Metrics, state-change logs, lag history and the HTTP admin listener (/metrics, /status, /). */
+  readonly observability: ProxyObservability;
   private readonly server: Server;
   private readonly sessions = new Set<Session>();
   /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
@@ -36,8 +42,6 @@ export class ProxyServer implements SessionContext {
   private nextId = 1;
   private readonly sentinel: SentinelWatcher | null;
   private started = false;
-  /** Master switches followed since start. */
-  failovers = 0;
 
   constructor(
     readonly config: ProxyConfig,
@@ -58,6 +62,8 @@ export class ProxyServer implements SessionContext {
     if (this.sentinel === null) this.monitor.onPolled = () => this.followRoles();
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.observability = new ProxyObservability(this, log);
+    this.monitor.onEligibilityChange = (b) => this.observability.stateLog.eligibilityChanged(b);
   }
 
   private newBackend(a: NodeAddress | BackendAddress): Backend {
@@ -92,6 +98,7 @@ export class ProxyServer implements SessionContext {
       await this.monitor.pollNow(this.router.master);
       this.sentinel.follow();
     }
+    await this.observability.start();
     return this.boundPort;
   }
 
@@ -151,7 +158,7 @@ export class ProxyServer implements SessionContext {
     const old = this.router.master;
     this.router.setNodes(master, replicas);
     this.history.forget();
-    this.failovers++;
+    this.observability.metrics.failoverFollowed();
     this.log.warn({ from: old.label, to: master.label, why }, "following a new master");
     if (this.started) void this.monitor.pollNow(master);
   }
@@ -162,6 +169,7 @@ export class ProxyServer implements SessionContext {
   }
 
   private accept(socket: Socket): void {
+    this.stats.connectionsReceived++;
     const s = new Session(this.nextId++, socket, this);
     this.sessions.add(s);
   }
@@ -191,6 +199,7 @@ export class ProxyServer implements SessionContext {
   async close(): Promise<void> {
     this.drains.stop();
     this.sentinel?.stop();
+    await this.observability.stop();
     await new Promise<void>((r) => {
       this.server.close(() => r());
       for (const s of [...this.sessions]) s.close();

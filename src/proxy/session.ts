@@ -15,6 +15,7 @@ import {
 import type { DrainController } from "./drain.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
 import { bulk, LOCAL_COMMANDS, type LocalCommandTarget } from "./local-commands.js";
+import type { ProxyStats } from "./observability/proxy-stats.js";
 import { type OffsetProbe, ProbeState, type ProbeWaiter } from "./offset-probe.js";
 import type { OffsetWait, OffsetWaits, WaitOutcome } from "./offset-waits.js";
 import { type PendingReply, type ReplyOwner, SlotState } from "./pending-reply.js";
@@ -52,6 +53,8 @@ export interface SessionContext {
   readonly waits: OffsetWaits;
   readonly drains: DrainController;
   readonly log: Logger;
+  /** Counters for the metrics (read-your-writes and durability waits). */
+  readonly stats: ProxyStats;
   /** The session has replies ready: it is flushed after the current backend read. */
   markTouched(s: Session): void;
   sessionClosed(s: Session): void;
@@ -418,12 +421,18 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     if (router.eligible.length === 0) return void this.readAnywhere(buf, start, end);
     const need = this.readRequirement();
     if (need === NO_TOKEN) return void this.readAnywhere(buf, start, end);
-    if (need === MASTER_ONLY) return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    if (need === MASTER_ONLY) {
+      this.ctx.stats.rywMasterFallbacks++;
+      return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    }
     if (need >= 0) {
       const b = router.pickReplica(need);
       if (b !== null) return void this.sendRead(b, buf, start, end, need);
     }
-    if (this.ctx.config.rywWaitMs === 0) return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    if (this.ctx.config.rywWaitMs === 0) {
+      this.ctx.stats.rywMasterFallbacks++;
+      return void this.sendRead(router.master, buf, start, end, NO_TOKEN);
+    }
     // Wait (stalled, so the session's later requests stay behind this read) for the token, then a replica.
     const read: WaitingRead = {
       req: keep(buf, start, end),
@@ -432,6 +441,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       wait: null,
     };
     read.slot.db = this.db;
+    this.ctx.stats.rywWaits++;
     this.setMode({ kind: "read-waiting", read });
     this.continueWaitingRead(read);
   }
@@ -529,6 +539,9 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
 
   private finishWaitingRead(read: WaitingRead, b: Backend, minOffset: number): void {
     if (read.wait !== null) this.ctx.waits.cancel(read.wait);
+    const stats = this.ctx.stats;
+    stats.rywWaitMs += Date.now() - (read.deadline - this.ctx.config.rywWaitMs);
+    if (b === this.ctx.router.master) stats.rywMasterFallbacks++;
     const slot = read.slot;
     const conn = b.sharedConnection(this.id, this.proto);
     if (b !== this.ctx.router.master) {
@@ -684,8 +697,10 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
 
   /** A held write reply goes out: as it came (`instead` null) or replaced by the durability error. */
   private releaseHeld(slot: PendingReply, instead: Buffer | null): void {
-    if (instead !== null) slot.fillConstant(instead);
-    else slot.state = SlotState.READY;
+    if (instead !== null) {
+      slot.fillConstant(instead);
+      this.ctx.stats.durabilityTimeouts++;
+    } else slot.state = SlotState.READY;
     this.replyReady(slot);
   }
 
@@ -804,6 +819,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
         slot.durableProbe = null;
       } else {
         slot.state = SlotState.HELD;
+        this.ctx.stats.durabilityWaits++;
         this.held.push(slot);
         slot.durableProbe.whenSettled(this);
         return;

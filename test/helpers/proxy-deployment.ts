@@ -15,6 +15,13 @@ import { waitFor } from "./wait-for.js";
 
 export interface ProxyProcess {
   readonly port: number;
+  /**
+   * The HTTP admin listener (/metrics, /status, /): a free port of its own, so parallel tests never
+   * clash on proxy.yaml's default 7380 (0 for another build's launcher, which gets no --admin-listen).
+   */
+  readonly adminPort: number;
+  /** GET on the admin listener (`password` for HTTP Basic auth). */
+  admin(path: string, password?: string): Promise<Response>;
   readonly proc: ChildProcess;
   output(): string;
   client(): Promise<RawClient>;
@@ -36,13 +43,20 @@ export interface DeploymentOptions {
   masterArgs?: string[];
 }
 
-/** `bin`: another build's launcher (benchmarks compare two builds side by side). */
+/**
+ * `bin`: another build's launcher (benchmarks compare two builds side by side); it is not given
+ * --admin-listen, which builds before the admin listener do not know.
+ */
 export async function startProxy(yaml: string, bin: string = TANDEM_BIN): Promise<ProxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), "tandem-proxy-test-"));
   const file = join(dir, "proxy.yaml");
   const port = await freePort();
+  const adminPort = bin === TANDEM_BIN ? await freePort() : 0;
   writeFileSync(file, `listen: 127.0.0.1:${port}\n${yaml}`);
-  const proc = spawn(process.execPath, [bin, "proxy", file], { stdio: ["ignore", "pipe", "pipe"] });
+  const adminArgs = adminPort === 0 ? [] : ["--admin-listen", `127.0.0.1:${adminPort}`];
+  const proc = spawn(process.execPath, [bin, "proxy", file, ...adminArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   trackChild(proc);
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
@@ -61,6 +75,14 @@ export async function startProxy(yaml: string, bin: string = TANDEM_BIN): Promis
   );
   const p: ProxyProcess = {
     port,
+    adminPort,
+    admin: (path, password) =>
+      fetch(`http://127.0.0.1:${adminPort}${path}`, {
+        headers:
+          password === undefined
+            ? {}
+            : { Authorization: `Basic ${Buffer.from(`any:${password}`).toString("base64")}` },
+      }),
     proc,
     output: () => out,
     client: () => RawClient.connect(port),

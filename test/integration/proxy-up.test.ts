@@ -20,11 +20,11 @@ function listenOn(port: number): Promise<Server | null> {
   });
 }
 
-/** An offset whose four ports (6379, 6380, 6381, 7379 + offset) are free right now. */
+/** An offset whose ports (6379, 6380, 6381, 7379 and the admin listener's 7380, + offset) are free now. */
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const offset = 20000 + Math.floor(Math.random() * 20000);
-    const held = await Promise.all([6379, 6380, 6381, 7379].map((p) => listenOn(p + offset)));
+    const held = await Promise.all([6379, 6380, 6381, 7379, 7380].map((p) => listenOn(p + offset)));
     await Promise.all(held.map((s) => s && new Promise((r) => s.close(r))));
     if (held.every((s) => s !== null)) return offset;
   }

@@ -19,6 +19,20 @@ describe("proxy.yaml", () => {
       [6380, 6381],
     );
     assert.equal(c.readPolicy, "round-robin");
+    assert.deepEqual(c.admin, { listen: { host: "127.0.0.1", port: 7380 }, password: "" });
+  });
+
+  it("admin: listen host:port, a bare port, or off; its own password", () => {
+    assert.deepEqual(parseProxyConfig("").admin, PROXY_DEFAULTS.admin);
+    assert.deepEqual(parseProxyConfig("admin:\n  listen: 0.0.0.0:9121\n  password: s3cret\n").admin, {
+      listen: { host: "0.0.0.0", port: 9121 },
+      password: "s3cret",
+    });
+    assert.deepEqual(parseProxyConfig("admin:\n  listen: 9121\n").admin.listen, {
+      host: "127.0.0.1",
+      port: 9121,
+    });
+    assert.equal(parseProxyConfig("admin:\n  listen: off\n").admin.listen, null);
   });
 
   it("an empty file means the defaults", () => {
@@ -50,6 +64,15 @@ describe("proxy.yaml", () => {
     ["no_eligible_replicas: error\n", /p\.yaml:1: no_eligible_replicas: unknown key/],
     ["breaker:\n  timeout: 5\n", /p\.yaml:2: breaker\.timeout: unknown key/],
     ["a: [\n", /p\.yaml:\d+: invalid YAML/],
+    ["admin: on\n", /p\.yaml:1: admin: expected a mapping/],
+    [
+      "listen: 7379\nadmin:\n  listen: nowhere\n",
+      /p\.yaml:3: admin\.listen: expected host:port or off, got 'nowhere'/,
+    ],
+    ["admin:\n  listen: 127.0.0.1:99999\n", /p\.yaml:2: admin\.listen: port must be an integer 0\.\.65535/],
+    ["admin:\n  listen: [1, 2]\n", /p\.yaml:2: admin\.listen: expected host:port or off/],
+    ["admin:\n  password: [a]\n", /p\.yaml:2: admin\.password: expected a string/],
+    ["admin:\n  port: 7380\n", /p\.yaml:2: admin\.port: unknown key/],
   ];
   for (const [text, re] of bad) {
     it(`rejects ${JSON.stringify(text)} with file, line, key and reason`, () => {
