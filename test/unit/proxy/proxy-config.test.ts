@@ -35,6 +35,23 @@ describe("proxy.yaml", () => {
     assert.equal(parseProxyConfig("admin:\n  listen: off\n").admin.listen, null);
   });
 
+  it("sentinel: master_name, addresses and an optional password; master: may then be left out", () => {
+    const c = parseProxyConfig(
+      "listen: 7379\nsentinel:\n  master_name: mymaster\n  addresses:\n    - 127.0.0.1:26379\n    - 26380\n  password: pw\n",
+    );
+    assert.deepEqual(c.sentinel, {
+      masterName: "mymaster",
+      addresses: [
+        { host: "127.0.0.1", port: 26379 },
+        { host: "127.0.0.1", port: 26380 },
+      ],
+      password: "pw",
+    });
+    assert.equal(c.masterGiven, false);
+    assert.equal(parseProxyConfig("master: 127.0.0.1:6379\n").masterGiven, true);
+    assert.equal(parseProxyConfig("").sentinel, null);
+  });
+
   it("an empty file means the defaults", () => {
     assert.deepEqual(parseProxyConfig("", "p.yaml"), { ...PROXY_DEFAULTS, file: "p.yaml" });
   });
@@ -73,6 +90,22 @@ describe("proxy.yaml", () => {
     ["admin:\n  listen: [1, 2]\n", /p\.yaml:2: admin\.listen: expected host:port or off/],
     ["admin:\n  password: [a]\n", /p\.yaml:2: admin\.password: expected a string/],
     ["admin:\n  port: 7380\n", /p\.yaml:2: admin\.port: unknown key/],
+    ["master: 127.0.0.1:6379\nmaster: 127.0.0.1:6380\n", /p\.yaml:2: invalid YAML: Map keys must be unique/],
+    ["sentinel: mymaster\n", /p\.yaml:1: sentinel: expected a mapping/],
+    ["sentinel:\n  addresses: [127.0.0.1:26379]\n", /p\.yaml:2: sentinel\.master_name: is required/],
+    ["sentinel:\n  master_name: m\n", /p\.yaml:2: sentinel\.addresses: expected a non-empty list/],
+    [
+      "sentinel:\n  master_name: m\n  addresses: []\n",
+      /p\.yaml:3: sentinel\.addresses: expected a non-empty/,
+    ],
+    [
+      "sentinel:\n  master_name: m\n  addresses:\n    - 127.0.0.1:26379\n    - nowhere\n",
+      /p\.yaml:5: sentinel\.addresses\[1\]: expected host:port, got 'nowhere'/,
+    ],
+    [
+      "sentinel:\n  master_name: m\n  addresses: [26379]\n  quorum: 2\n",
+      /p\.yaml:4: sentinel\.quorum: unknown key/,
+    ],
   ];
   for (const [text, re] of bad) {
     it(`rejects ${JSON.stringify(text)} with file, line, key and reason`, () => {
