@@ -114,6 +114,46 @@ for (const kind of KINDS) {
     });
   });
 
+  describe(`proxy with no node accepting writes (${kind} nodes)`, { skip }, () => {
+    let d: Deployment | undefined;
+    after(async () => {
+      await d?.stop();
+    });
+
+    it("the master made a replica with no master elsewhere: writes get -MASTERDOWN (not sent), reads go on; back when it is master again", async () => {
+      d = await startDeployment({ kind, proxyYaml: "health:\n  poll_interval_ms: 50" });
+      const dep = d;
+      const c = await dep.proxy.client();
+      try {
+        assert.equal(await c.text("SET", "nowrite:k", "v"), "+OK\r\n");
+        for (const r of dep.replicas) await waitInSync(r);
+        // The master follows its own replica, which still follows it: nobody is a master now.
+        assert.equal(
+          await send(dep.master, "REPLICAOF", "127.0.0.1", String(dep.replicas[0].port)),
+          "+OK\r\n",
+        );
+        const setsBefore = await commandCalls(dep.master, "set");
+        await waitFor("writes to be refused by the proxy", async () =>
+          (await c.text("SET", "nowrite:k", "w")).startsWith(
+            "-MASTERDOWN Tandem proxy: no master accepts writes",
+          ),
+        );
+        const r = await c.text("INCR", "nowrite:n");
+        assert.match(r, /^-MASTERDOWN /);
+        assert.equal(await commandCalls(dep.master, "set"), setsBefore, "no write was sent to the node");
+        assert.equal(await commandCalls(dep.master, "incr"), 0);
+        assert.equal(await c.text("GET", "nowrite:k"), "$1\r\nv\r\n", "reads are still served");
+        assert.equal(await send(dep.master, "REPLICAOF", "NO", "ONE"), "+OK\r\n");
+        await waitFor(
+          "writes to succeed again",
+          async () => (await c.text("SET", "nowrite:k", "x")) === "+OK\r\n",
+        );
+      } finally {
+        c.close();
+      }
+    });
+  });
+
   describe(`proxy under Redis Sentinel (${kind} nodes)`, { skip: skip || NO_SENTINEL }, () => {
     for (const durability of [1, 0]) {
       let nodes: ServerProcess[] = [];
