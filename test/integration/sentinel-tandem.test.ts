@@ -274,3 +274,57 @@ describe("Sentinel and replica-priority", { skip: NO_SENTINEL }, () => {
     });
   });
 });
+
+describe("Sentinel and passwords", { skip: NO_SENTINEL }, () => {
+  it("Sentinel authenticates to password-protected Tandem nodes and names its connections", async (t) => {
+    // Without AUTH every INFO would answer -NOAUTH: the sentinels would find neither the replica nor each
+    // other (their hello messages go through the nodes' pub/sub), and startSentinels would time out.
+    const auth = ["--requirepass", "s3cret", "--masterauth", "s3cret"];
+    const master = await startTandem({ args: [...FAST, ...auth] });
+    const replica = await startTandem({
+      args: [...FAST, ...auth, "--replicaof", "127.0.0.1", String(master.port)],
+    });
+    let group: SentinelGroup | null = null;
+    const clients: RawClient[] = [];
+    t.after(async () => {
+      for (const c of clients) c.close();
+      await group?.stop();
+      await Promise.all([master.stop(), replica.stop()]);
+    });
+    const m = await master.client();
+    const r = await replica.client();
+    clients.push(m, r);
+    assert.equal(await m.text("AUTH", "s3cret"), "+OK\r\n");
+    assert.equal(await r.text("AUTH", "s3cret"), "+OK\r\n");
+    await waitFor("the replica online on the master", async () =>
+      String(await m.call("INFO", "replication")).includes("state=online"),
+    );
+    group = await startSentinels({ masterPort: master.port, authPass: "s3cret" });
+    const sentinels = group;
+    await explained(sentinels, async () => {
+      // CLIENT SETNAME on both links of every sentinel, on the master and on the replica.
+      for (const c of [m, r]) {
+        await waitFor("three sentinels' cmd and pubsub connections, named", async () => {
+          const names = String(await c.call("CLIENT", "LIST"))
+            .split("\n")
+            .map((l) => /\bname=(\S*)/.exec(l)?.[1] ?? "");
+          const cmd = names.filter((n) => /^sentinel-[0-9a-f]{8}-cmd$/.test(n)).length;
+          const pubsub = names.filter((n) => /^sentinel-[0-9a-f]{8}-pubsub$/.test(n)).length;
+          return cmd === 3 && pubsub === 3;
+        });
+      }
+      const s = await sentinels.client(0);
+      clients.push(s);
+      const masterFields = sentinelFields(await s.call("SENTINEL", "master", sentinels.masterName));
+      assert.equal(masterFields.get("flags"), "master");
+      assert.equal(masterFields.get("num-slaves"), "1");
+      assert.equal(masterFields.get("num-other-sentinels"), "2");
+      const replicaFields = sentinelFields(
+        ((await s.call("SENTINEL", "replicas", sentinels.masterName)) as unknown[])[0] as never,
+      );
+      assert.equal(replicaFields.get("flags"), "slave");
+      assert.equal(replicaFields.get("port"), String(replica.port));
+      assert.equal(replicaFields.get("master-link-status"), "ok");
+    });
+  });
+});
