@@ -172,6 +172,9 @@ async function failoverScenario(t: TestContext, kind: Kind): Promise<void> {
     await waitReplicaOf(other, promoted.port);
     const reconfiguredMs = Date.now() - killedAt;
     assert.equal(await command(other.port, "GET", "before-failover"), `$${kind.length}\r\n${kind}\r\n`);
+    // The promoted node kept the old history as replid2: the other replica continued it partially.
+    const stats = await info(promoted.port, "stats");
+    assert.deepEqual([stats.get("sync_full"), stats.get("sync_partial_ok")], ["0", "1"]);
 
     // CONFIG REWRITE in Sentinel's transactions: the promoted node's file lost its replicaof line, the
     // other's names the new master.
