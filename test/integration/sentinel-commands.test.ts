@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -363,6 +363,29 @@ describe("what Sentinel sends: Tandem beside redis-server", { skip: NO_REDIS }, 
       "-MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.\r\n";
     assert.deepEqual(tandem.slice(0, 6), [masterdown, masterdown, masterdown, "+OK\r\n", "$", "slave"]);
     assert.equal(tandem[tandem.length - 1], "+PONG\r\n");
+  });
+
+  it("a CONFIG REWRITE that cannot write fails at EXEC with Redis's error; the rest of the transaction runs", async () => {
+    const [tandem, redis] = await both(async (kind) => {
+      const confDir = mkdtempSync(join(tmpdir(), `sentinel-gone-${kind}-`));
+      const conf = join(confDir, "node.conf");
+      writeFileSync(conf, "# a node whose config directory disappears\n");
+      const node = await start(kind, {
+        configFile: conf,
+        dir: mkdtempSync(join(tmpdir(), `sentinel-data-${kind}-`)),
+      });
+      const c = await res.client(node);
+      rmSync(confDir, { recursive: true });
+      const out = replies(await c.pipeline(reconfiguration(await freePort())));
+      out.push((await info(c, "replication")).get("role")!);
+      return out;
+    });
+    assert.deepEqual(tandem, redis);
+    assert.equal(
+      tandem[5],
+      "*4\r\n+OK\r\n-ERR Rewriting config file: No such file or directory\r\n:0\r\n:0\r\n",
+    );
+    assert.equal(tandem[6], "slave");
   });
 
   it("SCRIPT KILL answers -NOTBUSY; SCRIPT alone and unknown subcommands answer as Redis", async () => {
