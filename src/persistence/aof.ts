@@ -19,6 +19,7 @@ import type { Keyspace } from "../store/keyspace.js";
 import { readFileChunks, writeFileAtomic, writeFileAtomicSync } from "./rdb-file.js";
 import { loadRdb } from "./rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "./rdb-snapshot.js";
+import { strerror } from "./strerror.js";
 
 /**
  * The append-only file, in Redis 7's multi-part layout so Redis and Tandem can load each other's:
@@ -405,7 +406,7 @@ export class AppendOnlyFile {
         this.unsyncedBytes += off;
         this.pending.unshift(data.toString("latin1", off));
         this.lastWriteOk = false;
-        this.lastWriteError = strerror(err as NodeJS.ErrnoException);
+        this.lastWriteError = strerror(err);
         this.opts.warn?.(`Error writing to the AOF file: ${(err as Error).message}`);
         throw err;
       }
@@ -503,11 +504,4 @@ function readHead(fd: number, into: Buffer): number {
   } catch {
     return 0;
   }
-}
-
-/** Node's "ENOSPC: no space left on device, write" → strerror's "No space left on device". */
-function strerror(err: NodeJS.ErrnoException): string {
-  const m = /^[A-Z0-9]+: ([^,]+)/.exec(err.message);
-  const text = m ? m[1] : err.message;
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -81,8 +81,12 @@ export class ReplicaLink {
 
   /** Unix ms of the last byte read from the master. */
   lastIo = Date.now();
-  /** Unix ms the link went down (0 while up); INFO master_link_down_since_seconds. */
-  downSince = Date.now();
+  /**
+   * Unix ms the last established link to a master was lost (Redis's repl_down_since): 0 while up and
+   * while no link was ever up (INFO master_link_down_since_seconds is -1 then); set by whoever creates
+   * the link when it replaces an established one.
+   */
+  downSince = 0;
   /** Bytes of stream read (slave_read_repl_offset); synced with the applied offset at each sync. */
   readOffset = 0;
   transferStart = 0;
@@ -543,7 +547,7 @@ export class ReplicaLink {
       this.server.log.info("Connection with master lost; caching the master for a partial resync");
       this.events.onLinkDown();
     }
-    if (this.downSince === 0) this.downSince = Date.now();
+    if (wasConnected) this.downSince = Date.now();
     this.state = ReplState.CONNECT;
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.attempts++);
     this.retryTimer = setTimeout(() => {

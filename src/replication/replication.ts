@@ -444,6 +444,9 @@ export class Replication implements LinkEvents {
   setMaster(host: string, port: number): boolean {
     if (this.masterHost === host && this.masterPort === port && this.link !== null) return false;
     const wasMaster = this.masterHost === null;
+    // As Redis: leaving an established link counts as losing it; a former master was never down.
+    const old = this.link;
+    const downSince = old === null ? 0 : old.state === ReplState.CONNECTED ? Date.now() : old.downSince;
     this.link?.stop();
     this.link = null;
     this.masterHost = host;
@@ -454,7 +457,7 @@ export class Replication implements LinkEvents {
     this.failAckWaiters();
     // A former master continues its own history: it PSYNCs with its replid and offset (cached myself).
     if (wasMaster) this.haveHistory = true;
-    this.connectTo(host, port);
+    this.connectTo(host, port).downSince = downSince;
     return true;
   }
 
@@ -605,8 +608,13 @@ export class Replication implements LinkEvents {
         ["master_link_status", up ? "up" : "down"],
         ["master_last_io_seconds_ago", up && link ? Math.floor((now - link.lastIo) / 1000) : -1],
         ["master_sync_in_progress", link?.syncInProgress ? 1 : 0],
-        ["slave_read_repl_offset", up && link ? link.readOffset : this.masterReplOffset],
-        ["slave_repl_offset", this.masterReplOffset],
+        // Without a master or a cached one (no history yet: never synced, or a full sync running)
+        // Redis prints 1 for both.
+        [
+          "slave_read_repl_offset",
+          up && link ? link.readOffset : this.haveHistory ? this.masterReplOffset : 1,
+        ],
+        ["slave_repl_offset", up || this.haveHistory ? this.masterReplOffset : 1],
       );
       if (link?.syncInProgress) {
         const { total, read } = link.transferInfo;

@@ -44,6 +44,8 @@ export interface SentinelOptions {
   quorum?: number;
   downAfterMs?: number;
   failoverTimeoutMs?: number;
+  /** The monitored nodes' password: `sentinel auth-pass`, and AUTH when the helper reads the master. */
+  authPass?: string;
   /** Extra config lines written after the monitor directives. */
   extraConfig?: string[];
   /** How long to wait for the sentinels to find the replicas and each other (default 20 s). */
@@ -113,6 +115,7 @@ export async function startSentinels(opts: SentinelOptions): Promise<SentinelGro
         `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
         `sentinel failover-timeout ${masterName} ${failoverTimeoutMs}`,
         `sentinel parallel-syncs ${masterName} 1`,
+        ...(opts.authPass !== undefined ? [`sentinel auth-pass ${masterName} ${opts.authPass}`] : []),
         ...(opts.extraConfig ?? []),
         "",
       ].join("\n"),
@@ -169,6 +172,7 @@ export async function startSentinels(opts: SentinelOptions): Promise<SentinelGro
     const master = await RawClient.connect(opts.masterPort);
     let replicasOfMaster: number;
     try {
+      if (opts.authPass !== undefined) await master.call("AUTH", opts.authPass);
       replicasOfMaster = Number(await infoField(master, "replication", "connected_slaves"));
     } finally {
       master.close();

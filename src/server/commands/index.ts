@@ -7,6 +7,7 @@ import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
 import { pubsubCommands } from "./pubsub.js";
 import { replicationCommands } from "./replication.js";
+import { scriptingCommands } from "./scripting.js";
 import { serverAdminCommands } from "./server-admin.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
@@ -30,4 +31,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   persistenceCommands,
   debugCommands,
   replicationCommands,
+  scriptingCommands,
 ];

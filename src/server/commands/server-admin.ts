@@ -2,6 +2,7 @@ import { CommandFlag, flagNames } from "../../commands/command-flags.js";
 import { type CommandSpec, commandTable } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
 import { rewriteConfigFile } from "../../config/config-rewrite.js";
+import { strerror } from "../../persistence/strerror.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
@@ -74,7 +75,7 @@ function configRewrite(c: Client): void {
     rewriteConfigFile(c.server.config);
   } catch (err) {
     c.log.warn({ err: (err as Error).message }, "CONFIG REWRITE failed");
-    c.reply.error(`ERR Rewriting config file: ${(err as Error).message}`);
+    c.reply.error(`ERR Rewriting config file: ${strerror(err)}`);
     return;
   }
   c.log.info("CONFIG REWRITE executed with success.");
