@@ -43,6 +43,8 @@ export class LagMonitor {
   private samples: OffsetSample[] = [];
   /** The replid the samples belong to. */
   private samplesReplid = "";
+  /** When the master last answered a poll (kept when a lost connection zeroes its lastOkAt). */
+  private masterSeenAt = 0;
   /** Called after every successful poll (the topology follows roles from here). */
   onPolled: (b: Backend) => void = () => {};
   /** Called when a replica becomes eligible or is excluded (the state-change log). */
@@ -169,6 +171,7 @@ export class LagMonitor {
       );
       if (changed) this.log.info({ replid: h.replid }, "master is on a new replication history");
       this.noteMasterOffset(now, h.offset, h.replid);
+      this.masterSeenAt = now;
     }
   }
 
@@ -255,10 +258,16 @@ export class LagMonitor {
   evaluate(): void {
     const now = Date.now();
     const master = this.router.master.health;
+    // Lag in ms counts while the master is producing data. Once it is unreachable (dead, partitioned,
+    // stopped) nothing new exists to miss: a replica's lag stays what it was when the master was last
+    // heard from, so in-sync replicas keep serving reads through a failover instead of ageing out.
+    const lagClock = reachable(this.router.master, now, this.config.maxLagMs)
+      ? now
+      : Math.min(now, master.lastOkAt > 0 ? master.lastOkAt : this.masterSeenAt);
     for (const r of this.router.replicas) {
       const h = r.health;
       h.lagBytes = Math.max(0, master.offset - h.offset);
-      h.lagMs = this.lagMs(h.offset, now);
+      h.lagMs = this.lagMs(h.offset, lagClock);
       h.reason = this.whyIneligible(r, now);
       const was = r.eligible;
       r.eligible = h.reason === "";
@@ -275,7 +284,7 @@ export class LagMonitor {
   private lagMs(offset: number, now: number): number {
     const s = this.samples;
     // The first sample the replica has not reached: it has been missing data since then.
-    for (let i = 0; i < s.length; i++) if (s[i].offset > offset) return now - s[i].t;
+    for (let i = 0; i < s.length; i++) if (s[i].offset > offset) return Math.max(0, now - s[i].t);
     return 0;
   }
 

@@ -22,7 +22,8 @@ import { waitFor } from "../helpers/wait-for.js";
  *   proxy (configured with `sentinel:` only); the proxy follows Sentinel's promotion. Measured: client
  *   errors and the time from the kill to the first successful write; with `PROXY DURABILITY 1` every write
  *   the proxy acknowledged is on the new master (with durability 0 the loss is counted and printed only).
- * Both on Tandem servers and on Debian's redis-server, same settings.
+ * Both on Tandem servers and on Debian's redis-server, same settings. FAILOVER_DEBUG=1 adds the proxy's
+ * PROXY BACKENDS at the first failed read to the printed line.
  */
 
 const KINDS = ["tandem", "redis"] as const;
@@ -246,7 +247,11 @@ for (const kind of KINDS) {
               if (r === "timeout" || r === "-CONN") return;
               if (r.startsWith("-")) {
                 readErrors++;
-                if (firstReadError === "") firstReadError = r.trim();
+                if (firstReadError === "") {
+                  firstReadError = r.trim();
+                  if (process.env.FAILOVER_DEBUG)
+                    firstReadError += ` ${JSON.stringify(await backendsOf(p).then((bs) => bs.map((b) => Object.fromEntries(b))))} ${Date.now() - killedAt} ms after kill`;
+                }
               } else reads++;
               if (r.startsWith("-")) await new Promise((res) => setTimeout(res, 10));
             }
