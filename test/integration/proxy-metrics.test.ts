@@ -329,15 +329,23 @@ async function trafficIsCounted(ctx: Ctx): Promise<void> {
     assert.equal(must(m2, "tandem_proxy_backend_breaker_state", { ...l, state: "open" }), 0);
     assert.equal(must(m2, "tandem_proxy_backend_drain_state", { ...l, state: "none" }), 1);
   }
-  const masterOffset = must(m2, "tandem_proxy_master_repl_offset", master);
-  assert.ok(masterOffset > 0);
+  // Offsets come from the lag monitor's polls: wait for one that saw the writes sent above.
+  let m3 = m2;
+  await waitFor("the proxy to poll the offsets after the writes", async () => {
+    m3 = await ctx.scrape();
+    return (
+      must(m3, "tandem_proxy_master_repl_offset", master) > 0 &&
+      replicas.every((l) => must(m3, "tandem_proxy_connected_slave_offset_bytes", l) > 0)
+    );
+  });
+  const masterOffset = must(m3, "tandem_proxy_master_repl_offset", master);
   assert.equal(
     value(m2, "tandem_proxy_master_repl_offset", replicas[0]),
     undefined,
     "replicas have no master_repl_offset",
   );
   for (const l of replicas) {
-    const off = must(m2, "tandem_proxy_connected_slave_offset_bytes", l);
+    const off = must(m3, "tandem_proxy_connected_slave_offset_bytes", l);
     assert.ok(off > 0 && off <= masterOffset, `replica offset ${off} ≤ master's ${masterOffset}`);
     assert.ok(must(m2, "tandem_proxy_connected_slave_lag_bytes", l) >= 0);
     assert.ok(must(m2, "tandem_proxy_connected_slave_lag_seconds", l) >= 0);
