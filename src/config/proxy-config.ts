@@ -140,8 +140,16 @@ export function loadProxyConfig(file: string): ProxyConfig {
   return parseProxyConfig(text, file);
 }
 
-/** Validates YAML text (`file` only names it in errors). */
-export function parseProxyConfig(text: string, file: string | null = null): ProxyConfig {
+/**
+ * Validates YAML text (`file` only names it in errors). `keysRead` collects the path of every key the
+ * schema looks up (`pool.shared_connections`, `replicas[0].weight`): the docs test checks them against
+ * docs/configuration.md.
+ */
+export function parseProxyConfig(
+  text: string,
+  file: string | null = null,
+  keysRead: Set<string> | null = null,
+): ProxyConfig {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const where = (node: Node | null | undefined): number => {
@@ -162,19 +170,19 @@ export function parseProxyConfig(text: string, file: string | null = null): Prox
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return { ...PROXY_DEFAULTS, file };
   if (!isMap(root)) return fail(root, "(top level)", "expected a mapping of keys");
-  const r = new Reader(root, "", fail);
+  const r = new Reader(root, "", fail, keysRead);
 
   const listenNode = r.take("listen");
   const listen = listenNode ? address(listenNode, "listen", fail) : PROXY_DEFAULTS.listen;
   const masterNode = r.take("master");
-  const master = masterNode ? backend(masterNode, "master", fail) : PROXY_DEFAULTS.master;
+  const master = masterNode ? backend(masterNode, "master", fail, keysRead) : PROXY_DEFAULTS.master;
   const replicasNode = r.take("replicas");
   const replicas: BackendAddress[] = [];
   if (replicasNode && !(isScalar(replicasNode) && replicasNode.value === null)) {
     if (!isSeq(replicasNode)) fail(replicasNode, "replicas", "expected a list of host:port");
     else {
       for (let i = 0; i < replicasNode.items.length; i++)
-        replicas.push(backend(replicasNode.items[i] as Node, `replicas[${i}]`, fail));
+        replicas.push(backend(replicasNode.items[i] as Node, `replicas[${i}]`, fail, keysRead));
     }
   }
   const seen = new Set([`${master.host}:${master.port}`]);
@@ -282,7 +290,7 @@ function sentinelSection(r: Reader, fail: Fail): SentinelSettings | null {
   const node = r.take("sentinel");
   if (node === null || (isScalar(node) && node.value === null)) return null;
   if (!isMap(node)) return fail(node, "sentinel", "expected a mapping (master_name, addresses, password)");
-  const s = new Reader(node, "sentinel.", fail);
+  const s = r.child(node, "sentinel.");
   const nameNode = s.take("master_name");
   const masterName = s.str("master_name", "");
   if (masterName === "") return fail(nameNode ?? node, "sentinel.master_name", "is required");
@@ -310,10 +318,17 @@ class Reader {
     private readonly map: YAMLMap | null,
     private readonly prefix: string,
     private readonly fail: Fail,
+    private readonly keysRead: Set<string> | null = null,
   ) {}
+
+  /** A Reader for a nested mapping, collecting into the same keysRead. */
+  child(map: YAMLMap | null, prefix: string): Reader {
+    return new Reader(map, prefix, this.fail, this.keysRead);
+  }
 
   take(key: string): Node | null {
     this.taken.add(key);
+    this.keysRead?.add(this.prefix + key);
     if (!this.map) return null;
     for (const pair of this.map.items) {
       if (isScalar(pair.key) && pair.key.value === key) return (pair.value as Node | null) ?? null;
@@ -324,9 +339,9 @@ class Reader {
   section(key: string): Reader {
     const node = this.take(key);
     if (node === null || (isScalar(node) && node.value === null))
-      return new Reader(null, `${this.prefix}${key}.`, this.fail);
+      return this.child(null, `${this.prefix}${key}.`);
     if (!isMap(node)) this.fail(node, this.prefix + key, "expected a mapping");
-    return new Reader(node as YAMLMap, `${this.prefix}${key}.`, this.fail);
+    return this.child(node as YAMLMap, `${this.prefix}${key}.`);
   }
 
   int(key: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -403,9 +418,9 @@ function checkPort(port: number, node: Node, key: string, fail: Fail): number {
 }
 
 /** A backend: "host:port", or `{ address: host:port, weight: n }`. */
-function backend(node: Node, key: string, fail: Fail): BackendAddress {
+function backend(node: Node, key: string, fail: Fail, keysRead: Set<string> | null): BackendAddress {
   if (isMap(node)) {
-    const r = new Reader(node, `${key}.`, fail);
+    const r = new Reader(node, `${key}.`, fail, keysRead);
     const addrNode = r.take("address");
     if (addrNode === null) return fail(node, `${key}.address`, "is required");
     const a = address(addrNode, `${key}.address`, fail);
