@@ -74,7 +74,30 @@ function createProxyLogger(level: string): Logger {
   return pino({ name: "tandem-proxy", level }, destination({ fd: 1, sync: false }));
 }
 
+const PROXY_USAGE = `Usage: tandem proxy [proxy.yaml] [--listen host:port] [--master host:port]
+                    [--replica host:port ...] [--requirepass password] [--admin-listen host:port|off]
+
+Runs the read/write-splitting proxy: clients connect to one port, writes go to the master, reads to an
+eligible replica. Without a file, ${DEFAULT_FILE} is used when it exists. Flags override the file.
+Every proxy.yaml key with its default: docs/configuration.md.
+
+Flags (defaults in brackets):
+  --listen host:port        where clients connect [${PROXY_DEFAULTS.listen.host}:${PROXY_DEFAULTS.listen.port}]
+  --master host:port        the master [${PROXY_DEFAULTS.master.host}:${PROXY_DEFAULTS.master.port}]
+  --replica host:port       a replica; repeat for each [none]
+  --requirepass password    password clients must AUTH with [none]
+  --admin-listen host:port  HTTP /metrics, /status and status page, or off [127.0.0.1:7380]
+
+Examples:
+  tandem proxy config/proxy.yaml
+  tandem proxy --listen 127.0.0.1:7479 --admin-listen off --master 127.0.0.1:6379 --replica 127.0.0.1:6380
+`;
+
 export async function proxyCommand(args: string[]): Promise<number> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    process.stdout.write(PROXY_USAGE);
+    return 0;
+  }
   let config: ProxyConfig;
   try {
     config = loadWithOverrides(args);

@@ -25,7 +25,31 @@ const DEFAULT_DAEMON_PIDFILE = "/var/run/redis.pid";
 
 type DaemonMessage = { ready: true; pid: number } | { error: string };
 
+const SERVER_USAGE = `Usage: tandem server [/path/to/redis.conf] [--directive value ...]
+
+Runs a Redis-compatible server, configured like redis-server: a redis.conf file, then any directive as a
+flag (flags win). Every directive, its type, default and whether CONFIG SET changes it at run time:
+docs/configuration.md.
+
+Common flags (defaults in brackets):
+  --port <n>                    [6379]
+  --bind <addr ...>             [127.0.0.1 -::1]
+  --dir <path>                  working directory for RDB and AOF files [the current one]
+  --replicaof <host> <port>     start as a replica of that master [none]
+  --appendonly yes|no           AOF persistence [no]
+  --save "<seconds> <changes> ..."  RDB save points ["3600 1 300 100 60 10000"]
+  --requirepass <password>      [none]
+
+Examples:
+  tandem server config/redis6379.conf
+  tandem server --port 6380 --replicaof 127.0.0.1 6379
+`;
+
 export async function serverCommand(args: string[]): Promise<number> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    process.stdout.write(SERVER_USAGE);
+    return 0;
+  }
   const file = args.length > 0 && !args[0].startsWith("--") ? args[0] : null;
   const rest = file === null ? args : args.slice(1);
   let config: ServerConfig;

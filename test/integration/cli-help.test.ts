@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { describe, it } from "node:test";
+import { TANDEM_BIN } from "../helpers/processes.js";
+
+/** `tandem --help` and `tandem <subcommand> --help`: usage on stdout, exit 0, nothing started. */
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [TANDEM_BIN, ...args], { encoding: "utf8", timeout: 10_000 });
+}
+
+describe("tandem --help", () => {
+  it("lists the subcommands", () => {
+    const r = run(["--help"]);
+    assert.equal(r.status, 0);
+    for (const sub of ["server", "proxy", "up", "status", "drain", "undrain"])
+      assert.match(r.stdout, new RegExp(`^  ${sub} `, "m"));
+  });
+
+  for (const sub of ["server", "proxy", "status", "drain", "undrain"]) {
+    it(`tandem ${sub} --help prints its usage and exits 0`, () => {
+      const r = run([sub, "--help"]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: tandem ${sub} `));
+      assert.equal(r.stderr, "");
+    });
+  }
+
+  it("an unknown subcommand is one clear line and exit 1", () => {
+    const r = run(["serve"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^tandem: unknown command 'serve'\n/);
+  });
+});
