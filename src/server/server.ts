@@ -334,28 +334,26 @@ export class Server {
   processCommand(c: Client, argv: string[]): void {
     let cmd = this.registry.lookup(argv[0]);
     if (cmd === undefined) {
-      this.rejectCommand(c, errUnknownCommand(argv));
+      this.rejectCommand(c, null, errUnknownCommand(argv));
       return;
     }
     if (cmd.subcommands !== null && argv.length >= 2) {
       const sub = cmd.subcommands.get(argv[1].toLowerCase());
       if (sub === undefined) {
-        this.rejectCommand(c, errUnknownSubcommand(argv));
+        this.rejectCommand(c, null, errUnknownSubcommand(argv));
         return;
       }
       cmd = sub;
     }
     if (!arityOk(cmd.spec, argv.length) || (cmd.handler === null && cmd.subcommands !== null)) {
-      cmd.rejectedCalls++;
-      this.rejectCommand(c, errWrongArity(cmd.fullName));
+      this.rejectCommand(c, cmd, errWrongArity(cmd.fullName));
       return;
     }
     const flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
     const isMaster = (c.flags & ClientFlag.MASTER) !== 0;
 
     if (this.requirepass !== "" && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
-      cmd.rejectedCalls++;
-      this.rejectCommand(c, ERR_NOAUTH);
+      this.rejectCommand(c, cmd, ERR_NOAUTH);
       return;
     }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
@@ -363,22 +361,19 @@ export class Server {
     if ((isWrite || cmd.spec.name === "ping") && !isMaster) {
       const diskError = this.diskError();
       if (diskError !== null) {
-        cmd.rejectedCalls++;
-        this.rejectCommand(c, diskError);
+        this.rejectCommand(c, cmd, diskError);
         return;
       }
     }
     const replica = this.replication.isReplica();
     if (isWrite && !replica && this.minReplicasToWrite > 0 && !isMaster) {
       if (this.replication.goodReplicaCount() < this.minReplicasToWrite) {
-        cmd.rejectedCalls++;
-        this.rejectCommand(c, ERR_NOREPLICAS);
+        this.rejectCommand(c, cmd, ERR_NOREPLICAS);
         return;
       }
     }
     if (isWrite && replica && this.replicaReadOnly && !isMaster) {
-      cmd.rejectedCalls++;
-      this.rejectCommand(c, ERR_READONLY);
+      this.rejectCommand(c, cmd, ERR_READONLY);
       return;
     }
     if (
@@ -386,9 +381,9 @@ export class Server {
       c.reply.proto === 2 &&
       !PUBSUB_ALLOWED.has(cmd.spec.parent?.name ?? cmd.spec.name)
     ) {
-      cmd.rejectedCalls++;
       this.rejectCommand(
         c,
+        cmd,
         `ERR Can't execute '${cmd.fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,
       );
       return;
@@ -400,19 +395,17 @@ export class Server {
       !this.replication.masterLinkUp() &&
       !(flags & CommandFlag.STALE)
     ) {
-      cmd.rejectedCalls++;
-      this.rejectCommand(c, ERR_MASTERDOWN);
+      this.rejectCommand(c, cmd, ERR_MASTERDOWN);
       return;
     }
     if (this.loading && !(flags & CommandFlag.LOADING)) {
-      cmd.rejectedCalls++;
-      this.rejectCommand(c, ERR_LOADING);
+      this.rejectCommand(c, cmd, ERR_LOADING);
       return;
     }
     if (this.clientPause?.active && this.clientPause.postpones(c, cmd, argv, flags)) return;
     if (c.flags & ClientFlag.MULTI && !MULTI_IMMEDIATE.has(cmd.spec.parent?.name ?? cmd.spec.name)) {
       if (flags & CommandFlag.NO_MULTI) {
-        this.rejectCommand(c, "ERR Command not allowed inside a transaction");
+        this.rejectCommand(c, cmd, "ERR Command not allowed inside a transaction");
         return;
       }
       c.mstate.push({ cmd, argv });
@@ -424,8 +417,14 @@ export class Server {
     if (this.blocking.hasReadyKeys) this.blocking.handleClientsBlockedOnKeys();
   }
 
-  private rejectCommand(c: Client, message: string): void {
+  /**
+   * Every rejection before a command runs (Redis's rejectCommand): the transaction is flagged so EXEC
+   * aborts, the command's rejected_calls and the error stats count it, the client gets the error.
+   * `cmd` is null when the name (or subcommand) is unknown.
+   */
+  private rejectCommand(c: Client, cmd: RegisteredCommand | null, message: string): void {
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
+    if (cmd !== null) cmd.rejectedCalls++;
     this.countError(message);
     c.reply.error(message);
   }

@@ -56,6 +56,22 @@ describe("server commands: tandem vs redis-server", { skip: NO_REDIS }, () => {
     await Promise.all([tandem?.stop(), redis?.stop()]);
   });
 
+  it("rejected_calls counts every rejection, the one inside MULTI (no-multi SAVE) included", async () => {
+    await same(t, r, ["CONFIG", "RESETSTAT"]);
+    await same(t, r, ["MULTI"]);
+    await same(t, r, ["SAVE"]);
+    await same(t, r, ["EXEC"]);
+    await same(t, r, ["GET"]);
+    const stat = async (c: RawClient, cmd: string) => {
+      const text = ((await c.call("INFO", "commandstats")) as Buffer).toString();
+      return /rejected_calls=\d+,failed_calls=\d+/.exec(
+        text.split("\r\n").find((l) => l.startsWith(`cmdstat_${cmd}:`)) ?? "",
+      )?.[0];
+    };
+    for (const cmd of ["save", "get", "exec"]) assert.equal(await stat(t, cmd), await stat(r, cmd), cmd);
+    assert.equal(await stat(t, "save"), "rejected_calls=1,failed_calls=0");
+  });
+
   it("PING, ECHO and their errors", async () => {
     await same(t, r, ["PING"]);
     await same(t, r, ["PING", "hello"]);
