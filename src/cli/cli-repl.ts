@@ -158,6 +158,17 @@ function loadHistory(file: string | null): string[] {
   }
 }
 
+/** Writes the history (given newest first) oldest first, one line each. */
+function saveHistory(file: string | null, newestFirst: readonly string[]): void {
+  if (!file) return;
+  const text = [...newestFirst].reverse().join("\n");
+  try {
+    writeFileSync(file, text === "" ? "" : `${text}\n`, { mode: 0o600 });
+  } catch {
+    // An unwritable history file does not stop the session, as with redis-cli.
+  }
+}
+
 /** The interactive prompt on a terminal, with history kept in a file. */
 async function promptLoop(session: CliSession): Promise<void> {
   const file = historyFilePath();
@@ -168,8 +179,11 @@ async function promptLoop(session: CliSession): Promise<void> {
     history: loadHistory(file),
     historySize: HISTORY_MAX,
   });
-  // readline adds every line to its history; lines with passwords are taken out again.
+  // readline adds every line it reads to its own history, before we have looked at the line (and several
+  // at once when input comes fast): after each line its history is set back to the lines kept, newest
+  // first, so lines with passwords never stay.
   const history = (rl as unknown as { history: string[] }).history;
+  const kept = [...history];
   rl.on("SIGINT", () => rl.close());
   const lines = rl[Symbol.asyncIterator]();
   for (;;) {
@@ -178,26 +192,14 @@ async function promptLoop(session: CliSession): Promise<void> {
     const next = await lines.next();
     if (next.done) break;
     const text: string = next.value;
-    let kept = false;
     const remember = () => {
-      kept = true;
-      if (!file) return;
-      try {
-        writeFileSync(
-          file,
-          [...history]
-            .reverse()
-            .map((l) => `${l}\n`)
-            .join(""),
-          { mode: 0o600 },
-        );
-      } catch {
-        // An unwritable history file does not stop the session, as with redis-cli.
-      }
+      if (kept[0] !== text) kept.unshift(text);
+      kept.length = Math.min(kept.length, HISTORY_MAX);
+      saveHistory(file, kept);
     };
     // Terminal input is UTF-8 text; commands go out as its bytes.
     const result = await handleLine(session, Buffer.from(text, "utf8").toString("latin1"), remember);
-    if (!kept && history[0] === text) history.shift();
+    history.splice(0, history.length, ...kept);
     if (result === "quit") break;
   }
   rl.close();
