@@ -18,6 +18,11 @@ export async function cliCommand(argv: string[]): Promise<number> {
     return parsed.exitCode;
   }
   const options = parsed.options;
+  // Output piped into a reader that went away (`| head`): stop quietly, as redis-cli dies of SIGPIPE.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(1);
+    throw err;
+  });
   const terminal = Boolean(process.stdout.isTTY) || process.env.FAKETTY !== undefined;
   const output = options.output ?? (terminal ? "tty" : "raw");
   if (options.password !== null && !options.noAuthWarning) {

@@ -14,6 +14,7 @@ import {
   startTandem,
   TANDEM_BIN,
 } from "../helpers/processes.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * `tandem cli` against Debian's redis-cli 7.0, byte for byte: the same commands, run by both against the
@@ -262,6 +263,34 @@ describe("tandem cli prints what redis-cli prints", { skip: NO_REDIS }, () => {
       ["-p", String(redis.port), "--no-raw"],
       Buffer.from("PING\nECHO last-line-without-newline"),
     );
+  });
+
+  it("SUBSCRIBE: reads and prints messages until stopped", async () => {
+    /** Subscribes with one tool, publishes once it is subscribed, returns what it printed. */
+    async function subscribeWith(cmd: string[], args: string[]): Promise<string> {
+      const p = spawn(cmd[0], [...cmd.slice(1), "-p", String(redis.port), ...args, "SUBSCRIBE", "news"], {
+        env: { ...process.env, HOME: home },
+      });
+      let out = "";
+      p.stdout.on("data", (d: Buffer) => (out += d.toString("latin1")));
+      const exited = new Promise((resolve) => p.once("exit", resolve));
+      try {
+        await waitFor("the subscription", () => /\n1\n$|\(integer\) 1\n$/.test(out));
+        const c = await redis.client();
+        await c.call("PUBLISH", "news", "extra\nextra");
+        c.close();
+        await waitFor("the message", () => out.includes("extra"));
+      } finally {
+        p.kill("SIGTERM");
+        await exited;
+      }
+      return out;
+    }
+    for (const args of [["--no-raw"], ["--raw"], ["-3", "--no-raw"]]) {
+      const theirs = await subscribeWith([REDIS_CLI!], args);
+      const ours = await subscribeWith(TANDEM_CLI, args);
+      assert.equal(ours, theirs, args.join(" "));
+    }
   });
 
   it("connection refused, one-shot and on stdin", async () => {
