@@ -12,6 +12,7 @@ Commands:
   status [--proxy h:p] [-a password]            show the proxy's backends (lag, in flight, drain state)
   drain <h:p> [--wait] [--timeout s]            stop sending reads to a replica (--proxy, -a as status)
   undrain <h:p>                                 send reads to a drained replica again (--proxy, -a as status)
+  cli [-h host] [-p port] [-a pw] [command ...]  a redis-cli work-alike: one command, stdin, or a prompt
 
 Run 'tandem <command> --help' for a command's options.
 `;
@@ -31,6 +32,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./admin-command.js")).drainCommand(rest);
     case "undrain":
       return (await import("./admin-command.js")).undrainCommand(rest);
+    case "cli":
+      return (await import("./cli-command.js")).cliCommand(rest);
     case undefined:
     case "help":
     case "--help":

@@ -13,11 +13,11 @@ describe("tandem --help", () => {
   it("lists the subcommands", () => {
     const r = run(["--help"]);
     assert.equal(r.status, 0);
-    for (const sub of ["server", "proxy", "up", "status", "drain", "undrain"])
+    for (const sub of ["server", "proxy", "up", "status", "drain", "undrain", "cli"])
       assert.match(r.stdout, new RegExp(`^  ${sub} `, "m"));
   });
 
-  for (const sub of ["server", "proxy", "status", "drain", "undrain"]) {
+  for (const sub of ["server", "proxy", "status", "drain", "undrain", "cli"]) {
     it(`tandem ${sub} --help prints its usage and exits 0`, () => {
       const r = run([sub, "--help"]);
       assert.equal(r.status, 0, r.stderr);
