@@ -9,6 +9,7 @@ import {
 } from "../config/proxy-config.js";
 import { AdminListenError } from "../proxy/observability/admin-server.js";
 import { ProxyServer } from "../proxy/proxy-server.js";
+import { PARENT_FD_ENV, watchParent } from "./parent-watch.js";
 
 /**
  * `tandem proxy [proxy.yaml] [--listen host:port] [--master host:port] [--replica host:port ...]
@@ -63,7 +64,12 @@ export function loadWithOverrides(args: string[]): ProxyConfig {
   return config;
 }
 
-function createProxyLogger(level: string): Logger {
+/**
+ * Under `tandem up`, stdout is a pipe to the launcher, which may vanish at any time (SIGKILL): writes are
+ * then synchronous, so a vanished reader shows at once (EPIPE, and pino stops writing) instead of leaving
+ * lines queued that pino's exit-time flush would retry for ever, hanging the exit.
+ */
+function createProxyLogger(level: string, sync: boolean): Logger {
   if (process.stdout.isTTY) {
     return pino({
       name: "tandem-proxy",
@@ -71,7 +77,7 @@ function createProxyLogger(level: string): Logger {
       transport: { target: "pino-pretty", options: { colorize: true } },
     });
   }
-  return pino({ name: "tandem-proxy", level }, destination({ fd: 1, sync: false }));
+  return pino({ name: "tandem-proxy", level }, destination({ fd: 1, sync }));
 }
 
 const PROXY_USAGE = `Usage: tandem proxy [proxy.yaml] [--listen host:port] [--master host:port]
@@ -108,7 +114,7 @@ export async function proxyCommand(args: string[]): Promise<number> {
     }
     throw err;
   }
-  const log = createProxyLogger(config.logLevel);
+  const log = createProxyLogger(config.logLevel, process.env[PARENT_FD_ENV] !== undefined);
   const proxy = new ProxyServer(config, log);
   try {
     await proxy.listen();
@@ -153,5 +159,10 @@ export async function proxyCommand(args: string[]): Promise<number> {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // Started by `tandem up`: its end of our parent pipe closing means it is gone; leave as on SIGTERM.
+  watchParent(() => {
+    log.warn("The tandem up launcher is gone");
+    stop();
+  });
   return new Promise<number>(() => {});
 }

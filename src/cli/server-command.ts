@@ -7,6 +7,7 @@ import { setupReplication } from "../server/commands/replication.js";
 import { createServerLogger } from "../server/logger.js";
 import { attachPersistence } from "../server/persistence-service.js";
 import { Server } from "../server/server.js";
+import { PARENT_FD_ENV, watchParent } from "./parent-watch.js";
 
 /**
  * `tandem server [file.conf] [--directive value ...]`: like redis-server, command-line directives override
@@ -83,7 +84,12 @@ export async function serverCommand(args: string[]): Promise<number> {
     }
   }
   const logfile = config.get("logfile");
-  const log = createServerLogger(logfile, daemonized && logfile === "" ? "nothing" : config.get("loglevel"));
+  const log = createServerLogger(
+    logfile,
+    daemonized && logfile === "" ? "nothing" : config.get("loglevel"),
+    undefined,
+    process.env[PARENT_FD_ENV] !== undefined,
+  );
   if (config.ignored.size > 0) {
     log.info(
       { directives: [...config.ignored].sort() },
@@ -145,6 +151,11 @@ export async function serverCommand(args: string[]): Promise<number> {
   });
   process.on("SIGINT", () => {
     log.warn("Received SIGINT scheduling shutdown...");
+    void stop(0);
+  });
+  // Started by `tandem up`: its end of our parent pipe closing means it is gone; leave as on SIGTERM.
+  watchParent(() => {
+    log.warn("The tandem up launcher is gone, scheduling shutdown...");
     void stop(0);
   });
   return new Promise<number>(() => {}); // runs until a signal or SHUTDOWN

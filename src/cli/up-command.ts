@@ -1,16 +1,23 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "./node-flags.js";
+import { PARENT_FD_ENV } from "./parent-watch.js";
+import { describePortHolder } from "./port-holder.js";
 
 /**
  * `tandem up [--port-offset n] [--dir path] [--sync-timeout ms]`: the embedded default deployment — the
  * servers of config/redis6379.conf (master), redis6380.conf and redis6381.conf (replicas) and the proxy of
  * config/proxy.yaml, as child processes. It checks the ports first, waits until every child answers and
- * the replicas are in sync, prints where to connect, and on Ctrl-C / SIGTERM stops them all. A port already taken or a child dying at start exits 1 with the reason. "In sync" means each
- * replica's link is up, no sync is in progress, and it holds the master's replication ID and offset.
+ * the replicas are in sync, prints where to connect, and on Ctrl-C / SIGTERM stops them all. A port already
+ * taken (the message names the process holding it when it can) or a child dying at start exits 1 with the
+ * reason, and nothing is left running. "In sync" means each replica's link is up, no sync is in progress,
+ * and it holds the master's replication ID and offset.
+ *
+ * Each child gets one more stdio pipe (fd 3, named in TANDEM_PARENT_FD) that this process never writes:
+ * when the launcher dies, even by SIGKILL, the children read end-of-file and shut down as on SIGTERM.
  *
  * `--port-offset` shifts every port (for running a second deployment, or tests); `--dir` moves the data.
  */
@@ -120,13 +127,20 @@ export async function upCommand(args: string[]): Promise<number> {
   const masterPort = 6379 + offset;
   const replicaPorts = [6380 + offset, 6381 + offset];
   const proxyPort = 7379 + offset;
+  let held = 0;
   for (const p of [masterPort, ...replicaPorts, proxyPort, ...(offset > 0 ? [7380 + offset] : [])]) {
-    if (!(await portFree(p))) {
-      process.stderr.write(
-        `tandem up: port ${p} is already in use on 127.0.0.1 — stop whatever holds it, or use --port-offset\n`,
-      );
-      return 1;
-    }
+    if (await portFree(p)) continue;
+    held++;
+    const holder = await describePortHolder(p);
+    process.stderr.write(
+      `tandem up: port ${p} is already in use on 127.0.0.1${holder === "" ? "" : ` by ${holder}`}\n`,
+    );
+  }
+  if (held > 0) {
+    process.stderr.write(
+      "tandem up: nothing started — stop what holds the port (another `tandem up`?), or use --port-offset n\n",
+    );
+    return 1;
   }
   mkdirSync(dir, { recursive: true });
   const absDir = resolve(dir);
@@ -135,8 +149,15 @@ export async function upCommand(args: string[]): Promise<number> {
   const launch = (name: string, port: number, argv: string[], logfile: string | null): Child => {
     const nodeFlags = argv[0] === "server" ? SERVER_NODE_FLAGS : [];
     const proc = spawn(process.execPath, [...nodeFlags, TANDEM_BIN, ...argv], {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      env: { ...process.env, [PARENT_FD_ENV]: "3" },
     });
+    // Our end of the child's parent pipe: never written, read only to notice the child's end (so the
+    // handle closes with the child), and not keeping this process alive by itself.
+    const lifeline = proc.stdio[3] as Socket | null;
+    lifeline?.on("error", () => {});
+    lifeline?.resume();
+    lifeline?.unref();
     const c: Child = { name, port, proc, output: "", exited: false, logfile };
     const keep = (d: Buffer) => {
       c.output += d.toString();

@@ -179,9 +179,9 @@ export class ServerConfig {
     const names = new Set<string>([...this.values.keys()]);
     for (const spec of DIRECTIVES.values()) for (const a of spec.aliases ?? []) names.add(a);
     for (const p of patterns) {
-      const lower = p.toLowerCase();
+      // Matched without case but not lowered first: as in Redis, `\X` inside a class stays case-sensitive.
       for (const n of names) {
-        if (!out.has(n) && globMatch(lower, n, true)) out.set(n, this.get(n));
+        if (!out.has(n) && globMatch(p, n, true)) out.set(n, this.get(n));
       }
     }
     return [...out];

@@ -12,13 +12,23 @@ const LEVELS: Record<string, string> = {
   nothing: "silent",
 };
 
-export function createServerLogger(logfile: string, loglevel: string, name = "tandem-server"): Logger {
+/**
+ * `syncStdout`: write stdout synchronously (under `tandem up`, whose pipe may vanish at any time: a sync
+ * write sees EPIPE at once and pino stops, where queued lines would make pino's exit-time flush retry for
+ * ever).
+ */
+export function createServerLogger(
+  logfile: string,
+  loglevel: string,
+  name = "tandem-server",
+  syncStdout = false,
+): Logger {
   const level = LEVELS[loglevel] ?? "info";
   if (logfile === "") {
     if (process.stdout.isTTY) {
       return pino({ name, level, transport: { target: "pino-pretty", options: { colorize: true } } });
     }
-    return pino({ name, level }, destination({ fd: 1, sync: false }));
+    return pino({ name, level }, destination({ fd: 1, sync: syncStdout }));
   }
   return pino({ name, level }, destination({ dest: logfile, mkdir: true, sync: false }));
 }
