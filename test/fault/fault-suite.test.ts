@@ -236,6 +236,7 @@ for (const kind of KINDS) {
         const stoppedAt = Date.now();
         let lastSentMs = 0;
         let ineligibleMs = -1;
+        let readsAtIneligible = 0;
         try {
           for (let i = 0; i < 100_000 && Date.now() - stoppedAt < stopMs; i++) {
             const n = await requestsTo(d.proxy, victim);
@@ -243,7 +244,10 @@ for (const kind of KINDS) {
               last = n;
               lastSentMs = Date.now() - stoppedAt;
             }
-            if (ineligibleMs < 0 && !(await eligible(d.proxy, victim))) ineligibleMs = Date.now() - stoppedAt;
+            if (ineligibleMs < 0 && !(await eligible(d.proxy, victim))) {
+              ineligibleMs = Date.now() - stoppedAt;
+              readsAtIneligible = l.result.readsOk;
+            }
             await new Promise((r) => setTimeout(r, 10));
           }
         } finally {
@@ -251,7 +255,7 @@ for (const kind of KINDS) {
           stoppedProcs.delete(victim);
         }
         const contAt = Date.now();
-        const readsWhileStopped = l.result.readsOk;
+        const readsAfterLeaving = l.result.readsOk - readsAtIneligible;
         await waitFor("the replica to be eligible again", () => eligible(d.proxy, victim), {
           timeoutMs: 15_000,
         });
@@ -266,12 +270,18 @@ for (const kind of KINDS) {
         t.diagnostic(
           `replica-sigstop (${kind}, max_lag_ms ${MAX_LAG_MS}, poll ${POLL_MS} ms): stopped ${stopMs} ms; ineligible ` +
             `${ineligibleMs} ms after SIGSTOP; last request sent to it ${lastSentMs} ms after SIGSTOP; eligible ` +
-            `${backMs} ms after SIGCONT; ${r.writesOk} writes, ${r.readsOk} reads (${readsWhileStopped} by SIGCONT), errors: ` +
+            `${backMs} ms after SIGCONT; ${r.writesOk} writes, ${r.readsOk} reads (${readsAfterLeaving} between ineligible and ` +
+            `SIGCONT, slowest ${r.maxReadMs} ms), errors: ` +
             `writes ${formatErrors(r.writeErrors)}, reads ${formatErrors(r.readErrors)}; ${keys} keys identical; ${Date.now() - t0} ms`,
         );
         noLoadErrors(r, "SIGSTOP of a replica");
         assert.ok(ineligibleMs >= 0, "the stopped replica became ineligible");
-        // Unanswered polls exclude it after max_lag_ms, seen at the next poll; 200 ms for a loaded 2-CPU box.
+        // Unanswered polls exclude it once max_lag_ms passed, at the next poll (+200 ms: a loaded 2-CPU box).
+        assert.ok(
+          ineligibleMs <= MAX_LAG_MS + POLL_MS + 200,
+          `ineligible only ${ineligibleMs} ms after SIGSTOP`,
+        );
+        assert.ok(readsAfterLeaving > 0, "reads went on elsewhere while the replica was stopped");
         assert.ok(
           lastSentMs <= MAX_LAG_MS + POLL_MS + 200,
           `requests still sent to the stopped replica ${lastSentMs} ms after SIGSTOP`,

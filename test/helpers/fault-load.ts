@@ -42,6 +42,8 @@ export interface FaultLoadResult {
   firstReadError: string;
   /** The slowest error reply to a write (how fast writes fail). */
   maxWriteErrorMs: number;
+  /** The slowest successful read (a read held by a stopped backend until the proxy moves it). */
+  maxReadMs: number;
   /**
    * Acknowledged SETs: key → the sequence number of the value acknowledged last. Values are
    * `<client>:<n>[:ttl]` with n growing per client, so a key may hold that value or a later one (a write
@@ -83,6 +85,7 @@ export function startFaultLoad(o: FaultLoadOptions): FaultLoad {
     firstWriteError: "",
     firstReadError: "",
     maxWriteErrorMs: 0,
+    maxReadMs: 0,
     acked: new Map(),
     counters: new Map(),
     ms: 0,
@@ -187,6 +190,7 @@ export function startFaultLoad(o: FaultLoadOptions): FaultLoad {
         }
         if (!q.write) {
           r.readsOk++;
+          r.maxReadMs = Math.max(r.maxReadMs, Date.now() - sentAt);
           continue;
         }
         r.writesOk++;
