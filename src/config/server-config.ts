@@ -133,8 +133,12 @@ export class ServerConfig {
       return;
     }
     const spec = DIRECTIVES.get(canonical)!;
+    // Redis 7 splits the one non-empty argument of a multi-argument directive on spaces, so
+    // `--save "1 1"` (or `save "900 1 300 10"` in a file) is two points, not an odd argument count.
+    const args =
+      spec.accumulate && d.args.length === 1 && d.args[0] !== "" ? (splitArgs(d.args[0]) ?? d.args) : d.args;
     try {
-      this.set(canonical, parseDirectiveValue(spec, d.args, this.values.get(canonical) ?? "", true));
+      this.set(canonical, parseDirectiveValue(spec, args, this.values.get(canonical) ?? "", true));
     } catch (reason) {
       if (typeof reason !== "string") throw reason;
       throw new ConfigError(`'${d.name} ${d.args.join(" ")}': ${reason}`, d.file, d.line);

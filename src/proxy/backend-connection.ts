@@ -77,6 +77,12 @@ export class BackendConnection implements FrameSink {
   private queuedForFlush = false;
   /** The probe that will follow this batch's requests (null when no tracked write was sent). */
   private probe: OffsetProbe | null = null;
+  /**
+   * Probes written and not answered yet, in order (from `probesHead`): a reply to a client's request
+   * marks the first of them (or the unwritten one) `answered`, the probe that covers that request.
+   */
+  private probesSent: OffsetProbe[] = [];
+  private probesHead = 0;
   /** The db the backend will be in after everything written so far. */
   db = 0;
   /** The name the backend has for this connection (CLIENT SETNAME of the last session that sent on it). */
@@ -181,6 +187,7 @@ export class BackendConnection implements FrameSink {
     this.probe = null;
     this.enqueue(p.command, 0, p.command.length);
     this.fifo.push(p.slot);
+    this.probesSent.push(p);
     this.host.outstanding++;
   }
 
@@ -260,6 +267,7 @@ export class BackendConnection implements FrameSink {
       p.command.copy(this.out, this.outLen);
       this.outLen += len;
       this.fifo.push(p.slot);
+      this.probesSent.push(p);
       this.host.outstanding++;
     }
     if (this.closed) {
@@ -330,6 +338,16 @@ export class BackendConnection implements FrameSink {
     }
     if (slot === null) return;
     this.host.outstanding--;
+    const probe = this.probesHead < this.probesSent.length ? this.probesSent[this.probesHead] : this.probe;
+    if (probe !== null && slot === probe.slot) {
+      if (++this.probesHead === this.probesSent.length) {
+        this.probesSent.length = 0;
+        this.probesHead = 0;
+      }
+    } else if (probe !== null) {
+      // The master answered a request this probe covers: a write of its batch may have been acknowledged.
+      probe.answered = true;
+    }
     const first = buf[start];
     if (first === 0x2d /* - */ || first === 0x21 /* ! */) this.host.stats.errorReplies++;
     if (slot.state === SlotState.WAITING) {
@@ -370,6 +388,8 @@ export class BackendConnection implements FrameSink {
     this.tunnel = null;
     const unsentProbe = this.probe;
     this.probe = null;
+    this.probesSent = [];
+    this.probesHead = 0;
     const pending = this.fifo;
     const from = this.head;
     this.fifo = [];

@@ -33,6 +33,12 @@ export class OffsetProbe implements ReplyOwner {
   /** The master's offset after the batch, and its replid when the answer came (once RESOLVED). */
   offset = -1;
   replid = "";
+  /**
+   * The master answered at least one request sent before this probe on its connection (since the probe
+   * before it). A probe that FAILED without that (the connection was refused or lost first) covers no
+   * acknowledged write: the session's token still holds.
+   */
+  answered = false;
   private waiters: ProbeWaiter[] | null = null;
 
   constructor(

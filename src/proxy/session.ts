@@ -476,9 +476,13 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       if (p.state === ProbeState.RESOLVED) {
         this.raiseToken(p.replid, p.offset);
         this.masterOnly = false;
-      } else {
+      } else if (p.answered) {
+        // A write of that batch may have been acknowledged at an offset nobody knows: the master only.
         this.masterOnly = true;
       }
+      // A probe that failed with nothing before it answered (the master was down: refused, or lost with
+      // those writes in flight) covers no acknowledged write. The token stays, so reads keep going to
+      // replicas that have the session's acknowledged writes instead of all failing on the dead master.
     }
     if (i > 0) ps.splice(0, i);
     return ps.length;

@@ -41,6 +41,8 @@ export interface DeploymentOptions {
   /** Extra proxy.yaml lines (YAML text appended to the generated file). */
   proxyYaml?: string;
   masterArgs?: string[];
+  /** Extra directives for every replica (after --replicaof). */
+  replicaArgs?: string[];
 }
 
 /**
@@ -153,7 +155,9 @@ export async function startDeployment(opts: DeploymentOptions = {}): Promise<Dep
   let proxy: ProxyProcess;
   try {
     for (let i = 0; i < (opts.replicas ?? 2); i++) {
-      replicas.push(await start({ args: ["--replicaof", "127.0.0.1", String(master.port)] }));
+      replicas.push(
+        await start({ args: ["--replicaof", "127.0.0.1", String(master.port), ...(opts.replicaArgs ?? [])] }),
+      );
     }
     for (const r of replicas) await waitInSync(r);
     const yaml = [

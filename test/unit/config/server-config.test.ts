@@ -72,6 +72,22 @@ describe("ServerConfig: redis.conf parsing", () => {
     assert.equal(c.get("replicaof"), "10.0.0.1 6379");
   });
 
+  it('splits the one argument of a multi-argument directive as Redis 7 does (--save "1 1")', () => {
+    const c = ServerConfig.load(null, [
+      "--save",
+      "1 1",
+      "--client-output-buffer-limit",
+      "replica 1mb 512kb 10",
+    ]);
+    assert.equal(c.get("save"), "1 1");
+    assert.equal(
+      c.get("client-output-buffer-limit"),
+      "normal 0 0 0 slave 1048576 524288 10 pubsub 33554432 8388608 60",
+    );
+    assert.equal(ServerConfig.load(null, ["--save", ""]).get("save"), "");
+    assert.throws(() => ServerConfig.load(null, ["--save", "1 1 2"]), /Invalid save parameters/);
+  });
+
   it("stops on an unknown directive naming file and line", () => {
     const e = loadError("port 7000\n\n# comment\nno-such-directive yes\n");
     assert.equal(
