@@ -32,6 +32,8 @@ export interface ConnectionHost {
   newProbe(): OffsetProbe;
   /** Called after each chunk of replies has been delivered (sessions flush their writes then). */
   afterReplies(): void;
+  /** The backend answered a read with -LOADING or -MASTERDOWN: it serves no reads until polled again. */
+  unavailable(reply: string): void;
   /** Gives back a dedicated connection; `reusable` false when it holds state (MULTI, WATCH, blocked…). */
   release(conn: BackendConnection, reusable: boolean): void;
 }
@@ -349,7 +351,16 @@ export class BackendConnection implements FrameSink {
       probe.answered = true;
     }
     const first = buf[start];
-    if (first === 0x2d /* - */ || first === 0x21 /* ! */) this.host.stats.errorReplies++;
+    if (first === 0x2d /* - */ || first === 0x21 /* ! */) {
+      this.host.stats.errorReplies++;
+      // A replica that cannot serve reads right now (a full sync it began between two polls: -LOADING;
+      // link down with replica-serve-stale-data no: -MASTERDOWN) leaves the rotation at once, and the read
+      // goes elsewhere instead of returning that error to the client.
+      if (slot.retryable && slot.state === SlotState.WAITING && unavailableReply(buf, start)) {
+        this.host.unavailable(buf.toString("latin1", start + 1, end - 2));
+        if (slot.owner.redispatch(slot)) return;
+      }
+    }
     if (slot.state === SlotState.WAITING) {
       slot.fill(buf, start, end);
       slot.owner.replyReady(slot);
@@ -430,3 +441,13 @@ const OUT_KEEP_MAX = 1024 * 1024;
 const COPY_MAX = SHARED_READ_BUFFER_SIZE;
 const HELLO2 = encodeCommand(["HELLO", "2"]);
 const HELLO3 = encodeCommand(["HELLO", "3"]);
+
+const LOADING = Buffer.from("-LOADING ", "latin1");
+const MASTERDOWN = Buffer.from("-MASTERDOWN ", "latin1");
+
+/** An error reply that says the replica cannot serve reads now (not that the read itself failed). */
+function unavailableReply(buf: Buffer, start: number): boolean {
+  const prefix =
+    buf[start + 1] === 0x4c /* L */ ? LOADING : buf[start + 1] === 0x4d /* M */ ? MASTERDOWN : null;
+  return prefix !== null && buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+}

@@ -81,6 +81,8 @@ export class Backend implements ConnectionHost {
   private closing = false;
   /** Called when a connection is lost (the router re-evaluates eligibility at once). */
   onConnectionLost: (b: Backend, reason: string) => void = () => {};
+  /** Called when a read was answered -LOADING / -MASTERDOWN (the router re-evaluates at once). */
+  onUnavailable: (b: Backend, reply: string) => void = () => {};
 
   constructor(
     readonly address: BackendAddress,
@@ -192,6 +194,10 @@ export class Backend implements ConnectionHost {
   abandonReads(): void {
     for (const c of this.shared) if (c !== null && !c.closed) c.abandonReads();
     for (const c of this.shared3) if (c !== null && !c.closed) c.abandonReads();
+  }
+
+  unavailable(reply: string): void {
+    this.onUnavailable(this, reply);
   }
 
   connectionLost(conn: BackendConnection, reason: string): void {

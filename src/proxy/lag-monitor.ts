@@ -77,6 +77,12 @@ export class LagMonitor {
       if (backend === this.router.master) this.history.forget();
       this.evaluate();
     };
+    b.onUnavailable = (backend, reply) => {
+      // Until the next poll says otherwise (a loading replica's INFO still answers).
+      backend.health.loading = true;
+      backend.health.reason = `answered ${reply.split(" ")[0]}`;
+      this.evaluate();
+    };
     const c = this.client(b);
     this.clients.set(b, c);
     void this.detectWaitOffset(b, c);
@@ -303,7 +309,7 @@ export class LagMonitor {
     // the master last had may still serve reads, judged by its lag like any other.
     if (!h.linkUp && reachable(this.router.master, now, c.maxLagMs)) return "master_link_status is down";
     if (h.syncing) return "sync in progress";
-    if (h.loading) return "loading";
+    if (h.loading) return h.reason.startsWith("answered ") ? h.reason : "loading";
     // The master's history, or one that continues it (a replica already following a promoted peer).
     const serving = this.history.serving;
     if (serving === "" || (h.replid !== serving && h.replid2 !== serving))
