@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
+import { ProtocolError } from "../resp/protocol-error.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
 import type { BackendStats } from "./observability/backend-stats.js";
@@ -307,13 +308,20 @@ export class BackendConnection implements FrameSink {
     try {
       this.cutter.feed(chunk, this);
     } catch (err) {
-      this.destroy(`protocol error from backend: ${(err as Error).message}`);
-      return;
+      if (err instanceof ProtocolError) this.destroy(`protocol error from backend: ${err.message}`);
+      else {
+        // A bug while handling a reply: the connection ends like on a protocol error (its pending requests
+        // get error replies) and the cause is reported; no session may be left waiting on it.
+        process.emitWarning(err as Error);
+        this.destroy(`internal error while handling a reply: ${(err as Error).message}`);
+      }
     }
     if (this.answeredInRead > 0) {
       this.timer?.answered(this.answeredInRead, this.host.stats.latency);
       this.answeredInRead = 0;
     }
+    // Always, also after a failure above: replies already filled (and the failure's error replies) are
+    // written by this flush; a session marked as having replies is never flushed otherwise.
     this.host.afterReplies();
   }
 
