@@ -97,7 +97,27 @@ async function replicasBehind(masterPort: number, replicaPorts: number[]): Promi
   return "";
 }
 
+const UP_USAGE = `Usage: tandem up [--port-offset n] [--dir path] [--sync-timeout ms]
+
+Starts the seed's deployment from config/: a master (redis6379.conf), two replicas (redis6380.conf,
+redis6381.conf) and the proxy (proxy.yaml), waits until both replicas are in sync, and stops them all on
+Ctrl-C or SIGTERM. They also stop by themselves if this process is killed.
+
+Options (defaults in brackets):
+  --port-offset n     add n to every port: servers 6379+n..6381+n, proxy 7379+n, admin 7380+n [0]
+  --dir path          where the servers keep their RDB/AOF files [var]
+  --sync-timeout ms   how long to wait for the replicas' first sync [30000]
+
+Examples:
+  npm start                       (the same as tandem up)
+  tandem up --port-offset 100     beside a Redis already on 6379
+`;
+
 export async function upCommand(args: string[]): Promise<number> {
+  if (args[0] === "--help" || args[0] === "-h") {
+    process.stdout.write(UP_USAGE);
+    return 0;
+  }
   let offset = 0;
   let dir = "var";
   let syncTimeoutMs = 30_000;

@@ -17,7 +17,7 @@ describe("tandem --help", () => {
       assert.match(r.stdout, new RegExp(`^  ${sub} `, "m"));
   });
 
-  for (const sub of ["server", "proxy", "status", "drain", "undrain", "cli"]) {
+  for (const sub of ["server", "proxy", "up", "status", "drain", "undrain", "cli"]) {
     it(`tandem ${sub} --help prints its usage and exits 0`, () => {
       const r = run([sub, "--help"]);
       assert.equal(r.status, 0, r.stderr);
