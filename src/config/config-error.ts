@@ -1,4 +1,7 @@
-/** A configuration problem, located: "file:line: reason" (or "reason" for CONFIG SET). */
+/**
+ * A configuration problem, located: "file:line: reason", "file: reason" when it is about the whole file
+ * (line 0: unreadable, invalid YAML without a position), or "reason" for CONFIG SET.
+ */
 export class ConfigError extends Error {
   readonly code = "CONFIG_INVALID";
   constructor(
@@ -6,7 +9,7 @@ export class ConfigError extends Error {
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(file !== undefined ? `${file}:${line}: ${reason}` : reason);
+    super(file === undefined ? reason : line ? `${file}:${line}: ${reason}` : `${file}: ${reason}`);
     this.name = "ConfigError";
   }
 }

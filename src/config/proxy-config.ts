@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { ConfigError } from "./config-error.js";
+import { strerror } from "./strerror.js";
 
 /**
  * The proxy's configuration (`tandem proxy proxy.yaml`): where it listens, the master and replicas it
@@ -135,7 +136,7 @@ export function loadProxyConfig(file: string): ProxyConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    throw new ConfigError(`cannot read the file: ${(err as Error).message}`, file, 0);
+    throw new ConfigError(`cannot read the file: ${strerror(err)}`, file, 0);
   }
   return parseProxyConfig(text, file);
 }

@@ -11,6 +11,7 @@ import {
   parseNoEffectValue,
 } from "./config-schema.js";
 import { REDIS_70_DEFAULTS } from "./redis-defaults.js";
+import { strerror } from "./strerror.js";
 
 /**
  * A server's configuration: every Redis 7.0 parameter by canonical name, in CONFIG GET form. Loaded from
@@ -107,7 +108,7 @@ export class ServerConfig {
       try {
         text = readFileSync(file, "latin1");
       } catch (err) {
-        throw new ConfigError(`Fatal error, can't open config file '${file}': ${(err as Error).message}`);
+        throw new ConfigError(`Fatal error, can't open config file '${file}': ${strerror(err)}`);
       }
       cfg.file = resolve(file);
       directives.push(...parseConfigText(text, file));

@@ -14,12 +14,12 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { strerror } from "../config/strerror.js";
 import { encodeCommandString } from "../resp/reply-writer.js";
 import type { Keyspace } from "../store/keyspace.js";
 import { readFileChunks, writeFileAtomic, writeFileAtomicSync } from "./rdb-file.js";
 import { loadRdb } from "./rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "./rdb-snapshot.js";
-import { strerror } from "./strerror.js";
 
 /**
  * The append-only file, in Redis 7's multi-part layout so Redis and Tandem can load each other's:

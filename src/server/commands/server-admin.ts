@@ -2,7 +2,7 @@ import { CommandFlag, flagNames } from "../../commands/command-flags.js";
 import { type CommandSpec, commandTable } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
 import { rewriteConfigFile } from "../../config/config-rewrite.js";
-import { strerror } from "../../persistence/strerror.js";
+import { strerror } from "../../config/strerror.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
