@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SERVER_NODE_FLAGS } from "./node-flags.js";
 import { PARENT_FD_ENV } from "./parent-watch.js";
@@ -97,7 +97,7 @@ async function replicasBehind(masterPort: number, replicaPorts: number[]): Promi
   return "";
 }
 
-const UP_USAGE = `Usage: tandem up [--port-offset n] [--dir path] [--sync-timeout ms]
+const UP_USAGE = `Usage: tandem up [--port-offset n | --ports m,r1,r2,proxy[,admin]] [--dir path] [--sync-timeout ms]
 
 Starts the seed's deployment from config/: a master (redis6379.conf), two replicas (redis6380.conf,
 redis6381.conf) and the proxy (proxy.yaml), waits until both replicas are in sync, and stops them all on
@@ -105,6 +105,8 @@ Ctrl-C or SIGTERM. They also stop by themselves if this process is killed.
 
 Options (defaults in brackets):
   --port-offset n     add n to every port: servers 6379+n..6381+n, proxy 7379+n, admin 7380+n [0]
+  --ports m,r1,r2,p[,a]  exact ports: master, the two replicas, the proxy, its admin listener (off if
+                      not given) [6379,6380,6381,7379,7380]
   --dir path          where the servers keep their RDB/AOF files [var]
   --sync-timeout ms   how long to wait for the replicas' first sync [30000]
 
@@ -119,16 +121,23 @@ export async function upCommand(args: string[]): Promise<number> {
     return 0;
   }
   let offset = 0;
+  let ports: number[] | null = null;
   let dir = "var";
   let syncTimeoutMs = 30_000;
   for (let i = 0; i < args.length; i += 2) {
     const v = args[i + 1];
     if (args[i] === "--port-offset" && v !== undefined && /^\d+$/.test(v)) offset = Number(v);
-    else if (args[i] === "--dir" && v !== undefined) dir = v;
+    else if (args[i] === "--ports" && v !== undefined && /^\d+(,\d+){3,4}$/.test(v)) {
+      ports = v.split(",").map(Number);
+      if (ports.some((p) => p < 1 || p > 65535) || new Set(ports).size !== ports.length) {
+        process.stderr.write(`tandem up: --ports ${v}: ports must be distinct, 1..65535\n`);
+        return 1;
+      }
+    } else if (args[i] === "--dir" && v !== undefined) dir = v;
     else if (args[i] === "--sync-timeout" && v !== undefined && /^\d+$/.test(v)) syncTimeoutMs = Number(v);
     else {
       process.stderr.write(
-        `tandem up: bad option '${args[i]}' (expected --port-offset n, --dir path, --sync-timeout ms)\n`,
+        `tandem up: bad option '${args[i]}' (expected --port-offset n, --ports m,r1,r2,proxy[,admin], --dir path, --sync-timeout ms)\n`,
       );
       return 1;
     }
@@ -144,11 +153,13 @@ export async function upCommand(args: string[]): Promise<number> {
       return 1;
     }
   }
-  const masterPort = 6379 + offset;
-  const replicaPorts = [6380 + offset, 6381 + offset];
-  const proxyPort = 7379 + offset;
+  const masterPort = ports?.[0] ?? 6379 + offset;
+  const replicaPorts = ports ? [ports[1], ports[2]] : [6380 + offset, 6381 + offset];
+  const proxyPort = ports?.[3] ?? 7379 + offset;
+  // The admin listener moves with the other ports (else every shifted deployment would want proxy.yaml's).
+  const adminPort = ports ? (ports[4] ?? null) : offset > 0 ? 7380 + offset : null;
   let held = 0;
-  for (const p of [masterPort, ...replicaPorts, proxyPort, ...(offset > 0 ? [7380 + offset] : [])]) {
+  for (const p of [masterPort, ...replicaPorts, proxyPort, ...(adminPort === null ? [] : [adminPort])]) {
     if (await portFree(p)) continue;
     held++;
     const holder = await describePortHolder(p);
@@ -204,7 +215,7 @@ export async function upCommand(args: string[]): Promise<number> {
         absDir,
         ...(master === null ? [] : ["--slaveof", "127.0.0.1", String(master)]),
       ],
-      join(absDir, `${6379 + (port - masterPort)}.log`),
+      join(absDir, `${conf.replace(/^config\/redis|\.conf$/g, "")}.log`),
     );
 
   let stopping = false;
@@ -227,7 +238,13 @@ export async function upCommand(args: string[]): Promise<number> {
     const onSignal = (sig: string) => {
       if (stopping) return;
       process.stdout.write(`\n${sig}: stopping the deployment...\n`);
-      void stopAll(0).then(res);
+      void stopAll(0).then((code) => {
+        const left = children.filter((c) => !c.exited).length;
+        process.stdout.write(
+          left === 0 ? "Stopped: master, replicas and proxy.\n" : `${left} process(es) had to be killed.\n`,
+        );
+        res(code);
+      });
     };
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
@@ -249,8 +266,11 @@ export async function upCommand(args: string[]): Promise<number> {
       "--master",
       `127.0.0.1:${masterPort}`,
       ...replicaPorts.flatMap((p) => ["--replica", `127.0.0.1:${p}`]),
-      // Shifted deployments shift the admin listener too (else they would all want proxy.yaml's port).
-      ...(offset > 0 ? ["--admin-listen", `127.0.0.1:${7380 + offset}`] : []),
+      ...(adminPort !== null
+        ? ["--admin-listen", `127.0.0.1:${adminPort}`]
+        : ports !== null
+          ? ["--admin-listen", "off"]
+          : []),
     ],
     null,
   );
@@ -279,6 +299,8 @@ export async function upCommand(args: string[]): Promise<number> {
   );
   const syncDeadline = Date.now() + syncTimeoutMs;
   let lag = "";
+  let shown = "";
+  let shownAt = 0;
   while (!stopping) {
     const dead = children.find((c) => c.exited);
     if (dead) {
@@ -288,6 +310,12 @@ export async function upCommand(args: string[]): Promise<number> {
     lag = await replicasBehind(masterPort, replicaPorts);
     if (lag === "") break;
     if (Date.now() > syncDeadline) break;
+    // What it waits for, when that changes (at most once a second): which replica, and how far.
+    if (lag !== shown && Date.now() - shownAt >= 1000) {
+      process.stdout.write(`  waiting: ${lag}\n`);
+      shown = lag;
+      shownAt = Date.now();
+    }
     await sleep(200);
   }
   if (stopping) return signalled;
@@ -296,7 +324,30 @@ export async function upCommand(args: string[]): Promise<number> {
       `Warning: the replicas are not in sync after ${syncTimeoutMs} ms (${lag}); the proxy sends reads to the master until they are.\n`,
     );
   else process.stdout.write("Replicas are in sync with the master.\n");
-  process.stdout.write(`Tandem is up. Connect with: redis-cli -p ${proxyPort}   (Ctrl-C stops everything)\n`);
+  const logOf = (c: Child) => {
+    if (c.logfile === null) return "(this terminal)";
+    const rel = relative(process.cwd(), c.logfile);
+    return rel.startsWith("..") ? c.logfile : rel;
+  };
+  const rows: [string, string, string, string][] = [
+    ["master", `127.0.0.1:${masterPort}`, String(master.proc.pid), logOf(master)],
+    ...replicas.map((r, i): [string, string, string, string] => [
+      "replica",
+      `127.0.0.1:${replicaPorts[i]}`,
+      String(r.proc.pid),
+      logOf(r),
+    ]),
+    ["proxy", `127.0.0.1:${proxyPort}`, String(proxy.proc.pid), logOf(proxy)],
+  ];
+  const admin = adminPort ?? (ports === null ? 7380 : null);
+  const table = rows.map(
+    ([role, addr, pid, log]) => `  ${role.padEnd(8)} ${addr.padEnd(16)} pid ${pid.padEnd(8)} log ${log}`,
+  );
+  process.stdout.write(
+    `Tandem is up.\n${table.join("\n")}\n` +
+      (admin === null ? "" : `  status page http://127.0.0.1:${admin}/\n`) +
+      `Connect with: redis-cli -p ${proxyPort}, or node bin/tandem cli -p ${proxyPort}   (Ctrl-C stops everything)\n`,
+  );
 
   // ─── running: a child that dies takes the deployment down with a reason ─────────────────────────────
   const died = new Promise<number>((res) => {

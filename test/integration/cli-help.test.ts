@@ -26,6 +26,19 @@ describe("tandem --help", () => {
     });
   }
 
+  it("tandem up with a bad option or port list is one clear line, exit 1, nothing started", () => {
+    for (const args of [
+      ["--ports", "1,2,3"],
+      ["--ports", "7,7,8,9"],
+      ["--bogus", "1"],
+    ]) {
+      const r = run(["up", ...args]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^tandem up: .*\n$/);
+      assert.doesNotMatch(r.stdout, /starting/);
+    }
+  });
+
   it("an unknown subcommand is one clear line and exit 1", () => {
     const r = run(["serve"]);
     assert.equal(r.status, 1);

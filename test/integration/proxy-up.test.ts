@@ -68,6 +68,17 @@ describe("tandem up", () => {
       assert.match(up.output(), new RegExp(`redis-cli -p ${7379 + offset}`));
       // It waited for the replicas: they are in sync by the time it says where to connect.
       assert.match(up.output(), /Replicas are in sync with the master\.\n/);
+      // The table of what runs where: role, address, pid, log.
+      for (const [role, port] of [
+        ["master", 6379],
+        ["replica", 6380],
+        ["replica", 6381],
+        ["proxy", 7379],
+      ] as const)
+        assert.match(
+          up.output(),
+          new RegExp(`\\n  ${role} +127\\.0\\.0\\.1:${port + offset} +pid \\d+ +log `),
+        );
       for (const port of [6380 + offset, 6381 + offset]) {
         const r = await RawClient.connect(port);
         const info = await infoFields(r);
