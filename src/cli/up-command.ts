@@ -89,7 +89,13 @@ async function replicasBehind(masterPort: number, replicaPorts: number[]): Promi
   for (const port of replicaPorts) {
     const r = infoFields(await ask(port, "INFO replication"));
     if (r.get("master_link_status") !== "up") return `replica ${port}: master_link_status is not up`;
-    if (r.get("master_sync_in_progress") !== "0") return `replica ${port}: sync in progress`;
+    if (r.get("master_sync_in_progress") !== "0") {
+      // How far: bytes of the RDB received (of the total, when the master sent its length).
+      const read = Number(r.get("master_sync_read_bytes") ?? 0);
+      const total = Number(r.get("master_sync_total_bytes") ?? -1);
+      const kb = (n: number) => `${Math.round(n / 1024)} KB`;
+      return `replica ${port}: full sync in progress, ${kb(read)}${total > 0 ? ` of ${kb(total)}` : ""} received`;
+    }
     if (r.get("master_replid") !== replid) return `replica ${port}: not on the master's replication ID yet`;
     const off = Number(r.get("slave_repl_offset"));
     if (!(off >= offset)) return `replica ${port}: offset ${off} < master ${offset}`;
