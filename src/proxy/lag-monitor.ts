@@ -236,25 +236,33 @@ export class LagMonitor {
       const c = this.clients.get(r);
       if (c === undefined || c.status !== "ready") continue;
       this.roleInFlight.add(r);
-      void this.roleOffset(r, c).finally(() => {
+      void this.roleOffset(r, c).then((answered) => {
         this.roleInFlight.delete(r);
-        if (this.waits.waiting > 0) this.pollOffsetsNow();
+        // Again only after a real answer (a round trip). A failure can come back within the same turn:
+        // ioredis rejects at once on a socket that is closing but not yet reported closed, and asking
+        // again from here would spin in microtasks without ever letting the close be processed (the
+        // proxy hung at 100% CPU after kill -9 of a redis-server replica while reads waited). The next
+        // poll, or the next wait, asks again.
+        if (answered && this.waits.waiting > 0) this.pollOffsetsNow();
       });
     }
   }
 
-  private async roleOffset(r: Backend, c: Redis): Promise<void> {
+  /** One ROLE to a replica; false when it failed (the regular poll reports why). */
+  private async roleOffset(r: Backend, c: Redis): Promise<boolean> {
     try {
       const role = (await c.call("ROLE")) as unknown[];
       // A replica's ROLE: slave, master host, master port, link state, offset applied.
-      if (role[0] !== "slave" || role[3] !== "connected") return;
+      if (role[0] !== "slave" || role[3] !== "connected") return true;
       const off = Number(role[4]);
       if (off > r.health.offset) {
         r.health.offset = off;
         this.evaluate();
       }
+      return true;
     } catch {
       // The regular poll reports an unreachable replica; this one only speeds offsets up.
+      return false;
     }
   }
 

@@ -155,8 +155,9 @@ for (const kind of KINDS) {
       return d;
     }
 
-    // Known issue on redis-server nodes (see RELIABILITY.md, "Fault suite"): the load sometimes hangs after
-    // the kill; reported as a todo there until the proxy is fixed, so it still runs and prints.
+    // Known issue on redis-server nodes (see RELIABILITY.md, "Fault suite"): the load sometimes hung after
+    // the kill. Probable cause fixed (the lag monitor's ROLE re-asking spun in microtasks on a closing
+    // connection); kept a todo until runs confirm it, so it still runs and prints.
     const hangTodo = kind === "redis" ? "proxy hang after kill -9 of a replica (intermittent)" : undefined;
     it("replica-kill9: kill -9 of a replica under load, restarted from its RDB, resyncs partially", {
       todo: hangTodo,
@@ -189,8 +190,16 @@ for (const kind of KINDS) {
         await l.progress(200 * SCALE).catch(async (err: Error) => {
           // Seen about once in three runs of the whole fault directory on redis-server nodes (never alone):
           // every client's request unanswered after the kill. The proxy's view, for whoever digs in.
-          const b = [...(await backends(d.proxy)).values()].map((m) => Object.fromEntries(m));
-          throw new Error(`${err.message}; PROXY BACKENDS ${JSON.stringify(b)}`);
+          // Bounded: a proxy that answers nobody must not hang the test file too.
+          const view = await Promise.race([
+            backends(d.proxy).then((bs) =>
+              JSON.stringify([...bs.values()].map((m) => Object.fromEntries(m))),
+            ),
+            new Promise<string>((r) =>
+              setTimeout(() => r("(no answer within 3 s: event loop blocked?)"), 3000).unref(),
+            ),
+          ]).catch((e: Error) => `(failed: ${e.message})`);
+          throw new Error(`${err.message}; PROXY BACKENDS ${view}`);
         });
         const downMs = Date.now() - killedAt;
         const restartAt = Date.now();
