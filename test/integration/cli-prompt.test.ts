@@ -15,19 +15,39 @@ import { type ServerProcess, startTandem, TANDEM_BIN, which } from "../helpers/p
 const SCRIPT = which("script");
 const NO_SCRIPT = SCRIPT ? false : "util-linux `script` is not installed (it provides the pseudo-terminal)";
 
+/**
+ * Runs `command` on a pseudo-terminal and types `lines` one at a time, each once the prompt is back (typed
+ * all at once, input can be lost while the prompt switches the terminal mode, and the session then waits
+ * for ever). Bounded: past 20 s the session is killed and the output so far is returned with code null.
+ */
 function onTerminal(
   command: string,
-  typed: string,
+  lines: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(SCRIPT!, ["-qec", command, "/dev/null"], { env: { ...process.env, ...env } });
     let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+    let typed = 0;
+    const typeNext = () => {
+      // One prompt ("> ") per line typed so far means the previous line was handled.
+      const prompts = out.split("> ").length - 1;
+      if (typed < lines.length && prompts > typed) {
+        p.stdin.write(`${lines[typed++]}\r`);
+        if (typed === lines.length) p.stdin.end();
+      }
+    };
+    const timer = setTimeout(() => p.kill("SIGKILL"), 20_000);
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString("utf8");
+      typeNext();
+    });
     p.stderr.on("data", (d: Buffer) => (out += d.toString("utf8")));
     p.on("error", reject);
-    p.on("close", (code) => resolve({ code, out }));
-    p.stdin.end(typed);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
   });
 }
 
@@ -52,11 +72,9 @@ describe("tandem cli prompt on a terminal", { skip: NO_SCRIPT }, () => {
       "GET greeting",
       "quit",
     ];
-    const r = await onTerminal(
-      `${process.execPath} ${TANDEM_BIN} cli -p ${s.port}`,
-      typed.map((l) => `${l}\r`).join(""),
-      { TANDEM_CLI_HISTFILE: histfile },
-    );
+    const r = await onTerminal(`${process.execPath} ${TANDEM_BIN} cli -p ${s.port}`, typed, {
+      TANDEM_CLI_HISTFILE: histfile,
+    });
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${s.port}> `));
     assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${s.port}\\[3\\]> `));
