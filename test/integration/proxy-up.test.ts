@@ -1,35 +1,16 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { freeOffset, listenOn } from "../helpers/free-port.js";
 import { REPO_ROOT, TANDEM_BIN, trackChild } from "../helpers/processes.js";
 import { commandCalls, infoFields } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /** `tandem up` (what `npm start` runs), shifted by --port-offset so it never touches the real 6379. */
-
-function listenOn(port: number): Promise<Server | null> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.once("error", () => res(null));
-    s.listen({ host: "127.0.0.1", port }, () => res(s));
-  });
-}
-
-/** An offset whose ports (6379, 6380, 6381, 7379 and the admin listener's 7380, + offset) are free now. */
-async function freeOffset(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const offset = 20000 + Math.floor(Math.random() * 20000);
-    const held = await Promise.all([6379, 6380, 6381, 7379, 7380].map((p) => listenOn(p + offset)));
-    await Promise.all(held.map((s) => s && new Promise((r) => s.close(r))));
-    if (held.every((s) => s !== null)) return offset;
-  }
-  throw new Error("no free port offset");
-}
 
 function runUp(offset: number, dir = mkdtempSync(join(tmpdir(), "tandem-up-test-"))) {
   const proc = spawn(
