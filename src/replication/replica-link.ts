@@ -1,8 +1,9 @@
 import { connect, type Socket } from "node:net";
 import { encodeCommand } from "../resp/reply-writer.js";
+import { RequestParser, type RequestSink } from "../resp/request-parser.js";
+import { MAX_STRING_BYTES } from "../resp/resp-limits.js";
 import { ChunkQueue } from "./chunk-queue.js";
 import { RDB_EOF_MARK_SIZE } from "./full-sync.js";
-import { MasterStreamReader } from "./master-stream-reader.js";
 import type { MasterClientHandle, ReplicationHost } from "./replication-host.js";
 
 /**
@@ -75,8 +76,9 @@ export class ReplicaLink {
   private loading: Promise<void> | null = null;
   private streamStash: Buffer[] = [];
 
-  // stream
-  private readonly reader = new MasterStreamReader();
+  // stream: read by the clients' query parser, as Redis reads the master client's query buffer
+  private reader = newStreamParser();
+  private readonly streamSink: RequestSink = { onCommand: (argv) => this.applyCommand(argv) };
   private masterClient: MasterClientHandle | null = null;
 
   /** Unix ms of the last byte read from the master. */
@@ -177,8 +179,7 @@ export class ReplicaLink {
     this.lastIo = Date.now();
     if (this.state === ReplState.CONNECTED) {
       this.readOffset += chunk.length;
-      this.reader.feed(chunk);
-      this.applyStream();
+      this.applyStream(chunk);
       return;
     }
     if (this.state === ReplState.TRANSFER && this.transferSize !== -1) {
@@ -460,32 +461,39 @@ export class ReplicaLink {
     this.lastIo = Date.now();
   }
 
-  private applyStream(): void {
-    const mc = this.masterClient!;
+  private applyStream(chunk: Buffer): void {
     const ks = this.server.keyspace;
     ks.applyingMasterStream = true;
     try {
-      let argv: string[] | null;
-      while (this.state === ReplState.CONNECTED && (argv = this.reader.next()) !== null) {
-        if (argv.length > 0) {
-          try {
-            mc.execute(argv);
-          } catch (err) {
-            this.server.log.error(
-              { err: (err as Error).message, cmd: argv[0] },
-              "error applying a command from the master",
-            );
-          }
-        }
-        this.events.onStreamApplied(this.reader.lastFrame());
-      }
+      this.reader.feed(chunk, this.streamSink);
     } catch (err) {
       this.server.log.warn({ err: (err as Error).message }, "Protocol error in the master's stream");
       this.fail();
     } finally {
       ks.applyingMasterStream = false;
-      mc.discardReplies();
+      this.masterClient?.discardReplies();
     }
+  }
+
+  /**
+   * One command of the stream (empty for a keepalive newline, which still counts in the offset). Returns
+   * false to stop reading when the link left the CONNECTED state meanwhile.
+   */
+  private applyCommand(argv: string[]): boolean {
+    const mc = this.masterClient as MasterClientHandle;
+    const frame = this.reader.lastFrame(); // taken first: applying may tear the link (and parser) down
+    if (argv.length > 0) {
+      try {
+        mc.execute(argv);
+      } catch (err) {
+        this.server.log.error(
+          { err: (err as Error).message, cmd: argv[0] },
+          "error applying a command from the master",
+        );
+      }
+    }
+    this.events.onStreamApplied(frame);
+    return this.state === ReplState.CONNECTED;
   }
 
   /** REPLCONF ACK <applied offset>: every second and on GETACK. */
@@ -536,7 +544,7 @@ export class ReplicaLink {
       this.masterClient.close();
       this.masterClient = null;
     }
-    this.reader.reset();
+    this.reader = newStreamParser();
   }
 
   private linkLost(): void {
@@ -556,4 +564,14 @@ export class ReplicaLink {
       else this.connectWithMaster();
     }, delay);
   }
+}
+
+/**
+ * The master link's parser: the clients' parser without their limits (Redis exempts its master from
+ * proto-max-bulk-len and accepts any multibulk count it sends), delivering keepalive newlines.
+ */
+function newStreamParser(): RequestParser {
+  const parser = new RequestParser({ deliverEmpty: true, maxMultibulkLen: 0x7fffffff });
+  parser.maxBulkLen = MAX_STRING_BYTES;
+  return parser;
 }

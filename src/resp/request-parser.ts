@@ -17,6 +17,19 @@ export interface RequestSink {
   onCommand(argv: string[]): boolean;
 }
 
+/** How a parser reads: a client's (Redis's limits) or the master link's (Redis exempts the master). */
+export interface RequestParserOptions {
+  /**
+   * Deliver empty commands (a bare newline, `*0`) as an empty argv instead of skipping them. The master
+   * link needs them: a keepalive newline still counts in the replication offset.
+   */
+  deliverEmpty?: boolean;
+  /** Largest multibulk count accepted (default Redis's 1M for clients). */
+  maxMultibulkLen?: number;
+}
+
+const EMPTY_ARGV: string[] = [];
+
 const CR = 13;
 const LF = 10;
 const STAR = 42;
@@ -27,6 +40,8 @@ const DOLLAR = 36;
 export class RequestParser {
   /** `proto-max-bulk-len`; CONFIG SET may change it. */
   maxBulkLen = PROTO_DEFAULT_MAX_BULK_LEN;
+  private readonly maxMultibulkLen: number;
+  private readonly deliverEmpty: boolean;
   /** Set once a protocol error is raised; further input is ignored. */
   failed = false;
 
@@ -38,6 +53,24 @@ export class RequestParser {
   // Result of parseOne, kept in fields so the hot loop allocates nothing but argv itself.
   private argv: string[] | null = null;
   private next = 0;
+  /** The bytes of the command being delivered, for `lastFrame` (valid only inside `onCommand`). */
+  private frameBuf: Buffer | null = null;
+  private frameStart = 0;
+  private frameEnd = 0;
+
+  constructor(options: RequestParserOptions = {}) {
+    this.deliverEmpty = options.deliverEmpty ?? false;
+    this.maxMultibulkLen = options.maxMultibulkLen ?? PROTO_MBULK_MAX_LEN;
+  }
+
+  /**
+   * The exact bytes of the command `onCommand` is being called with (a view into the parser's buffer:
+   * copy it to keep it past the call). The master link forwards them verbatim and counts them in its
+   * offset, as Redis's replica does with the master client's query buffer.
+   */
+  lastFrame(): Buffer {
+    return (this.frameBuf as Buffer).subarray(this.frameStart, this.frameEnd);
+  }
 
   /** Bytes received but not yet turned into commands (Redis's `qbuf`). */
   get bufferedBytes(): number {
@@ -72,21 +105,27 @@ export class RequestParser {
     const end = buf.length;
     let pos = 0;
     let keepGoing = true;
+    this.frameBuf = buf;
     try {
       while (pos < end && keepGoing) {
         const first = buf[pos];
         const got = first === STAR ? this.parseMultibulk(buf, pos, end) : this.parseInline(buf, pos, end);
         if (!got) break;
+        this.frameStart = pos;
         pos = this.next;
         const argv = this.argv;
         this.argv = null;
+        this.frameEnd = pos;
         if (argv !== null) keepGoing = sink.onCommand(argv);
+        else if (this.deliverEmpty) keepGoing = sink.onCommand(EMPTY_ARGV);
       }
     } catch (err) {
       this.failed = true;
       this.pending = [];
       this.pendingLen = 0;
       throw err;
+    } finally {
+      this.frameBuf = null; // do not keep a large chunk alive through the view
     }
     if (pos >= end) {
       this.pending = [];
@@ -116,7 +155,7 @@ export class RequestParser {
       return false;
     }
     const count = parseLength(buf, start + 1, nl);
-    if (count === BAD_INT || count > PROTO_MBULK_MAX_LEN) {
+    if (count === BAD_INT || count > this.maxMultibulkLen) {
       throw new ProtocolError("INVALID_MULTIBULK_LENGTH", "Protocol error: invalid multibulk length");
     }
     let pos = nl + 2;

@@ -10,9 +10,13 @@ import { fmt, machineLine } from "./bench-util.js";
  *     the master every few ms meanwhile (≤ 50 ms)
  *   - replica lag under `redis-benchmark -t set -c 50`: repeatedly read the master's offset, then time
  *     until the replica's own offset (INFO slave_repl_offset) reaches it; p50/p99 (p99 ≤ 2× Redis's)
+ *   - full sync under load: a new replica of a 200k-key master while `redis-benchmark -t set -P 16 -c 20`
+ *     writes as fast as it can; replica start → master_link_status:up (≤ 2× Redis's + 2 s)
+ *   - a 256 MB value: SET on the master (upload included) → the replica's STRLEN equal (≤ 3× Redis's)
  * Run: npm run bench -- replication     (or node dist/test/bench/replication-bench.js after a build)
  * Env: BENCH_KEYS (default 1000000), BENCH_LAG_REQUESTS (default 300000), BENCH_ROUNDS (default 1:
- * alternating rounds, each figure reported per round), BENCH_ONLY=sync|lag (one part only),
+ * alternating rounds, each figure reported per round), BENCH_ONLY=sync|lag|syncload|bigvalue (one part),
+ * BENCH_BIG_MB (default 256),
  * BENCH_PROFILE_DIR (the Tandem servers of the lag part write --cpu-prof profiles there).
  */
 
@@ -21,6 +25,8 @@ const LAG_REQUESTS = Number(process.env.BENCH_LAG_REQUESTS ?? 300_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const ONLY = process.env.BENCH_ONLY ?? "";
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ?? "";
+const BIG_MB = Number(process.env.BENCH_BIG_MB ?? 256);
+const LOAD_KEYS = 200_000;
 const ARGS = ["--repl-diskless-sync-delay", "0", "--appendonly", "no"];
 
 type Start = (opts: { args: string[]; nodeFlags?: string[] }) => Promise<ServerProcess>;
@@ -116,6 +122,84 @@ async function lag(start: Start): Promise<{ p50: number; p99: number; samples: n
   return { p50: percentile(samples, 50), p99: percentile(samples, 99), samples: samples.length };
 }
 
+async function waitLinkUp(r: RawClient, deadlineMs: number): Promise<void> {
+  const until = performance.now() + deadlineMs;
+  while ((await info(r, "master_link_status").catch(() => "")) !== "up") {
+    if (performance.now() > until) throw new Error("the replica's link did not come up in time");
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+/** A new replica of a 200k-key master while a pipelined write load saturates the master. */
+async function syncUnderLoad(start: Start): Promise<number> {
+  const master = await start({ args: ARGS });
+  const m = await master.client();
+  await fill(m, LOAD_KEYS);
+  const load = spawn(
+    REDIS_BENCHMARK ?? "redis-benchmark",
+    [
+      "-p",
+      String(master.port),
+      "-t",
+      "set",
+      "-P",
+      "16",
+      "-c",
+      "20",
+      "-n",
+      "50000000",
+      "-r",
+      String(LOAD_KEYS),
+      "-q",
+    ],
+    { stdio: "ignore" },
+  );
+  try {
+    // Let the load reach its pace before the replica arrives.
+    const before = Number(await info(m, "master_repl_offset"));
+    while (Number(await info(m, "master_repl_offset")) < before + 10_000_000) {
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    const t0 = performance.now();
+    const replica = await start({ args: [...ARGS, "--replicaof", "127.0.0.1", String(master.port)] });
+    const r = await replica.client();
+    await waitLinkUp(r, 120_000);
+    const ms = performance.now() - t0;
+    r.close();
+    await replica.stop();
+    return ms;
+  } finally {
+    load.kill("SIGTERM");
+    m.close();
+    await master.stop();
+  }
+}
+
+/** One large SET crossing the link: client upload + master + stream + replica apply. */
+async function bigValue(start: Start): Promise<number> {
+  const master = await start({ args: ARGS });
+  const replica = await start({ args: [...ARGS, "--replicaof", "127.0.0.1", String(master.port)] });
+  const m = await master.client();
+  const r = await replica.client();
+  try {
+    await waitLinkUp(r, 30_000);
+    const size = BIG_MB * 1024 * 1024;
+    const value = "v".repeat(size);
+    const t0 = performance.now();
+    await m.call("SET", "big", value);
+    const until = t0 + 120_000;
+    while (Number(await r.call("STRLEN", "big")) !== size) {
+      if (performance.now() > until) throw new Error("the value did not reach the replica in 120 s");
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    return performance.now() - t0;
+  } finally {
+    m.close();
+    r.close();
+    await Promise.all([replica.stop(), master.stop()]);
+  }
+}
+
 async function main(): Promise<void> {
   const kinds: [string, Start][] = [
     ["tandem", startTandem],
@@ -124,7 +208,7 @@ async function main(): Promise<void> {
   let out = `## Replication\n\n${machineLine()}\n\n`;
   out += `| round | measure | tandem | redis-server | ratio | target |\n|---|---|---|---|---|---|\n`;
   for (let round = 1; round <= ROUNDS; round++) {
-    if (ONLY !== "lag") {
+    if (ONLY === "" || ONLY === "sync") {
       const sync: Record<string, { ms: number; stallMs: number }> = {};
       for (const [name, start] of kinds) sync[name] = await fullSync(start);
       const t = sync.tandem;
@@ -132,7 +216,17 @@ async function main(): Promise<void> {
       out += `| ${round} | full sync of ${fmt(KEYS)} keys (replica start → link up, DBSIZE equal) | ${fmt(t.ms)} ms | ${fmt(r.ms)} ms | ${fmt(t.ms / r.ms, 2)} | ≤ 2500 ms |\n`;
       out += `| ${round} | master's longest stall during the sync (slowest PING) | ${fmt(t.stallMs, 1)} ms | ${fmt(r.stallMs, 1)} ms | | ≤ 50 ms |\n`;
     }
-    if (ONLY !== "sync") {
+    if (ONLY === "" || ONLY === "syncload") {
+      const t = await syncUnderLoad(startTandem);
+      const r = await syncUnderLoad(startRedis);
+      out += `| ${round} | full sync of a ${fmt(LOAD_KEYS)}-key master under redis-benchmark -t set -P 16 -c 20 (replica start → link up) | ${fmt(t)} ms | ${fmt(r)} ms | ${fmt(t / r, 2)} | ≤ 2× redis + 2000 ms |\n`;
+    }
+    if (ONLY === "" || ONLY === "bigvalue") {
+      const t = await bigValue(startTandem);
+      const r = await bigValue(startRedis);
+      out += `| ${round} | SET of a ${BIG_MB} MB value → on the replica (upload included) | ${fmt(t)} ms | ${fmt(r)} ms | ${fmt(t / r, 2)} | ≤ 3× redis |\n`;
+    }
+    if (ONLY === "" || ONLY === "lag") {
       const lags: Record<string, { p50: number; p99: number; samples: number }> = {};
       for (const [name, start] of kinds) lags[name] = await lag(start);
       const t = lags.tandem;

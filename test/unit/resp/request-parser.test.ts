@@ -170,6 +170,78 @@ describe("RequestParser", () => {
   });
 });
 
+describe("RequestParser as the master link reads (deliverEmpty, lastFrame)", () => {
+  /** The master's stream: commands with keepalive newlines and an empty multibulk between them. */
+  const stream = Buffer.concat([
+    encodeCommand(["SELECT", "0"]),
+    Buffer.from("\n"),
+    encodeCommand(["SET", "k", "\r\n\x00v"]),
+    Buffer.from("*0\r\n"),
+    encodeCommand(["PING"]),
+  ]);
+  const expected = [["SELECT", "0"], [], ["SET", "k", "\r\n\x00v"], [], ["PING"]];
+
+  function readFrames(chunks: Buffer[]): { argv: string[][]; frames: Buffer[] } {
+    const p = new RequestParser({ deliverEmpty: true });
+    const argv: string[][] = [];
+    const frames: Buffer[] = [];
+    const sink: RequestSink = {
+      onCommand(a) {
+        argv.push(a);
+        frames.push(Buffer.from(p.lastFrame()));
+        return true;
+      },
+    };
+    for (const c of chunks) p.feed(c, sink);
+    assert.equal(p.bufferedBytes, 0);
+    return { argv, frames };
+  }
+
+  it("delivers keepalives as empty commands and each command's exact bytes, split at every position", () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const { argv, frames } = readFrames([stream.subarray(0, cut), stream.subarray(cut)]);
+      assert.deepEqual(argv, expected, `cut at ${cut}`);
+      assert.deepEqual(Buffer.concat(frames), stream, `frames cover the stream exactly (cut at ${cut})`);
+    }
+    const bytewise = readFrames([...stream].map((b) => Buffer.from([b])));
+    assert.deepEqual(bytewise.argv, expected);
+    assert.deepEqual(Buffer.concat(bytewise.frames), stream);
+  });
+
+  it("accepts a multibulk count above the clients' limit when told to", () => {
+    const big = Buffer.from(`*${PROTO_MBULK_MAX_LEN + 1}\r\n`);
+    const p = new RequestParser({ deliverEmpty: true, maxMultibulkLen: 0x7fffffff });
+    p.feed(big, new Collect()); // no throw: waits for the arguments
+    assert.equal(p.failed, false);
+  });
+
+  it("reads a large value in linear time: fed in 64 KiB chunks, it is concatenated once", () => {
+    const value = "x".repeat(32 * 1024 * 1024);
+    const cmd = encodeCommand(["SET", "big", value]);
+    const p = new RequestParser({ deliverEmpty: true });
+    let got: string[] | null = null;
+    const sink: RequestSink = {
+      onCommand(a) {
+        got = a;
+        return true;
+      },
+    };
+    const concat = Buffer.concat;
+    let concats = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], len?: number) => {
+      concats++;
+      return concat(list, len);
+    }) as typeof Buffer.concat;
+    try {
+      for (let i = 0; i < cmd.length; i += 65536) p.feed(cmd.subarray(i, i + 65536), sink);
+    } finally {
+      Buffer.concat = concat;
+    }
+    assert.equal((got as string[] | null)?.[2].length, value.length);
+    assert.ok(concats <= 2, `the value was copied ${concats} times`);
+  });
+});
+
 describe("splitArgs (sdssplitargs rules)", () => {
   it("handles quotes and escapes", () => {
     assert.deepEqual(splitArgs(`set "a\\x00b" 'c d'`), ["set", "a\x00b", "c d"]);
