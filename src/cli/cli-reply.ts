@@ -1,4 +1,4 @@
-import { parseLength } from "../resp/request-parser.js";
+import { parseLength, RespByte } from "../resp/resp-bytes.js";
 import { RespDecoder } from "../resp/resp-decoder.js";
 import type { RespValue } from "../resp/resp-value.js";
 
@@ -34,38 +34,35 @@ export function cliReply(frame: Buffer): CliReply {
 function walkHeaders(buf: Buffer, pos: number, out: NumericScalar[]): number {
   for (;;) {
     const type = buf[pos];
-    const nl = buf.indexOf(13, pos + 1);
+    const nl = buf.indexOf(RespByte.CR, pos + 1);
     const line = buf.toString("latin1", pos + 1, nl);
     let next = nl + 2;
     switch (type) {
-      case 58: // :
-      case 44: // ,
-      case 40: // (
+      case RespByte.INTEGER:
+      case RespByte.DOUBLE:
+      case RespByte.BIG_NUMBER:
         out.push({ type: String.fromCharCode(type) as NumericScalar["type"], text: line });
         return next;
-      case 36: // $ bulk
-      case 33: // ! blob error
-      case 61: {
-        // = verbatim
+      case RespByte.BULK_STRING:
+      case RespByte.BULK_ERROR:
+      case RespByte.VERBATIM_STRING: {
         const len = parseLength(buf, pos + 1, nl);
         return len < 0 ? next : next + len + 2;
       }
-      case 42: // * array
-      case 126: // ~ set
-      case 62: {
-        // > push
+      case RespByte.ARRAY:
+      case RespByte.SET:
+      case RespByte.PUSH: {
         const n = parseLength(buf, pos + 1, nl);
         for (let i = 0; i < n; i++) next = walkHeaders(buf, next, out);
         return next;
       }
-      case 37: {
-        // % map
+      case RespByte.MAP: {
         const n = parseLength(buf, pos + 1, nl);
         for (let i = 0; i < 2 * n; i++) next = walkHeaders(buf, next, out);
         return next;
       }
-      case 124: {
-        // | attribute: the decoder drops it, so its numbers are not collected; the value follows.
+      case RespByte.ATTRIBUTE: {
+        // the decoder drops it, so its numbers are not collected; the value follows.
         const n = parseLength(buf, pos + 1, nl);
         for (let i = 0; i < 2 * n; i++) next = walkHeaders(buf, next, []);
         pos = next;

@@ -1,5 +1,7 @@
 import { INCOMPLETE, type ScanStop, scanValues } from "../resp/frame-scanner.js";
 import { ProtocolError } from "../resp/protocol-error.js";
+import { RespByte } from "../resp/resp-bytes.js";
+import { PROTO_INLINE_MAX_SIZE } from "../resp/resp-limits.js";
 
 /**
  * Cuts a byte stream into whole RESP frames and hands each one on as (buffer, start, end) — the original
@@ -19,10 +21,6 @@ export interface FrameSink {
   onFrame(buf: Buffer, start: number, end: number): void;
 }
 
-const LF = 10;
-const STAR = 42;
-/** Inline commands longer than this without a newline are a protocol error, as Redis's 64 KB limit. */
-const INLINE_MAX = 64 * 1024;
 const MIN_ACC = 16 * 1024;
 
 export class FrameCutter implements ScanStop {
@@ -135,15 +133,15 @@ export class FrameCutter implements ScanStop {
   // ─── scanning ───────────────────────────────────────────────────────────────────────────────────────────
 
   private scanFrom(buf: Buffer, start: number, end: number): number {
-    if (this.requests && buf[start] !== STAR) return this.scanInline(buf, start, end);
+    if (this.requests && buf[start] !== RespByte.ARRAY) return this.scanInline(buf, start, end);
     this.frameStart = start;
     return this.scan(buf, start, 1, end);
   }
 
   private scanInline(buf: Buffer, start: number, end: number): number {
-    const nl = buf.indexOf(LF, start);
+    const nl = buf.indexOf(RespByte.LF, start);
     if (nl < 0 || nl >= end) {
-      if (end - start > INLINE_MAX)
+      if (end - start > PROTO_INLINE_MAX_SIZE)
         throw new ProtocolError("TOO_BIG_INLINE", "Protocol error: too big inline request");
       this.stopPos = start;
       this.stopExpected = 1;

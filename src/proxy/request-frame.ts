@@ -1,27 +1,22 @@
 import { isSharedReadBuffer } from "../net/direct-reads.js";
 import { splitArgs } from "../resp/request-parser.js";
+import { parseLength, RespByte } from "../resp/resp-bytes.js";
 
 /**
  * Decoding just enough of a client's request frame (RESP multibulk or inline): the command name on the
  * hot path, the whole argv for the few commands the proxy interprets itself.
  */
 
-const STAR = 42;
-const DOLLAR = 36;
-const CR = 13;
-
 /** The command name of a request frame; null for an empty inline line or `*0` / `*-1` (Redis skips them). */
 export function commandName(buf: Buffer, start: number, end: number): string | null {
-  if (buf[start] === STAR) {
-    let p = buf.indexOf(CR, start);
+  if (buf[start] === RespByte.ARRAY) {
+    let p = buf.indexOf(RespByte.CR, start);
     if (p - start < 2 || buf[start + 1] === 45 || (p - start === 2 && buf[start + 1] === 48)) return null;
     p += 2; // past "*<n>\r\n"
-    if (p >= end || buf[p] !== DOLLAR) return "";
-    const nl = buf.indexOf(CR, p);
-    let len = 0;
-    for (let i = p + 1; i < nl; i++) len = len * 10 + buf[i] - 48;
+    if (p >= end || buf[p] !== RespByte.BULK_STRING) return "";
+    const nl = buf.indexOf(RespByte.CR, p);
     const from = nl + 2;
-    return buf.latin1Slice(from, from + len);
+    return buf.latin1Slice(from, from + parseLength(buf, p + 1, nl));
   }
   const line = buf.latin1Slice(start, end).trim();
   if (line === "") return null;
@@ -31,16 +26,14 @@ export function commandName(buf: Buffer, start: number, end: number): string | n
 
 /** The whole argv of a request (latin1). */
 export function argvOf(buf: Buffer, start: number, end: number): string[] {
-  if (buf[start] !== STAR) return splitArgs(buf.latin1Slice(start, end).trim()) ?? [];
+  if (buf[start] !== RespByte.ARRAY) return splitArgs(buf.latin1Slice(start, end).trim()) ?? [];
   const out: string[] = [];
-  let p = buf.indexOf(CR, start);
-  let n = 0;
-  for (let i = start + 1; i < p; i++) n = n * 10 + buf[i] - 48;
+  let p = buf.indexOf(RespByte.CR, start);
+  const n = parseLength(buf, start + 1, p);
   p += 2;
   for (let k = 0; k < n && p < end; k++) {
-    const nl = buf.indexOf(CR, p);
-    let len = 0;
-    for (let i = p + 1; i < nl; i++) len = len * 10 + buf[i] - 48;
+    const nl = buf.indexOf(RespByte.CR, p);
+    const len = parseLength(buf, p + 1, nl);
     out.push(buf.latin1Slice(nl + 2, nl + 2 + len));
     p = nl + 2 + len + 2;
   }

@@ -1,5 +1,5 @@
 import { ProtocolError } from "./protocol-error.js";
-import { parseLength } from "./request-parser.js";
+import { parseLength, RespByte } from "./resp-bytes.js";
 
 /**
  * Finds where a RESP2/RESP3 frame ends without allocating or decoding it. The proxy's hot path uses it
@@ -20,10 +20,6 @@ export interface ScanStop {
   stopExpected: number;
   stopNeed: number;
 }
-
-const CR = 13;
-const STAR = 42;
-const DOLLAR = 36;
 
 function badLength(): never {
   throw new ProtocolError("BAD_INTEGER", "Protocol error: invalid length in frame");
@@ -52,30 +48,33 @@ export function scanValues(
   while (expected > 0) {
     if (pos >= end) return stop(state, pos, expected, end + 1);
     const type = buf[pos];
-    if (requestStart >= 0 && type !== DOLLAR && (type !== STAR || pos !== requestStart)) {
+    if (
+      requestStart >= 0 &&
+      type !== RespByte.BULK_STRING &&
+      (type !== RespByte.ARRAY || pos !== requestStart)
+    ) {
       throw new ProtocolError(
         "EXPECTED_DOLLAR",
         `Protocol error: expected '$', got '${String.fromCharCode(type)}'`,
       );
     }
-    let nl = buf.indexOf(CR, pos + 1);
+    let nl = buf.indexOf(RespByte.CR, pos + 1);
     if (nl >= end) nl = -1;
     if (nl < 0 || nl + 1 >= end) return stop(state, pos, expected, end + 1);
     switch (type) {
-      case 43: // + simple string
-      case 45: // - error
-      case 58: // : integer
-      case 95: // _ null
-      case 44: // , double
-      case 35: // # boolean
-      case 40: // ( big number
+      case RespByte.SIMPLE_STRING:
+      case RespByte.ERROR:
+      case RespByte.INTEGER:
+      case RespByte.NULL:
+      case RespByte.DOUBLE:
+      case RespByte.BOOLEAN:
+      case RespByte.BIG_NUMBER:
         pos = nl + 2;
         expected--;
         break;
-      case 36: // $ bulk string
-      case 33: // ! bulk error
-      case 61: {
-        // = verbatim string
+      case RespByte.BULK_STRING:
+      case RespByte.BULK_ERROR:
+      case RespByte.VERBATIM_STRING: {
         const len = parseLength(buf, pos + 1, nl);
         if (len < -1) badLength();
         if (len === -1) {
@@ -88,26 +87,24 @@ export function scanValues(
         expected--;
         break;
       }
-      case 42: // * array
-      case 126: // ~ set
-      case 62: {
-        // > push
+      case RespByte.ARRAY:
+      case RespByte.SET:
+      case RespByte.PUSH: {
         const n = parseLength(buf, pos + 1, nl);
         if (n < -1) badLength();
         pos = nl + 2;
         expected += n > 0 ? n - 1 : -1;
         break;
       }
-      case 37: {
-        // % map
+      case RespByte.MAP: {
         const n = parseLength(buf, pos + 1, nl);
         if (n < -1) badLength();
         pos = nl + 2;
         expected += n > 0 ? 2 * n - 1 : -1;
         break;
       }
-      case 124: {
-        // | attribute: its pairs, then the value it decorates
+      case RespByte.ATTRIBUTE: {
+        // its pairs, then the value it decorates
         const n = parseLength(buf, pos + 1, nl);
         if (n < 0) badLength();
         pos = nl + 2;

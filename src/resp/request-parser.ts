@@ -1,5 +1,6 @@
 import "./buffer-internals.js";
 import { ProtocolError } from "./protocol-error.js";
+import { BAD_LENGTH, parseLength, RespByte } from "./resp-bytes.js";
 import { PROTO_DEFAULT_MAX_BULK_LEN, PROTO_INLINE_MAX_SIZE, PROTO_MBULK_MAX_LEN } from "./resp-limits.js";
 
 /**
@@ -29,11 +30,6 @@ export interface RequestParserOptions {
 }
 
 const EMPTY_ARGV: string[] = [];
-
-const CR = 13;
-const LF = 10;
-const STAR = 42;
-const DOLLAR = 36;
 
 // ─── the parser ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -109,7 +105,8 @@ export class RequestParser {
     try {
       while (pos < end && keepGoing) {
         const first = buf[pos];
-        const got = first === STAR ? this.parseMultibulk(buf, pos, end) : this.parseInline(buf, pos, end);
+        const got =
+          first === RespByte.ARRAY ? this.parseMultibulk(buf, pos, end) : this.parseInline(buf, pos, end);
         if (!got) break;
         this.frameStart = pos;
         pos = this.next;
@@ -155,7 +152,7 @@ export class RequestParser {
       return false;
     }
     const count = parseLength(buf, start + 1, nl);
-    if (count === BAD_INT || count > this.maxMultibulkLen) {
+    if (count === BAD_LENGTH || count > this.maxMultibulkLen) {
       throw new ProtocolError("INVALID_MULTIBULK_LENGTH", "Protocol error: invalid multibulk length");
     }
     let pos = nl + 2;
@@ -171,7 +168,7 @@ export class RequestParser {
         this.need = 0;
         return false;
       }
-      if (buf[pos] !== DOLLAR) {
+      if (buf[pos] !== RespByte.BULK_STRING) {
         throw new ProtocolError(
           "EXPECTED_DOLLAR",
           `Protocol error: expected '$', got '${String.fromCharCode(buf[pos])}'`,
@@ -186,7 +183,7 @@ export class RequestParser {
         return false;
       }
       const len = parseLength(buf, pos + 1, lnl);
-      if (len === BAD_INT || len < 0 || len > this.maxBulkLen) {
+      if (len === BAD_LENGTH || len < 0 || len > this.maxBulkLen) {
         throw new ProtocolError("INVALID_BULK_LENGTH", "Protocol error: invalid bulk length");
       }
       const dataStart = lnl + 2;
@@ -208,7 +205,7 @@ export class RequestParser {
   // ─── inline: one line of space-separated, optionally quoted arguments ─────────────────────────────────
 
   private parseInline(buf: Buffer, start: number, end: number): boolean {
-    let nl = buf.indexOf(LF, start);
+    let nl = buf.indexOf(RespByte.LF, start);
     if (nl < 0 || nl >= end) {
       if (end - start > PROTO_INLINE_MAX_SIZE) {
         throw new ProtocolError("TOO_BIG_INLINE", "Protocol error: too big inline request");
@@ -217,7 +214,7 @@ export class RequestParser {
       return false;
     }
     this.next = nl + 1;
-    if (nl > start && buf[nl - 1] === CR) nl--;
+    if (nl > start && buf[nl - 1] === RespByte.CR) nl--;
     const args = splitArgs(buf.latin1Slice(start, nl));
     if (args === null)
       throw new ProtocolError("UNBALANCED_QUOTES", "Protocol error: unbalanced quotes in request");
@@ -229,32 +226,9 @@ export class RequestParser {
 
 // ─── helpers ─────────────────────────────────────────────────────────────────────────────────────────────
 
-const BAD_INT = Number.MIN_SAFE_INTEGER;
-
 function indexOfCR(buf: Buffer, from: number, end: number): number {
-  const i = buf.indexOf(CR, from);
+  const i = buf.indexOf(RespByte.CR, from);
   return i < 0 || i >= end ? -1 : i;
-}
-
-/** Parses a signed decimal integer in buf[start, end) as Redis's string2ll does; BAD_INT when invalid. */
-export function parseLength(buf: Buffer, start: number, end: number): number {
-  if (start >= end || end - start > 18) return BAD_INT;
-  let i = start;
-  let negative = false;
-  if (buf[i] === 45) {
-    negative = true;
-    i++;
-    if (i === end) return BAD_INT;
-  }
-  // No leading zeros except "0" itself, like string2ll.
-  if (buf[i] === 48 && end - i > 1) return BAD_INT;
-  let n = 0;
-  for (; i < end; i++) {
-    const d = buf[i] - 48;
-    if (d < 0 || d > 9) return BAD_INT;
-    n = n * 10 + d;
-  }
-  return negative ? -n : n;
 }
 
 function hexDigit(c: string): number {

@@ -1,6 +1,6 @@
 import { INCOMPLETE, scanFrame } from "./frame-scanner.js";
 import { ProtocolError } from "./protocol-error.js";
-import { parseLength } from "./request-parser.js";
+import { BAD_LENGTH, parseLength, RespByte } from "./resp-bytes.js";
 import { RespErrorReply, RespPush, type RespValue, RespVerbatim } from "./resp-value.js";
 
 /**
@@ -72,52 +72,53 @@ interface Cursor {
 function decodeValue(buf: Buffer, c: Cursor): RespValue {
   for (;;) {
     const type = buf[c.pos];
-    const nl = buf.indexOf(13, c.pos + 1);
+    const nl = buf.indexOf(RespByte.CR, c.pos + 1);
     const lineStart = c.pos + 1;
     c.pos = nl + 2;
     switch (type) {
-      case 43:
+      case RespByte.SIMPLE_STRING:
         return buf.toString("latin1", lineStart, nl);
-      case 45:
+      case RespByte.ERROR:
         return new RespErrorReply(buf.toString("latin1", lineStart, nl));
-      case 58: {
+      case RespByte.INTEGER: {
         const n = parseLength(buf, lineStart, nl);
-        if (n !== Number.MIN_SAFE_INTEGER) return n;
+        if (n !== BAD_LENGTH) return n;
         return parseBigInteger(buf.toString("latin1", lineStart, nl));
       }
-      case 95:
+      case RespByte.NULL:
         return null;
-      case 44: {
+      case RespByte.DOUBLE: {
         const s = buf.toString("latin1", lineStart, nl);
         return s === "inf" ? Infinity : s === "-inf" ? -Infinity : s === "nan" ? Number.NaN : Number(s);
       }
-      case 35:
+      case RespByte.BOOLEAN:
         return buf[lineStart] === 116; // 't'
-      case 40:
+      case RespByte.BIG_NUMBER:
         return parseBigInteger(buf.toString("latin1", lineStart, nl));
-      case 36:
-      case 33:
-      case 61: {
+      case RespByte.BULK_STRING:
+      case RespByte.BULK_ERROR:
+      case RespByte.VERBATIM_STRING: {
         const len = parseLength(buf, lineStart, nl);
         if (len === -1) return null;
         const data = Buffer.from(buf.subarray(c.pos, c.pos + len));
         c.pos += len + 2;
-        if (type === 33) return new RespErrorReply(data.toString("latin1"));
-        if (type === 61) return new RespVerbatim(data.toString("latin1", 0, 3), data.subarray(4));
+        if (type === RespByte.BULK_ERROR) return new RespErrorReply(data.toString("latin1"));
+        if (type === RespByte.VERBATIM_STRING)
+          return new RespVerbatim(data.toString("latin1", 0, 3), data.subarray(4));
         return data;
       }
-      case 42:
-      case 126:
-      case 62: {
+      case RespByte.ARRAY:
+      case RespByte.SET:
+      case RespByte.PUSH: {
         const n = parseLength(buf, lineStart, nl);
         if (n === -1) return null;
         const items: RespValue[] = new Array(n);
         for (let i = 0; i < n; i++) items[i] = decodeValue(buf, c);
-        if (type === 126) return new Set(items);
-        if (type === 62) return new RespPush(items);
+        if (type === RespByte.SET) return new Set(items);
+        if (type === RespByte.PUSH) return new RespPush(items);
         return items;
       }
-      case 37: {
+      case RespByte.MAP: {
         const n = parseLength(buf, lineStart, nl);
         const m = new Map<RespValue, RespValue>();
         for (let i = 0; i < n; i++) {
@@ -126,7 +127,7 @@ function decodeValue(buf: Buffer, c: Cursor): RespValue {
         }
         return m;
       }
-      case 124: {
+      case RespByte.ATTRIBUTE: {
         const n = parseLength(buf, lineStart, nl);
         for (let i = 0; i < 2 * n; i++) decodeValue(buf, c);
         continue; // the attributed value follows
