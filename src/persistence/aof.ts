@@ -49,8 +49,29 @@ export interface AofFileInfo {
   type: "b" | "h" | "i";
 }
 
+/** What went wrong with the AOF; callers branch on it, never on the message. */
+export type AofErrorCode =
+  /** The manifest has a line Tandem cannot read, or two base files. */
+  | "TANDEM_AOF_BAD_MANIFEST"
+  /** An AOF file is not a valid command stream (offset in the message). */
+  | "TANDEM_AOF_BAD_FORMAT"
+  /** The last file ends in the middle of a command and aof-load-truncated does not allow it. */
+  | "TANDEM_AOF_TRUNCATED"
+  /** A file the manifest lists does not exist. */
+  | "TANDEM_AOF_MISSING_FILE"
+  /** A rewrite is already running. */
+  | "TANDEM_AOF_REWRITE_IN_PROGRESS"
+  /** The AOF is not open (appendonly off or not loaded yet). */
+  | "TANDEM_AOF_NOT_OPEN";
+
 export class AofError extends Error {
   override name = "AofError";
+  constructor(
+    readonly code: AofErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** What propagation hands us (structurally the server's PropagatedOp). */
@@ -76,11 +97,11 @@ export function parseManifest(text: string): AofFileInfo[] {
       else if (k === "type") info.type = v as AofFileInfo["type"];
     }
     if (!info.name || !Number.isInteger(info.seq) || !["b", "h", "i"].includes(info.type ?? ""))
-      throw new AofError(`Invalid AOF manifest line: ${line}`);
+      throw new AofError("TANDEM_AOF_BAD_MANIFEST", `Invalid AOF manifest line: ${line}`);
     files.push(info as AofFileInfo);
   }
   if (files.filter((f) => f.type === "b").length > 1)
-    throw new AofError("Found duplicate base file information");
+    throw new AofError("TANDEM_AOF_BAD_MANIFEST", "Found duplicate base file information");
   return files;
 }
 
@@ -107,12 +128,18 @@ export function parseAofCommands(
   while (pos < n) {
     const start = pos;
     if (buf[pos] !== 42 /* * */)
-      throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+      throw new AofError(
+        "TANDEM_AOF_BAD_FORMAT",
+        `Bad file format reading the append only file (offset ${pos})`,
+      );
     let e = line(pos);
     if (e < 0) return { end: start, truncated: true };
     const argc = Number(buf.latin1Slice(pos + 1, e));
     if (!Number.isInteger(argc) || argc < 1)
-      throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+      throw new AofError(
+        "TANDEM_AOF_BAD_FORMAT",
+        `Bad file format reading the append only file (offset ${pos})`,
+      );
     pos = e + 2;
     const argv: string[] = new Array(argc);
     let complete = true;
@@ -122,7 +149,10 @@ export function parseAofCommands(
         break;
       }
       if (buf[pos] !== 36 /* $ */)
-        throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+        throw new AofError(
+          "TANDEM_AOF_BAD_FORMAT",
+          `Bad file format reading the append only file (offset ${pos})`,
+        );
       e = line(pos);
       if (e < 0) {
         complete = false;
@@ -130,7 +160,10 @@ export function parseAofCommands(
       }
       const len = Number(buf.latin1Slice(pos + 1, e));
       if (!Number.isInteger(len) || len < 0)
-        throw new AofError(`Bad file format reading the append only file (offset ${pos})`);
+        throw new AofError(
+          "TANDEM_AOF_BAD_FORMAT",
+          `Bad file format reading the append only file (offset ${pos})`,
+        );
       pos = e + 2;
       if (pos + len + 2 > n) {
         complete = false;
@@ -230,7 +263,8 @@ export class AppendOnlyFile {
     const base = files.find((f) => f.type === "b");
     if (base) {
       const path = join(this.opts.dir, base.name);
-      if (!existsSync(path)) throw new AofError(`The AOF file ${base.name} doesn't exist`);
+      if (!existsSync(path))
+        throw new AofError("TANDEM_AOF_MISSING_FILE", `The AOF file ${base.name} doesn't exist`);
       const head = Buffer.alloc(5);
       const fd = openSync(path, "r");
       const got = readHead(fd, head);
@@ -243,7 +277,8 @@ export class AppendOnlyFile {
     }
     for (let i = 0; i < incrs.length; i++) {
       const path = join(this.opts.dir, incrs[i].name);
-      if (!existsSync(path)) throw new AofError(`The AOF file ${incrs[i].name} doesn't exist`);
+      if (!existsSync(path))
+        throw new AofError("TANDEM_AOF_MISSING_FILE", `The AOF file ${incrs[i].name} doesn't exist`);
       commands += this.replayFile(path, apply, i === incrs.length - 1, loadTruncated);
     }
     return { commands, baseKeys };
@@ -286,6 +321,7 @@ export class AppendOnlyFile {
     if (torn) {
       if (!last || !loadTruncated)
         throw new AofError(
+          "TANDEM_AOF_TRUNCATED",
           `Unexpected end of file reading the append only file ${path}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
         );
       this.opts.warn?.(
@@ -439,8 +475,12 @@ export class AppendOnlyFile {
 
   /** BGREWRITEAOF (see the file comment). Resolves when the new base is in place. */
   async rewrite(keyspace: Keyspace): Promise<void> {
-    if (this.rewriting) throw new AofError("Background append only file rewriting already in progress");
-    if (this.fd < 0) throw new AofError("AOF is not open");
+    if (this.rewriting)
+      throw new AofError(
+        "TANDEM_AOF_REWRITE_IN_PROGRESS",
+        "Background append only file rewriting already in progress",
+      );
+    if (this.fd < 0) throw new AofError("TANDEM_AOF_NOT_OPEN", "AOF is not open");
     this.rewriting = true;
     try {
       const dir = this.opts.dir;

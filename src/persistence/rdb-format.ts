@@ -70,9 +70,30 @@ export const SET_MAX_INTSET_ENTRIES = 512;
 /** list-max-listpack-size -2: nodes of at most 8 KiB. */
 export const LIST_MAX_LISTPACK_BYTES = 8192;
 
+/** What went wrong reading an RDB payload; callers branch on it, never on the message. */
+export type RdbErrorCode =
+  /** Not an RDB file ("REDIS" missing) or a version this loader cannot read. */
+  | "TANDEM_RDB_BAD_HEADER"
+  /** The CRC64 trailer does not match the content. */
+  | "TANDEM_RDB_CHECKSUM"
+  /** The file ends before its EOF opcode (or a value's declared length). */
+  | "TANDEM_RDB_TRUNCATED"
+  /** Valid RDB that Tandem does not load (modules, pre-release formats). */
+  | "TANDEM_RDB_UNSUPPORTED"
+  /** The same key twice in one database. */
+  | "TANDEM_RDB_DUPLICATE_KEY"
+  /** Anything else malformed: a bad length, encoding, listpack/ziplist/intset, score. */
+  | "TANDEM_RDB_CORRUPT";
+
 /** Thrown for any malformed, truncated or unsupported RDB content. */
 export class RdbError extends Error {
   override name = "RdbError";
+  constructor(
+    message: string,
+    readonly code: RdbErrorCode = "TANDEM_RDB_CORRUPT",
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -255,10 +255,11 @@ class RdbParser {
 
   private header(): void {
     const magic = this.bytes(9).toString("latin1");
-    if (!magic.startsWith("REDIS")) throw new RdbError("Wrong signature trying to load DB from file");
+    if (!magic.startsWith("REDIS"))
+      throw new RdbError("Wrong signature trying to load DB from file", "TANDEM_RDB_BAD_HEADER");
     const version = Number(magic.slice(5));
     if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION)
-      throw new RdbError(`Can't handle RDB format version ${magic.slice(5)}`);
+      throw new RdbError(`Can't handle RDB format version ${magic.slice(5)}`, "TANDEM_RDB_BAD_HEADER");
     this.version = version;
     this.headerDone = true;
   }
@@ -288,6 +289,7 @@ class RdbParser {
           if (id >= this.keyspace.dbs.length)
             throw new RdbError(
               `FATAL: Data file was created with a Redis server configured to handle more than ${this.keyspace.dbs.length} databases. Exiting`,
+              "TANDEM_RDB_UNSUPPORTED",
             );
           this.dbId = id;
           return;
@@ -306,9 +308,15 @@ class RdbParser {
           this.stringBuf(); // a function library: Tandem runs no functions, so it is skipped
           return;
         case RDB_OPCODE_FUNCTION:
-          throw new RdbError("unsupported RDB content: pre-release function format");
+          throw new RdbError(
+            "unsupported RDB content: pre-release function format",
+            "TANDEM_RDB_UNSUPPORTED",
+          );
         case RDB_OPCODE_MODULE_AUX:
-          throw new RdbError("unsupported RDB content: module auxiliary data (modules are not supported)");
+          throw new RdbError(
+            "unsupported RDB content: module auxiliary data (modules are not supported)",
+            "TANDEM_RDB_UNSUPPORTED",
+          );
         case RDB_OPCODE_EOF:
           this.eof();
           return;
@@ -330,7 +338,7 @@ class RdbParser {
       this.pos += 8;
       const zero = stored.every((b) => b === 0);
       if (!zero && !stored.equals(this.crc.digestLE()))
-        throw new RdbError("Wrong RDB checksum. Aborting now.");
+        throw new RdbError("Wrong RDB checksum. Aborting now.", "TANDEM_RDB_CHECKSUM");
     }
     this.done = true;
   }
@@ -341,13 +349,15 @@ class RdbParser {
       // The common case (start-up, a replica's full sync): one Map operation per key instead of a
       // lookup plus setKey; a duplicate shows as a size that did not grow (the load fails either way).
       if (value === null) {
-        if (db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+        if (db.dict.has(key))
+          throw new RdbError(`Duplicate key '${key}' found in RDB file`, "TANDEM_RDB_DUPLICATE_KEY");
         return;
       }
       const dict = db.dict;
       const before = dict.size;
       dict.set(key, value);
-      if (dict.size === before) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+      if (dict.size === before)
+        throw new RdbError(`Duplicate key '${key}' found in RDB file`, "TANDEM_RDB_DUPLICATE_KEY");
       if (expire !== undefined) {
         if (!this.keepExpired && expire < this.now) {
           dict.delete(key); // already expired on a master: skipped, as Redis does
@@ -358,7 +368,8 @@ class RdbParser {
       this.keys++;
       return;
     }
-    if (!this.merge && db.dict.has(key)) throw new RdbError(`Duplicate key '${key}' found in RDB file`);
+    if (!this.merge && db.dict.has(key))
+      throw new RdbError(`Duplicate key '${key}' found in RDB file`, "TANDEM_RDB_DUPLICATE_KEY");
     if (value === null) return; // empty container: Redis skips these too
     if (expire !== undefined && !this.keepExpired && expire < this.now) return;
     db.setKey(key, value);
@@ -699,7 +710,11 @@ export async function loadRdb(
       p.run();
     }
   }
-  if (!p.done) throw new RdbError("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+  if (!p.done)
+    throw new RdbError(
+      "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+      "TANDEM_RDB_TRUNCATED",
+    );
   return { aux: p.aux, keys: p.keys };
 }
 
@@ -708,6 +723,10 @@ export function loadRdbSync(source: Buffer, keyspace: Keyspace, opts: RdbLoadOpt
   const p = new RdbParser(keyspace, opts);
   p.buf = source;
   p.run();
-  if (!p.done) throw new RdbError("Short read or OOM loading DB. Unrecoverable error, aborting now.");
+  if (!p.done)
+    throw new RdbError(
+      "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+      "TANDEM_RDB_TRUNCATED",
+    );
   return { aux: p.aux, keys: p.keys };
 }

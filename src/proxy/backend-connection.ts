@@ -2,6 +2,7 @@ import { connect, type Socket } from "node:net";
 import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
 import { ProtocolError } from "../resp/protocol-error.js";
 import { encodeCommand } from "../resp/reply-writer.js";
+import { BackendError } from "./backend-error.js";
 import { FrameCutter, type FrameSink } from "./frame-cutter.js";
 import type { BackendStats } from "./observability/backend-stats.js";
 import { BatchTimer } from "./observability/batch-timer.js";
@@ -28,7 +29,7 @@ export interface ConnectionHost {
   outstanding: number;
   /** Counters for the metrics: requests, errors, latency. */
   readonly stats: BackendStats;
-  connectionLost(conn: BackendConnection, reason: string): void;
+  connectionLost(conn: BackendConnection, err: BackendError): void;
   /** A new offset probe in the form this backend answers (WAITOFFSET on Tandem, ROLE on Redis). */
   newProbe(): OffsetProbe;
   /** Called after each chunk of replies has been delivered (sessions flush their writes then). */
@@ -120,10 +121,23 @@ export class BackendConnection implements FrameSink {
       this.connected = true;
       s.setTimeout(0);
     });
-    s.on("timeout", () => this.destroy(`connect timeout after ${connectTimeoutMs} ms`));
+    s.on("timeout", () =>
+      this.destroy(
+        new BackendError("TANDEM_BACKEND_CONNECT_TIMEOUT", `connect timeout after ${connectTimeoutMs} ms`),
+      ),
+    );
     s.on("data", (chunk: Buffer) => this.onData(chunk));
-    s.on("error", (err: NodeJS.ErrnoException) => this.onClose(err.code ?? err.message));
-    s.on("close", () => this.onClose("connection closed"));
+    s.on("error", (err: NodeJS.ErrnoException) =>
+      this.onClose(
+        new BackendError(
+          this.connected ? "TANDEM_BACKEND_CONNECTION_LOST" : "TANDEM_BACKEND_CONNECT_FAILED",
+          err.code ?? err.message,
+        ),
+      ),
+    );
+    s.on("close", () =>
+      this.onClose(new BackendError("TANDEM_BACKEND_CONNECTION_LOST", "connection closed")),
+    );
     s.on("drain", () => {
       const w = this.drainWaiters.splice(0);
       for (const resume of w) resume();
@@ -308,12 +322,20 @@ export class BackendConnection implements FrameSink {
     try {
       this.cutter.feed(chunk, this);
     } catch (err) {
-      if (err instanceof ProtocolError) this.destroy(`protocol error from backend: ${err.message}`);
+      if (err instanceof ProtocolError)
+        this.destroy(
+          new BackendError("TANDEM_BACKEND_PROTOCOL", `protocol error from backend: ${err.message}`),
+        );
       else {
         // A bug while handling a reply: the connection ends like on a protocol error (its pending requests
         // get error replies) and the cause is reported; no session may be left waiting on it.
         process.emitWarning(err as Error);
-        this.destroy(`internal error while handling a reply: ${(err as Error).message}`);
+        this.destroy(
+          new BackendError(
+            "TANDEM_BACKEND_INTERNAL",
+            `internal error while handling a reply: ${(err as Error).message}`,
+          ),
+        );
       }
     }
     if (this.answeredInRead > 0) {
@@ -332,7 +354,7 @@ export class BackendConnection implements FrameSink {
         return;
       }
       // A reply nobody asked for (e.g. a push): nothing can be matched to it safely any more.
-      this.destroy("unexpected reply from backend");
+      this.destroy(new BackendError("TANDEM_BACKEND_UNEXPECTED_REPLY", "unexpected reply from backend"));
       return;
     }
     const slot = this.fifo[this.head];
@@ -392,12 +414,12 @@ export class BackendConnection implements FrameSink {
     }
   }
 
-  destroy(reason: string): void {
+  destroy(reason: BackendError): void {
     this.socket.destroy();
     this.onClose(reason);
   }
 
-  private onClose(reason: string): void {
+  private onClose(reason: BackendError): void {
     if (this.closed) return;
     this.closed = true;
     this.outLen = 0;
@@ -413,7 +435,7 @@ export class BackendConnection implements FrameSink {
     const from = this.head;
     this.fifo = [];
     this.head = 0;
-    const msg = `-ERR Tandem proxy: lost the connection to backend ${this.host.label} (${reason})\r\n`;
+    const msg = `-ERR Tandem proxy: lost the connection to backend ${this.host.label} (${reason.message})\r\n`;
     // The backend is marked down first, so redispatched reads cannot pick it again.
     this.host.connectionLost(this, reason);
     let error: Buffer | null = null;

@@ -2,6 +2,7 @@ import { createPool, type Pool } from "generic-pool";
 import CircuitBreaker from "opossum";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
 import { BackendConnection, type ConnectionHost } from "./backend-connection.js";
+import { BackendError, RELEASED } from "./backend-error.js";
 import type { ReplicationHistory } from "./consistency.js";
 import { BackendStats } from "./observability/backend-stats.js";
 import { OffsetProbe, ROLE_PROBE, WAITOFFSET_PROBE } from "./offset-probe.js";
@@ -35,12 +36,19 @@ export interface BackendHealth {
   waitOffset: boolean;
   /** Why the replica is not eligible ("" when it is). */
   reason: string;
+  /** The last loss of this node (connection or health poll) since it last answered a poll; null if none. */
+  lastFailure: BackendError | null;
+  /** The error word of a read answered -LOADING / -MASTERDOWN since the last poll ("" if none). */
+  unavailableReply: string;
 }
 
 /** Redis error replies mean the server is alive: they never count against the breaker. */
 function isReplyError(err: unknown): boolean {
   return err instanceof Error && err.name === "ReplyError";
 }
+
+/** The proxy closing its own connections: not a failure of the backend. */
+const SHUTTING_DOWN = new BackendError("TANDEM_BACKEND_RELEASED", "proxy shutting down");
 
 export type DrainState = "none" | "draining" | "drained";
 
@@ -70,6 +78,8 @@ export class Backend implements ConnectionHost {
     lagMs: 0,
     waitOffset: false,
     reason: "not polled yet",
+    lastFailure: null,
+    unavailableReply: "",
   };
   readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   /** Smooth weighted round-robin state. */
@@ -80,7 +90,7 @@ export class Backend implements ConnectionHost {
   private readonly pool: Pool<BackendConnection>;
   private closing = false;
   /** Called when a connection is lost (the router re-evaluates eligibility at once). */
-  onConnectionLost: (b: Backend, reason: string) => void = () => {};
+  onConnectionLost: (b: Backend, err: BackendError) => void = () => {};
   /** Called when a read was answered -LOADING / -MASTERDOWN (the router re-evaluates at once). */
   onUnavailable: (b: Backend, reply: string) => void = () => {};
 
@@ -105,7 +115,7 @@ export class Backend implements ConnectionHost {
     this.pool = createPool<BackendConnection>(
       {
         create: () => this.openDedicated(),
-        destroy: async (c) => c.destroy("released"),
+        destroy: async (c) => c.destroy(RELEASED),
         validate: async (c) => !c.closed,
       },
       {
@@ -168,7 +178,7 @@ export class Backend implements ConnectionHost {
     if (reusable && !conn.closed && this.pool.isBorrowedResource(conn))
       void this.pool.release(conn).catch(() => {});
     else if (this.pool.isBorrowedResource(conn)) void this.pool.destroy(conn).catch(() => {});
-    else conn.destroy("released");
+    else conn.destroy(RELEASED);
   }
 
   private openDedicated(): Promise<BackendConnection> {
@@ -181,7 +191,12 @@ export class Backend implements ConnectionHost {
         true,
       );
       const onError = (err: Error) =>
-        reject(new Error(`cannot connect to backend ${this.label}: ${err.message}`));
+        reject(
+          new BackendError(
+            "TANDEM_BACKEND_CONNECT_FAILED",
+            `cannot connect to backend ${this.label}: ${err.message}`,
+          ),
+        );
       c.socket.once("error", onError);
       c.socket.once("connect", () => {
         c.socket.off("error", onError);
@@ -200,22 +215,22 @@ export class Backend implements ConnectionHost {
     this.onUnavailable(this, reply);
   }
 
-  connectionLost(conn: BackendConnection, reason: string): void {
+  connectionLost(conn: BackendConnection, err: BackendError): void {
     if (this.closing) return;
     const i = this.shared.indexOf(conn);
     if (i >= 0) this.shared[i] = null;
     const j = this.shared3.indexOf(conn);
     if (j >= 0) this.shared3[j] = null;
-    if (reason !== "released") {
+    if (err.isFailure) {
       // A connection error counts against the breaker, like a failed health poll.
-      this.breaker.fire(() => Promise.reject(new Error(reason))).catch(() => {});
-      this.onConnectionLost(this, reason);
+      this.breaker.fire(() => Promise.reject(err)).catch(() => {});
+      this.onConnectionLost(this, err);
     }
   }
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const c of [...this.shared, ...this.shared3]) c?.destroy("proxy shutting down");
+    for (const c of [...this.shared, ...this.shared3]) c?.destroy(SHUTTING_DOWN);
     this.breaker.shutdown();
     await this.pool.drain().catch(() => {});
     await this.pool.clear().catch(() => {});

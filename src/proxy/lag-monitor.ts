@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
 import type { Backend } from "./backend.js";
+import { BackendError } from "./backend-error.js";
 import type { ReplicationHistory } from "./consistency.js";
 import type { OffsetWaits } from "./offset-waits.js";
 import type { Router } from "./router.js";
@@ -69,10 +70,10 @@ export class LagMonitor {
   /** Starts polling a backend (every node at start; later, nodes Sentinel reports). */
   watch(b: Backend): void {
     if (this.stopped || this.clients.has(b)) return;
-    b.onConnectionLost = (backend, reason) => {
+    b.onConnectionLost = (backend, err) => {
       // Do not wait for the next poll: a broken data connection means reads must go elsewhere now.
       backend.health.lastOkAt = 0;
-      backend.health.reason = `connection lost (${reason})`;
+      backend.health.lastFailure = err;
       // The master may come back on another history: new probes get no replid until it is polled again.
       if (backend === this.router.master) this.history.forget();
       this.evaluate();
@@ -80,7 +81,7 @@ export class LagMonitor {
     b.onUnavailable = (backend, reply) => {
       // Until the next poll says otherwise (a loading replica's INFO still answers).
       backend.health.loading = true;
-      backend.health.reason = `answered ${reply.split(" ")[0]}`;
+      backend.health.unavailableReply = reply.split(" ")[0];
       this.evaluate();
     };
     const c = this.client(b);
@@ -148,7 +149,10 @@ export class LagMonitor {
       // routed on flags computed before the master came back on a new history.
       if (b === this.router.master) this.evaluate();
     } catch (err) {
-      b.health.reason = `health poll failed: ${(err as Error).message}`;
+      b.health.lastFailure = new BackendError(
+        "TANDEM_BACKEND_POLL_FAILED",
+        `health poll failed: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -156,6 +160,7 @@ export class LagMonitor {
     const h = b.health;
     const now = Date.now();
     h.lastOkAt = now;
+    h.lastFailure = null;
     h.role = info.get("role") === "slave" ? "slave" : info.get("role") === "master" ? "master" : "";
     h.replid = info.get("master_replid") ?? "";
     h.replid2 = info.get("master_replid2") ?? "";
@@ -305,10 +310,7 @@ export class LagMonitor {
   private whyIneligible(r: Backend, now: number): string {
     const h = r.health;
     const c = this.config;
-    if (h.lastOkAt === 0)
-      return h.reason.startsWith("connection lost") || h.reason.startsWith("health")
-        ? h.reason
-        : "not reachable";
+    if (h.lastOkAt === 0) return h.lastFailure === null ? "not reachable" : describeFailure(h.lastFailure);
     if (now - h.lastOkAt > c.maxLagMs) return `no answer for ${now - h.lastOkAt} ms`;
     if (!r.breaker.closed) return "circuit breaker open";
     if (h.role !== "slave") return `role is ${h.role || "unknown"}`;
@@ -317,7 +319,7 @@ export class LagMonitor {
     // the master last had may still serve reads, judged by its lag like any other.
     if (!h.linkUp && reachable(this.router.master, now, c.maxLagMs)) return "master_link_status is down";
     if (h.syncing) return "sync in progress";
-    if (h.loading) return h.reason.startsWith("answered ") ? h.reason : "loading";
+    if (h.loading) return h.unavailableReply !== "" ? `answered ${h.unavailableReply}` : "loading";
     // The master's history, or one that continues it (a replica already following a promoted peer).
     const serving = this.history.serving;
     if (serving === "" || (h.replid !== serving && h.replid2 !== serving))
@@ -336,4 +338,9 @@ export function parseInfo(text: string): Map<string, string> {
     if (i > 0 && line[0] !== "#") m.set(line.slice(0, i), line.slice(i + 1));
   }
   return m;
+}
+
+/** How a loss reads in /status and logs: connection losses say so; a failed poll says it itself. */
+function describeFailure(err: BackendError): string {
+  return err.code === "TANDEM_BACKEND_POLL_FAILED" ? err.message : `connection lost (${err.message})`;
 }

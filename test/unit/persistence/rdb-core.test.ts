@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { AofError, parseAofCommands, parseManifest } from "../../../src/persistence/aof.js";
 import { Crc64, crc64 } from "../../../src/persistence/crc64.js";
 import { lzfCompress, lzfDecompress } from "../../../src/persistence/lzf.js";
+import { RdbError } from "../../../src/persistence/rdb-format.js";
 import { loadRdb, loadRdbSync } from "../../../src/persistence/rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "../../../src/persistence/rdb-snapshot.js";
 import { Keyspace } from "../../../src/store/keyspace.js";
@@ -98,11 +100,25 @@ describe("RDB writer and loader", () => {
     const a = new Keyspace(16);
     populateAllTypes(a);
     const bytes = Buffer.concat(saveRdbSync(a));
-    assert.throws(() => loadRdbSync(bytes.subarray(0, bytes.length - 100), new Keyspace(16)), /Short read/);
+    const code = (code: string) => (err: unknown) => err instanceof RdbError && err.code === code;
+    assert.throws(
+      () => loadRdbSync(bytes.subarray(0, bytes.length - 100), new Keyspace(16)),
+      code("TANDEM_RDB_TRUNCATED"),
+    );
+    const badSum = Buffer.from(bytes);
+    badSum[badSum.length - 1] ^= 0x55; // the CRC64 trailer itself
+    assert.throws(() => loadRdbSync(badSum, new Keyspace(16)), code("TANDEM_RDB_CHECKSUM"));
     const bad = Buffer.from(bytes);
     bad[bad.length - 20] ^= 0x55;
-    assert.throws(() => loadRdbSync(bad, new Keyspace(16)), /checksum|integrity|RDB/i);
-    assert.throws(() => loadRdbSync(Buffer.from("NOTREDIS0010"), new Keyspace(16)), /Wrong signature/);
+    assert.throws(() => loadRdbSync(bad, new Keyspace(16)), RdbError);
+    assert.throws(
+      () => loadRdbSync(Buffer.from("NOTREDIS0010"), new Keyspace(16)),
+      code("TANDEM_RDB_BAD_HEADER"),
+    );
+    assert.throws(
+      () => loadRdbSync(Buffer.from("REDIS0099"), new Keyspace(16)),
+      code("TANDEM_RDB_BAD_HEADER"),
+    );
   });
 
   it("skips keys whose TTL passed when loading on a master", () => {
@@ -114,6 +130,21 @@ describe("RDB writer and loader", () => {
     const r = loadRdbSync(Buffer.concat(saveRdbSync(a)), b);
     assert.equal(r.keys, 1);
     assert.equal(b.dbs[0].dict.has("gone"), false);
+  });
+});
+
+describe("AOF errors carry codes", () => {
+  it("bad manifest lines and bad command streams", () => {
+    const code = (code: string) => (err: unknown) => err instanceof AofError && err.code === code;
+    assert.throws(() => parseManifest("file\n"), code("TANDEM_AOF_BAD_MANIFEST"));
+    assert.throws(
+      () => parseManifest("file a.1.base.rdb seq 1 type b\nfile a.2.base.rdb seq 2 type b\n"),
+      code("TANDEM_AOF_BAD_MANIFEST"),
+    );
+    assert.throws(
+      () => parseAofCommands(Buffer.from("*1\r\nX3\r\nSET\r\n"), () => {}),
+      code("TANDEM_AOF_BAD_FORMAT"),
+    );
   });
 });
 

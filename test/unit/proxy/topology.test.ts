@@ -24,6 +24,8 @@ function node(label: string, h: Partial<BackendHealth>): TopologyNode {
     lagMs: 0,
     waitOffset: false,
     reason: "",
+    lastFailure: null,
+    unavailableReply: "",
     ...h,
   };
   return { label, health };
