@@ -141,7 +141,7 @@ export function parseAofCommands(
         `Bad file format reading the append only file (offset ${pos})`,
       );
     pos = e + 2;
-    const argv: string[] = new Array(argc);
+    const argv: string[] = []; // not new Array(argc): argc comes from the file and may be anything
     let complete = true;
     for (let i = 0; i < argc; i++) {
       if (pos >= n) {
@@ -169,7 +169,7 @@ export function parseAofCommands(
         complete = false;
         break;
       }
-      argv[i] = buf.latin1Slice(pos, pos + len);
+      argv.push(buf.latin1Slice(pos, pos + len));
       pos += len + 2;
     }
     if (!complete) return { end: start, truncated: true };

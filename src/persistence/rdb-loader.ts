@@ -468,12 +468,29 @@ function corrupt(what: string): never {
   throw new RdbError(`${what} integrity check failed`);
 }
 
+/**
+ * Runs a decoder whose reads may run past the blob on corrupt input: Buffer's own bounds check (a
+ * RangeError) is then the integrity check, reported like the others.
+ */
+function bounded(what: string, decode: (b: Buffer) => string[], b: Buffer): string[] {
+  try {
+    return decode(b);
+  } catch (err) {
+    if (err instanceof RangeError) corrupt(what);
+    throw err;
+  }
+}
+
 function backlenSize(l: number): number {
   return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
 
 /** All elements of a listpack, integers as decimal text. */
 export function decodeListpack(b: Buffer): string[] {
+  return bounded("listpack", decodeListpackUnchecked, b);
+}
+
+function decodeListpackUnchecked(b: Buffer): string[] {
   if (b.length < 7) corrupt("listpack");
   const total = b.readUInt32LE(0);
   if (total !== b.length) corrupt("listpack");
@@ -529,6 +546,10 @@ export function decodeListpack(b: Buffer): string[] {
 
 /** All elements of a ziplist (Redis < 7 lists, hashes and sorted sets). */
 export function decodeZiplist(b: Buffer): string[] {
+  return bounded("ziplist", decodeZiplistUnchecked, b);
+}
+
+function decodeZiplistUnchecked(b: Buffer): string[] {
   if (b.length < 11 || b.readUInt32LE(0) !== b.length) corrupt("ziplist");
   const out: string[] = [];
   let p = 10;
@@ -582,6 +603,10 @@ export function decodeZiplist(b: Buffer): string[] {
 }
 
 export function decodeIntset(b: Buffer): string[] {
+  return bounded("intset", decodeIntsetUnchecked, b);
+}
+
+function decodeIntsetUnchecked(b: Buffer): string[] {
   if (b.length < 8) corrupt("intset");
   const width = b.readUInt32LE(0);
   const n = b.readUInt32LE(4);
@@ -601,6 +626,10 @@ export function decodeIntset(b: Buffer): string[] {
 
 /** The zipmap of Redis < 2.6 hashes: flat field, value list. */
 export function decodeZipmap(b: Buffer): string[] {
+  return bounded("zipmap", decodeZipmapUnchecked, b);
+}
+
+function decodeZipmapUnchecked(b: Buffer): string[] {
   const out: string[] = [];
   let p = 1;
   const readLen = (): number => {

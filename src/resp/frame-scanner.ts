@@ -1,5 +1,7 @@
 import { ProtocolError } from "./protocol-error.js";
+import { constants } from "node:buffer";
 import { parseLength, RespByte } from "./resp-bytes.js";
+import { PROTO_DEFAULT_MAX_BULK_LEN, PROTO_MBULK_MAX_LEN } from "./resp-limits.js";
 
 /**
  * Finds where a RESP2/RESP3 frame ends without allocating or decoding it. The proxy's hot path uses it
@@ -24,6 +26,9 @@ export interface ScanStop {
 function badLength(): never {
   throw new ProtocolError("BAD_INTEGER", "Protocol error: invalid length in frame");
 }
+
+/** The longest bulk a reply may announce: what one Buffer can hold (the frame is kept whole). */
+const MAX_REPLY_BULK = constants.MAX_LENGTH - 64;
 
 function stop(state: ScanStop, pos: number, expected: number, need: number): number {
   state.stopPos = pos;
@@ -77,6 +82,11 @@ export function scanValues(
       case RespByte.VERBATIM_STRING: {
         const len = parseLength(buf, pos + 1, nl);
         if (len < -1) badLength();
+        // Requests get Redis's limits (proto-max-bulk-len at its default: the backend may allow more, the
+        // proxy does not buffer more); a reply may announce no more than a Buffer holds.
+        if (requestStart >= 0 ? len > PROTO_DEFAULT_MAX_BULK_LEN : len > MAX_REPLY_BULK) {
+          throw new ProtocolError("INVALID_BULK_LENGTH", "Protocol error: invalid bulk length");
+        }
         if (len === -1) {
           pos = nl + 2;
         } else {
@@ -92,6 +102,9 @@ export function scanValues(
       case RespByte.PUSH: {
         const n = parseLength(buf, pos + 1, nl);
         if (n < -1) badLength();
+        if (requestStart >= 0 && n > PROTO_MBULK_MAX_LEN) {
+          throw new ProtocolError("INVALID_MULTIBULK_LENGTH", "Protocol error: invalid multibulk length");
+        }
         pos = nl + 2;
         expected += n > 0 ? n - 1 : -1;
         break;
