@@ -571,7 +571,7 @@ export class ReplicaLink {
  * proto-max-bulk-len and accepts any multibulk count it sends), delivering keepalive newlines.
  */
 function newStreamParser(): RequestParser {
-  const parser = new RequestParser({ deliverEmpty: true, maxMultibulkLen: 0x7fffffff });
+  const parser = new RequestParser({ deliverEmpty: true });
   parser.maxBulkLen = MAX_STRING_BYTES;
   return parser;
 }

@@ -1,5 +1,5 @@
-import { ProtocolError } from "./protocol-error.js";
 import { constants } from "node:buffer";
+import { ProtocolError } from "./protocol-error.js";
 import { parseLength, RespByte } from "./resp-bytes.js";
 import { PROTO_DEFAULT_MAX_BULK_LEN, PROTO_MBULK_MAX_LEN } from "./resp-limits.js";
 

@@ -5,10 +5,14 @@ import { PROTO_DEFAULT_MAX_BULK_LEN, PROTO_INLINE_MAX_SIZE, PROTO_MBULK_MAX_LEN 
 
 /**
  * The server's request reader: turns a client's byte stream into commands (argv arrays of latin1 strings),
- * RESP multibulk or inline, exactly as Redis's networking.c reads a query buffer.
+ * RESP multibulk or inline, exactly as Redis's networking.c reads a query buffer. The master link reads
+ * the replication stream with it too.
  *
- * - Resumable across chunks. An incomplete command is kept, and when its missing length is known (inside a
- *   bulk) nothing is re-scanned until enough bytes have arrived, so a large value costs one copy, not n².
+ * - Zero-copy when a chunk holds whole commands (the usual case): they are parsed straight out of it.
+ * - Resumable across chunks without rescanning: an incomplete command's bytes are copied once into an
+ *   accumulation buffer that grows by doubling, and parsing resumes at the argument it stopped at (with the
+ *   arguments already read kept), so a 100 MB value or a million-argument MSET costs one pass, not n².
+ *   Inside a bulk the exact byte count still needed is known and nothing is retried before it arrives.
  * - Stoppable: the sink's `onCommand` returns false to stop (client blocked, closing); `resume` continues.
  * - Limits and errors as Redis: `-ERR Protocol error: ...`; after one the parser stays failed.
  */
@@ -25,28 +29,50 @@ export interface RequestParserOptions {
    * link needs them: a keepalive newline still counts in the replication offset.
    */
   deliverEmpty?: boolean;
-  /** Largest multibulk count accepted (default Redis's 1M for clients). */
-  maxMultibulkLen?: number;
+  /**
+   * Redis's authRequired(c): while true, multibulks of more than 10 arguments and bulks over 16 KiB are
+   * refused ("unauthenticated multibulk/bulk length"), so an unauthenticated peer cannot make the server
+   * buffer much. Asked only for commands that large.
+   */
+  authRequired?: () => boolean;
 }
 
 const EMPTY_ARGV: string[] = [];
+/** Redis's limits while authentication is required (networking.c). */
+const UNAUTH_MAX_MULTIBULK = 10;
+const UNAUTH_MAX_BULK = 16384;
+/** argv arrays are preallocated up to this many elements (Redis caps argv_len the same way). */
+const ARGV_PREALLOC = 1024;
+const MIN_ACC = 16 * 1024;
+const NEVER = () => false;
 
 // ─── the parser ─────────────────────────────────────────────────────────────────────────────────────────
 
 export class RequestParser {
   /** `proto-max-bulk-len`; CONFIG SET may change it. */
   maxBulkLen = PROTO_DEFAULT_MAX_BULK_LEN;
-  private readonly maxMultibulkLen: number;
   private readonly deliverEmpty: boolean;
+  private readonly authRequired: () => boolean;
   /** Set once a protocol error is raised; further input is ignored. */
   failed = false;
 
-  private pending: Buffer[] = [];
-  private pendingLen = 0;
-  /** Bytes that must be pending before a parse can make progress (0: try at once). */
+  /**
+   * Bytes kept across chunks: acc[accStart, accLen) is unparsed input (null when nothing is kept). It only
+   * ever holds the tail that did not make a whole command, plus what arrived after it.
+   */
+  private acc: Buffer | null = null;
+  private accStart = 0;
+  private accLen = 0;
+  /** accLen must reach this before a parse can make progress (0: try at once). */
   private need = 0;
 
-  // Result of parseOne, kept in fields so the hot loop allocates nothing but argv itself.
+  // A multibulk cut off between arguments: what was read of it, positions absolute in `acc`.
+  private mbArgv: string[] | null = null;
+  private mbCount = 0;
+  private mbIndex = 0;
+  private mbPos = 0;
+
+  // Result of a parse, kept in fields so the hot loop allocates nothing but argv itself.
   private argv: string[] | null = null;
   private next = 0;
   /** The bytes of the command being delivered, for `lastFrame` (valid only inside `onCommand`). */
@@ -56,7 +82,7 @@ export class RequestParser {
 
   constructor(options: RequestParserOptions = {}) {
     this.deliverEmpty = options.deliverEmpty ?? false;
-    this.maxMultibulkLen = options.maxMultibulkLen ?? PROTO_MBULK_MAX_LEN;
+    this.authRequired = options.authRequired ?? NEVER;
   }
 
   /**
@@ -70,43 +96,73 @@ export class RequestParser {
 
   /** Bytes received but not yet turned into commands (Redis's `qbuf`). */
   get bufferedBytes(): number {
-    return this.pendingLen;
+    return this.accLen - this.accStart;
   }
 
   /** Appends a chunk and delivers every complete command. Throws ProtocolError on bad input. */
   feed(chunk: Buffer, sink: RequestSink): void {
     if (this.failed) return;
-    this.pending.push(chunk);
-    this.pendingLen += chunk.length;
-    if (this.pendingLen < this.need) return;
-    this.run(sink);
+    if (this.acc === null) {
+      this.run(chunk, 0, chunk.length, sink);
+      return;
+    }
+    this.append(chunk);
+    if (this.accLen < this.need) return;
+    this.run(this.acc, this.accStart, this.accLen, sink);
   }
 
   /** Buffers a chunk without parsing it (the reader is stopped; `resume` parses it later). */
   append(chunk: Buffer): void {
-    if (this.failed) return;
-    this.pending.push(chunk);
-    this.pendingLen += chunk.length;
+    if (this.failed || chunk.length === 0) return;
+    const acc = this.acc;
+    if (acc === null) {
+      this.acc = Buffer.allocUnsafe(Math.max(MIN_ACC, chunk.length));
+      chunk.copy(this.acc, 0);
+      this.accStart = 0;
+      this.accLen = chunk.length;
+      return;
+    }
+    if (this.accLen + chunk.length > acc.length) this.regrow(chunk.length);
+    chunk.copy(this.acc as Buffer, this.accLen);
+    this.accLen += chunk.length;
   }
 
   /** Continues after `onCommand` returned false. */
   resume(sink: RequestSink): void {
-    if (this.failed || this.pendingLen === 0) return;
-    this.run(sink);
+    if (this.failed || this.acc === null) return;
+    this.run(this.acc, this.accStart, this.accLen, sink);
   }
 
-  private run(sink: RequestSink): void {
-    const pending = this.pending;
-    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, this.pendingLen);
-    const end = buf.length;
-    let pos = 0;
+  /**
+   * Makes room for `more` bytes: the live part moves to the start of a buffer at least twice its size
+   * (a new one: frames handed out earlier may still be read). Positions into acc are rebased.
+   */
+  private regrow(more: number): void {
+    const acc = this.acc as Buffer;
+    const live = this.accLen - this.accStart;
+    const next = Buffer.allocUnsafe(Math.max(MIN_ACC, 2 * (live + more)));
+    acc.copy(next, 0, this.accStart, this.accLen);
+    this.rebase(this.accStart);
+    this.acc = next;
+    this.accStart = 0;
+    this.accLen = live;
+  }
+
+  private rebase(shift: number): void {
+    if (this.need > 0) this.need -= shift;
+    if (this.mbArgv !== null) this.mbPos -= shift;
+  }
+
+  private run(buf: Buffer, from: number, end: number, sink: RequestSink): void {
+    let pos = from;
     let keepGoing = true;
     this.frameBuf = buf;
     try {
       while (pos < end && keepGoing) {
-        const first = buf[pos];
         const got =
-          first === RespByte.ARRAY ? this.parseMultibulk(buf, pos, end) : this.parseInline(buf, pos, end);
+          this.mbArgv !== null || buf[pos] === RespByte.ARRAY
+            ? this.parseMultibulk(buf, pos, end)
+            : this.parseInline(buf, pos, end);
         if (!got) break;
         this.frameStart = pos;
         pos = this.next;
@@ -118,56 +174,89 @@ export class RequestParser {
       }
     } catch (err) {
       this.failed = true;
-      this.pending = [];
-      this.pendingLen = 0;
+      this.acc = null;
+      this.accStart = this.accLen = this.need = 0;
+      this.mbArgv = null;
       throw err;
     } finally {
       this.frameBuf = null; // do not keep a large chunk alive through the view
     }
+    if (!keepGoing) this.need = 0;
+    this.keep(buf, pos, end);
+  }
+
+  /** After a run: keeps buf[pos, end) (the unparsed rest) for the next one. */
+  private keep(buf: Buffer, pos: number, end: number): void {
     if (pos >= end) {
-      this.pending = [];
-      this.pendingLen = 0;
-      this.need = 0;
-    } else {
-      const rest = pos === 0 ? buf : buf.subarray(pos);
-      this.pending = [rest];
-      this.pendingLen = rest.length;
-      if (!keepGoing) this.need = 0;
+      this.acc = null;
+      this.accStart = this.accLen = this.need = 0;
+      return;
     }
+    if (buf === this.acc) {
+      this.accStart = pos;
+      return;
+    }
+    // The rest of a chunk: copied (the chunk may be reused by its owner), positions rebased to 0.
+    const rest = end - pos;
+    const acc = Buffer.allocUnsafe(Math.max(MIN_ACC, 2 * rest, this.need - pos));
+    buf.copy(acc, 0, pos, end);
+    this.rebase(pos);
+    this.acc = acc;
+    this.accStart = 0;
+    this.accLen = rest;
   }
 
   // ─── multibulk: *<n>\r\n then n × $<len>\r\n<bytes>\r\n ────────────────────────────────────────────────
 
+  /**
+   * Parses the multibulk at `start` (or continues the one cut off earlier). On success sets argv/next;
+   * when incomplete, saves where it stopped and how many bytes must be there to go on.
+   */
   private parseMultibulk(buf: Buffer, start: number, end: number): boolean {
-    const nl = indexOfCR(buf, start + 1, end);
-    if (nl < 0) {
-      if (end - start > PROTO_INLINE_MAX_SIZE) {
-        throw new ProtocolError("TOO_BIG_MBULK_COUNT", "Protocol error: too big mbulk count string");
-      }
-      this.need = 0;
-      return false;
-    }
-    if (nl + 1 >= end) {
-      this.need = nl + 2 - start;
-      return false;
-    }
-    const count = parseLength(buf, start + 1, nl);
-    if (count === BAD_LENGTH || count > this.maxMultibulkLen) {
-      throw new ProtocolError("INVALID_MULTIBULK_LENGTH", "Protocol error: invalid multibulk length");
-    }
-    let pos = nl + 2;
-    if (count <= 0) {
-      // Redis skips empty multibulks silently.
-      this.argv = null;
-      this.next = pos;
-      return true;
-    }
-    const argv: string[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      if (pos >= end) {
+    let argv: string[];
+    let count: number;
+    let i: number;
+    let pos: number;
+    if (this.mbArgv !== null) {
+      argv = this.mbArgv;
+      count = this.mbCount;
+      i = this.mbIndex;
+      pos = this.mbPos;
+    } else {
+      const nl = indexOfCR(buf, start + 1, end);
+      if (nl < 0) {
+        if (end - start > PROTO_INLINE_MAX_SIZE) {
+          throw new ProtocolError("TOO_BIG_MBULK_COUNT", "Protocol error: too big mbulk count string");
+        }
         this.need = 0;
         return false;
       }
+      if (nl + 1 >= end) {
+        this.need = nl + 2;
+        return false;
+      }
+      count = parseLength(buf, start + 1, nl);
+      if (count === BAD_LENGTH || count > PROTO_MBULK_MAX_LEN) {
+        throw new ProtocolError("INVALID_MULTIBULK_LENGTH", "Protocol error: invalid multibulk length");
+      }
+      if (count > UNAUTH_MAX_MULTIBULK && this.authRequired()) {
+        throw new ProtocolError(
+          "UNAUTHENTICATED_MULTIBULK_LENGTH",
+          "Protocol error: unauthenticated multibulk length",
+        );
+      }
+      pos = nl + 2;
+      if (count <= 0) {
+        // Redis skips empty multibulks silently.
+        this.argv = null;
+        this.next = pos;
+        return true;
+      }
+      argv = count <= ARGV_PREALLOC ? new Array(count) : [];
+      i = 0;
+    }
+    for (; i < count; i++) {
+      if (pos >= end) return this.stopAt(argv, count, i, pos, pos + 1);
       if (buf[pos] !== RespByte.BULK_STRING) {
         throw new ProtocolError(
           "EXPECTED_DOLLAR",
@@ -179,27 +268,37 @@ export class RequestParser {
         if (end - pos > PROTO_INLINE_MAX_SIZE) {
           throw new ProtocolError("TOO_BIG_BULK_COUNT", "Protocol error: too big bulk count string");
         }
-        this.need = 0;
-        return false;
+        return this.stopAt(argv, count, i, pos, 0);
       }
       const len = parseLength(buf, pos + 1, lnl);
       if (len === BAD_LENGTH || len < 0 || len > this.maxBulkLen) {
         throw new ProtocolError("INVALID_BULK_LENGTH", "Protocol error: invalid bulk length");
       }
+      if (len > UNAUTH_MAX_BULK && this.authRequired()) {
+        throw new ProtocolError("UNAUTHENTICATED_BULK_LENGTH", "Protocol error: unauthenticated bulk length");
+      }
       const dataStart = lnl + 2;
       const dataEnd = dataStart + len;
-      if (dataEnd + 2 > end) {
-        // The exact size of the rest is known up to this argument: wait for at least that much.
-        this.need = dataEnd + 2 - start;
-        return false;
-      }
+      // The exact size of the rest is known up to this argument: wait for at least that much.
+      if (dataEnd + 2 > end) return this.stopAt(argv, count, i, pos, dataEnd + 2);
       argv[i] = buf.latin1Slice(dataStart, dataEnd);
       pos = dataEnd + 2; // like Redis, the two bytes after the data are not checked
     }
+    this.mbArgv = null;
     this.argv = argv;
     this.next = pos;
     this.need = 0;
     return true;
+  }
+
+  /** Saves a multibulk cut off at argument `i` (header at `pos`); `need` is an absolute position. */
+  private stopAt(argv: string[], count: number, i: number, pos: number, need: number): false {
+    this.mbArgv = argv;
+    this.mbCount = count;
+    this.mbIndex = i;
+    this.mbPos = pos;
+    this.need = need;
+    return false;
   }
 
   // ─── inline: one line of space-separated, optionally quoted arguments ─────────────────────────────────

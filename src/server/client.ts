@@ -75,7 +75,7 @@ let nextClientId = 1;
 
 export class Client implements RequestSink {
   readonly id = nextClientId++;
-  readonly parser = new RequestParser();
+  readonly parser = new RequestParser({ authRequired: () => !this.authenticated });
   readonly reply = new ReplyWriter();
   readonly createdAt = Date.now();
   /** "ip:port" of the peer and of our end. */

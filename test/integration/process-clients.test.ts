@@ -40,7 +40,7 @@ describe("tandem server: clients", () => {
 
   it("answers protocol errors with Redis's text and closes only that connection", async () => {
     const cases: [string, string][] = [
-      ["*1048577\r\n", "-ERR Protocol error: invalid multibulk length\r\n"],
+      ["*2147483648\r\n", "-ERR Protocol error: invalid multibulk length\r\n"],
       ["*1\r\n$2097153\r\n", "-ERR Protocol error: invalid bulk length\r\n"],
       ["*1\r\n+PING\r\n", "-ERR Protocol error: expected '$', got '+'\r\n"],
       ['PING "x\r\n', "-ERR Protocol error: unbalanced quotes in request\r\n"],
