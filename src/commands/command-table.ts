@@ -141,6 +141,18 @@ function movableKeys(fullName: string, argv: readonly string[]): number[] | null
     case "blmpop":
     case "bzmpop":
       return numkeysAt(argv, 2, 3);
+    case "georadius":
+    case "georadiusbymember": {
+      // The source, plus the last STORE/STOREDIST destination (georadiusGetKeys scans from the 6th word).
+      const out = [1];
+      let stored = -1;
+      for (let i = 5; i < argv.length; i++) {
+        const a = argv[i].toLowerCase();
+        if ((a === "store" || a === "storedist") && i + 1 < argv.length) stored = ++i;
+      }
+      if (stored > 0) out.push(stored);
+      return out;
+    }
     case "xread":
     case "xreadgroup": {
       const at = argv.findIndex((a) => a.toLowerCase() === "streams");

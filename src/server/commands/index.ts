@@ -1,6 +1,7 @@
 import type { CommandDef } from "../command-registry.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
+import { geoCommands } from "./geo.js";
 import { hashCommands } from "./hashes.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
@@ -25,6 +26,7 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   listCommands,
   setCommands,
   zsetCommands,
+  geoCommands,
   sortCommands,
   transactionCommands,
   pubsubCommands,

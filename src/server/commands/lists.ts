@@ -451,6 +451,8 @@ function ltrimCommand(c: Client, argv: string[]): void {
 // ─── LMOVE / RPOPLPUSH ────────────────────────────────────────────────────────────────────────────────
 
 const WHERE_NAME = ["LEFT", "RIGHT"] as const;
+/** Redis's shared.left / shared.right, which a served BLMOVE's propagated LMOVE carries: lowercase. */
+const WHERE_SHARED = ["left", "right"] as const;
 
 /**
  * Moves one element from `src` (a non-empty list) to `dst`, replies it, and fires Redis's events in its
@@ -592,7 +594,7 @@ function serveBlockedMove(c: Client, key: string, data: unknown): boolean {
   if (moveOne(c, key, src, m.dst, m.from, m.to)) {
     c.server.propagator.add(
       c.db.id,
-      m.legacy ? ["RPOPLPUSH", key, m.dst] : ["LMOVE", key, m.dst, WHERE_NAME[m.from], WHERE_NAME[m.to]],
+      m.legacy ? ["RPOPLPUSH", key, m.dst] : ["LMOVE", key, m.dst, WHERE_SHARED[m.from], WHERE_SHARED[m.to]],
     );
   }
   return true;

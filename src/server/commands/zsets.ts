@@ -126,7 +126,7 @@ function deleteIfEmpty(c: Client, key: string, z: RedisZSet): boolean {
  * keys from dbAdd only, so overwriting an existing key (a string a BZPOPMIN waiter saw absent before) wakes
  * nobody, exactly as redis-server behaves.
  */
-function storeZSet(c: Client, key: string, z: RedisZSet): void {
+export function storeZSet(c: Client, key: string, z: RedisZSet): void {
   // Redis's setKey looks the key up for writing too (expiring a stale one first), then dbAdd or dbOverwrite.
   const created = c.db.lookupKeyWrite(key) === undefined;
   c.db.setKey(key, z);
@@ -292,7 +292,7 @@ function finishZadd(c: Client, key: string, incr: boolean, added: number, update
   if (added + updated > 0) modified(c, key, Notify.ZSET, incr ? "zincr" : "zadd", added + updated);
 }
 
-function zaddCommand(c: Client, argv: string[]): void {
+export function zaddCommand(c: Client, argv: string[]): void {
   zaddGeneric(c, argv, 0);
 }
 
