@@ -140,12 +140,22 @@ export class RequestParser {
   private regrow(more: number): void {
     const acc = this.acc as Buffer;
     const live = this.accLen - this.accStart;
-    const next = Buffer.allocUnsafe(Math.max(MIN_ACC, 2 * (live + more)));
+    const next = Buffer.allocUnsafe(this.capacityFor(live + more, this.need - this.accStart));
     acc.copy(next, 0, this.accStart, this.accLen);
     this.rebase(this.accStart);
     this.acc = next;
     this.accStart = 0;
     this.accLen = live;
+  }
+
+  /**
+   * A buffer size for `size` bytes: twice that (amortized doubling), but never more than a command known to
+   * need `needed` bytes in all takes. Nothing is reserved ahead for an announced bulk (Redis does reserve
+   * it): a peer announcing 512 MB and sending little costs little.
+   */
+  private capacityFor(size: number, needed: number): number {
+    const doubled = Math.max(MIN_ACC, 2 * size);
+    return needed >= size && needed < doubled ? needed : doubled;
   }
 
   private rebase(shift: number): void {
@@ -198,7 +208,7 @@ export class RequestParser {
     }
     // The rest of a chunk: copied (the chunk may be reused by its owner), positions rebased to 0.
     const rest = end - pos;
-    const acc = Buffer.allocUnsafe(Math.max(MIN_ACC, 2 * rest, this.need - pos));
+    const acc = Buffer.allocUnsafe(this.capacityFor(rest, this.need - pos));
     buf.copy(acc, 0, pos, end);
     this.rebase(pos);
     this.acc = acc;

@@ -54,7 +54,16 @@ for (const kind of ["tandem", "redis"] as const) {
         const start = kind === "tandem" ? startTandem : startRedis;
         server = await start({
           dir: fs.dir,
-          args: ["--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--aof-use-rdb-preamble", "yes"],
+          args: [
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--aof-use-rdb-preamble",
+            "yes",
+          ],
         });
         const c = await server.client();
         // Leave about 300 KiB free.
@@ -70,9 +79,13 @@ for (const kind of ["tandem", "redis"] as const) {
         assert.equal(server.proc.exitCode, null, "the server is still running");
         // Space returns: writes resume without any command from the operator.
         rmSync(join(fs.dir, "filler"));
-        await waitFor("writes to be accepted again", async () => (await c.text("SET", "after", "1")) === "+OK\r\n", {
-          timeoutMs: 20_000,
-        });
+        await waitFor(
+          "writes to be accepted again",
+          async () => (await c.text("SET", "after", "1")) === "+OK\r\n",
+          {
+            timeoutMs: 20_000,
+          },
+        );
         assert.equal(await c.text("GET", "after"), "$1\r\n1\r\n");
         c.close();
       } finally {

@@ -1,11 +1,11 @@
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { encodeCommand } from "../../src/resp/reply-writer.js";
 import { seededRandom } from "../helpers/differential.js";
 import { startTandem } from "../helpers/processes.js";
 import { startDeployment } from "../helpers/proxy-deployment.js";
 import type { RawClient } from "../helpers/raw-client.js";
+import { rssMb } from "../helpers/rss.js";
 import { int, mutate, type Rng, randomRequestStream } from "./fuzz-inputs.js";
 
 /**
@@ -84,17 +84,6 @@ export interface ProcessFuzzResult {
 export interface ProcessTarget {
   name: string;
   run(seed: number, iterations: number, log: (line: string) => void): Promise<ProcessFuzzResult>;
-}
-
-/** Peak resident set (VmHWM) of a process, in MB; 0 where /proc is not readable. */
-function peakRssMb(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Math.round(Number(m[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
 }
 
 class FuzzConnection {
@@ -236,7 +225,7 @@ const serverTarget: ProcessTarget = {
         seed,
         iterations,
       );
-      return { ...r, peakRssMb: peakRssMb(s.pid) };
+      return { ...r, peakRssMb: rssMb(s.pid) };
     } finally {
       watcher.close();
       await s.stop();
@@ -256,7 +245,7 @@ const proxyTarget: ProcessTarget = {
     ];
     try {
       const r = await fuzzPort(d.proxy.port, watcher, () => exited(procs), seed, iterations);
-      return { ...r, peakRssMb: peakRssMb(d.proxy.proc.pid) };
+      return { ...r, peakRssMb: rssMb(d.proxy.proc.pid) };
     } finally {
       watcher.close();
       await d.stop();
