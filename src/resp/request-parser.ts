@@ -99,32 +99,35 @@ export class RequestParser {
     return this.accLen - this.accStart;
   }
 
-  /** Appends a chunk and delivers every complete command. Throws ProtocolError on bad input. */
-  feed(chunk: Buffer, sink: RequestSink): void {
+  /**
+   * Delivers every complete command in chunk[0, length). Throws ProtocolError on bad input. The chunk is
+   * not kept: what is left over is copied, so the caller may reuse it (a shared read buffer).
+   */
+  feed(chunk: Buffer, sink: RequestSink, length: number = chunk.length): void {
     if (this.failed) return;
     if (this.acc === null) {
-      this.run(chunk, 0, chunk.length, sink);
+      this.run(chunk, 0, length, sink);
       return;
     }
-    this.append(chunk);
+    this.append(chunk, length);
     if (this.accLen < this.need) return;
     this.run(this.acc, this.accStart, this.accLen, sink);
   }
 
-  /** Buffers a chunk without parsing it (the reader is stopped; `resume` parses it later). */
-  append(chunk: Buffer): void {
-    if (this.failed || chunk.length === 0) return;
+  /** Buffers chunk[0, length) without parsing it (the reader is stopped; `resume` parses it later). */
+  append(chunk: Buffer, length: number = chunk.length): void {
+    if (this.failed || length === 0) return;
     const acc = this.acc;
     if (acc === null) {
-      this.acc = Buffer.allocUnsafe(Math.max(MIN_ACC, chunk.length));
-      chunk.copy(this.acc, 0);
+      this.acc = Buffer.allocUnsafe(Math.max(MIN_ACC, length));
+      chunk.copy(this.acc, 0, 0, length);
       this.accStart = 0;
-      this.accLen = chunk.length;
+      this.accLen = length;
       return;
     }
-    if (this.accLen + chunk.length > acc.length) this.regrow(chunk.length);
-    chunk.copy(this.acc as Buffer, this.accLen);
-    this.accLen += chunk.length;
+    if (this.accLen + length > acc.length) this.regrow(length);
+    chunk.copy(this.acc as Buffer, this.accLen, 0, length);
+    this.accLen += length;
   }
 
   /** Continues after `onCommand` returned false. */

@@ -133,15 +133,18 @@ export class Client implements RequestSink {
 
   // ─── input ──────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Feeds socket bytes; replies are flushed once for the whole chunk. */
-  onData(chunk: Buffer): void {
+  /**
+   * Feeds socket bytes chunk[0, length); replies are flushed once for the whole chunk. The chunk may be the
+   * shared read buffer (see net/direct-reads.ts): the parser copies whatever it keeps.
+   */
+  onData(chunk: Buffer, length: number = chunk.length): void {
     this.lastInteraction = Date.now();
     if (this.outputWaiting) {
-      this.parser.append(chunk);
+      this.parser.append(chunk, length);
       return;
     }
     try {
-      this.parser.feed(chunk, this);
+      this.parser.feed(chunk, this, length);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       this.protocolError(err);

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
 import type { ServerConfig } from "../config/server-config.js";
+import { adoptWithDirectReads } from "../net/direct-reads.js";
 import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
 import { activeExpireCycle } from "./active-expire.js";
@@ -185,7 +186,8 @@ export class Server {
 
   private listenOn(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      // Paused on connect: accept() moves each socket onto direct reads (net/direct-reads.ts).
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       srv.once("error", reject);
       srv.listen(
         { host, port, backlog: this.config.getInt("tcp-backlog"), ipv6Only: host.includes(":") },
@@ -199,30 +201,43 @@ export class Server {
     });
   }
 
-  private accept(socket: Socket): void {
+  private accept(accepted: Socket): void {
     // Redis's accept loop ends on EAGAIN, which clears a stale ERANGE that SORT would otherwise see.
     cErrno.erange = false;
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.maxClients) {
       this.stats.rejectedConnections++;
-      socket.end(`-${ERR_MAX_CLIENTS}\r\n`);
+      refuse(accepted, `-${ERR_MAX_CLIENTS}\r\n`);
       return;
     }
-    if (this.protectedModeRefuses(socket)) {
+    if (this.protectedModeRefuses(accepted)) {
       this.stats.rejectedConnections++;
-      socket.end(`-${PROTECTED_MODE_DENIED}\r\n`);
+      refuse(accepted, `-${PROTECTED_MODE_DENIED}\r\n`);
       return;
     }
+    // Reads go straight into the shared read buffer (no Buffer and no stream event per read); the client's
+    // parser copies what it keeps. Where the runtime does not allow it, 'data' events as usual.
+    let c: Client | null = null;
+    const direct = adoptWithDirectReads(accepted, (buf, length) => {
+      this.stats.netInputBytes += length;
+      (c as Client).onData(buf, length);
+    });
+    const socket = direct ?? accepted;
+    socket.setNoDelay(true);
     const keepalive = this.config.getInt("tcp-keepalive");
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    const c = new Client(this, socket);
-    this.clients.set(c.id, c);
-    socket.on("data", (chunk: Buffer) => {
-      this.stats.netInputBytes += chunk.length;
-      c.onData(chunk);
-    });
-    socket.on("error", () => c.destroy());
-    socket.on("close", () => c.close());
+    c = new Client(this, socket);
+    const client = c;
+    this.clients.set(client.id, client);
+    if (direct === null) {
+      socket.on("data", (chunk: Buffer) => {
+        this.stats.netInputBytes += chunk.length;
+        client.onData(chunk);
+      });
+      socket.resume();
+    }
+    socket.on("error", () => client.destroy());
+    socket.on("close", () => client.close());
   }
 
   private protectedModeRefuses(socket: Socket): boolean {
@@ -543,4 +558,11 @@ function randomHex(n: number): string {
   return randomBytes(Math.ceil(n / 2))
     .toString("hex")
     .slice(0, n);
+}
+
+/** Writes Redis's refusal to a connection that is not accepted as a client, then closes it. */
+function refuse(socket: Socket, reply: string): void {
+  socket.on("error", () => {});
+  socket.resume(); // paused on connect: read (and drop) until the peer's end, so the close completes
+  socket.end(reply);
 }

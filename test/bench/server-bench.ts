@@ -1,4 +1,8 @@
-import { type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../helpers/free-port.js";
+import { startRedis, startTandem } from "../helpers/processes.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { type BenchRow, fmt, machineLine, mb, median, redisBenchmark, rssOf } from "./bench-util.js";
 
@@ -8,6 +12,8 @@ import { type BenchRow, fmt, machineLine, mb, median, redisBenchmark, rssOf } fr
  *   - redis-benchmark -t set,get -n 1000000 -c 50 -P 16               (target ratio ≥ 0.6)
  *   - redis-benchmark -t lpush,rpop,sadd,hset,zadd,lrange_100 -n 200000 -c 50  (target ≥ 0.9)
  *   - RSS after redis-benchmark -t set -r 1000000 -n 2000000 -d 8      (target ≤ 2× redis-server)
+ * The first two suites also run against bare-resp-server.ts, a minimal Node RESP loop: the reference row
+ * that says how close Tandem is to what Node itself does on this machine.
  * Run: npm run bench -- server      (or node dist/test/bench/server-bench.js after a build)
  * Env: BENCH_ROUNDS (default 3), BENCH_SUITES=no,-P (name prefixes), BENCH_SKIP_MEMORY=1.
  */
@@ -18,11 +24,42 @@ interface Suite {
   name: string;
   args: string[];
   target: number;
+  /** Also measured against the bare Node loop (it answers SET/GET/INCR/MSET/PING only). */
+  bare?: boolean;
+}
+
+interface Target {
+  kind: string;
+  port: number;
+}
+
+/** The bare Node RESP loop as a process (see bare-resp-server.ts). */
+async function startBare(): Promise<Target & { stop(): void }> {
+  const port = await freePort();
+  const here = dirname(fileURLToPath(import.meta.url));
+  const proc = spawn(process.execPath, [join(here, "bare-resp-server.js"), String(port)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout?.once("data", () => resolve());
+    proc.once("exit", (code) => reject(new Error(`bare-resp-server exited (${code})`)));
+  });
+  return { kind: "bare", port, stop: () => proc.kill("SIGTERM") };
 }
 
 const SUITES: Suite[] = [
-  { name: "no pipelining", args: ["-t", "set,get,incr,mset", "-n", "200000", "-c", "50"], target: 0.95 },
-  { name: "-P 16", args: ["-t", "set,get", "-n", "1000000", "-c", "50", "-P", "16"], target: 0.6 },
+  {
+    name: "no pipelining",
+    args: ["-t", "set,get,incr,mset", "-n", "200000", "-c", "50"],
+    target: 0.95,
+    bare: true,
+  },
+  {
+    name: "-P 16",
+    args: ["-t", "set,get", "-n", "1000000", "-c", "50", "-P", "16"],
+    target: 0.7,
+    bare: true,
+  },
   {
     name: "data types",
     args: ["-t", "lpush,rpop,sadd,hset,zadd,lrange_100", "-n", "200000", "-c", "50"],
@@ -42,30 +79,38 @@ function byTest(rows: BenchRow[][]): Map<string, BenchRow[]> {
   return m;
 }
 
-async function throughput(tandem: ServerProcess, redis: ServerProcess): Promise<string> {
+async function throughput(tandem: Target, redis: Target, bare: Target): Promise<string> {
   let out = "";
   const only = process.env.BENCH_SUITES?.split(",");
   for (const suite of SUITES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
-    const t: BenchRow[][] = [];
-    const r: BenchRow[][] = [];
+    const targets = suite.bare ? [tandem, redis, bare] : [tandem, redis];
+    const rows = new Map<Target, BenchRow[][]>(targets.map((t) => [t, []]));
     for (let i = 0; i < ROUNDS; i++) {
-      // Alternate which server goes first so drift on the shared machine hits both equally.
-      const order = i % 2 === 0 ? [tandem, redis] : [redis, tandem];
-      for (const s of order) {
-        await flush(s.port);
-        const rows = redisBenchmark(s.port, suite.args);
-        (s === tandem ? t : r).push(rows);
+      // Rotate which server goes first so drift on the shared machine hits all equally.
+      for (let k = 0; k < targets.length; k++) {
+        const s = targets[(i + k) % targets.length];
+        if (s !== bare) await flush(s.port);
+        rows.get(s)?.push(redisBenchmark(s.port, suite.args));
       }
     }
-    const tt = byTest(t);
-    const rr = byTest(r);
-    out += `\n#### ${suite.name}: \`redis-benchmark ${suite.args.join(" ")}\` (median of ${ROUNDS} alternating rounds; target ratio ≥ ${suite.target})\n\n`;
-    out +=
-      "| test | tandem rps | redis rps | ratio | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|\n";
-    for (const [test, rows] of tt) {
-      const tr = median(rows.map((x) => x.rps));
-      const rrps = median((rr.get(test) ?? []).map((x) => x.rps));
-      out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${(tr / rrps).toFixed(2)} | ${median(rows.map((x) => x.p50)).toFixed(3)} | ${median((rr.get(test) ?? []).map((x) => x.p50)).toFixed(3)} |\n`;
+    const tt = byTest(rows.get(tandem) ?? []);
+    const rr = byTest(rows.get(redis) ?? []);
+    const bb = byTest(rows.get(bare) ?? []);
+    out += `\n#### ${suite.name}: \`redis-benchmark ${suite.args.join(" ")}\` (median of ${ROUNDS} rotating rounds; target ratio ≥ ${suite.target})\n\n`;
+    out += suite.bare
+      ? "| test | tandem rps | redis rps | bare Node rps | tandem/redis | bare/redis | tandem/bare | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+      : "| test | tandem rps | redis rps | tandem/redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const [test, trows] of tt) {
+      const tr = median(trows.map((x) => x.rps));
+      const rrows = rr.get(test) ?? [];
+      const rrps = median(rrows.map((x) => x.rps));
+      const p50 = `${median(trows.map((x) => x.p50)).toFixed(3)} | ${median(rrows.map((x) => x.p50)).toFixed(3)}`;
+      if (suite.bare) {
+        const br = median((bb.get(test) ?? []).map((x) => x.rps));
+        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${fmt(br)} | ${(tr / rrps).toFixed(2)} | ${(br / rrps).toFixed(2)} | ${(tr / br).toFixed(2)} | ${p50} |\n`;
+      } else {
+        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${(tr / rrps).toFixed(2)} | ${p50} |\n`;
+      }
     }
   }
   return out;
@@ -92,11 +137,12 @@ async function memory(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
+  const [tandem, redis, bare] = await Promise.all([startTandem(), startRedis(), startBare()]);
   let report = `### Server: tandem server vs redis-server\n\nMachine: ${machineLine()}. Command: \`npm run bench -- server\`.\n`;
   try {
-    report += await throughput(tandem, redis);
+    report += await throughput(tandem, redis, bare);
   } finally {
+    bare.stop();
     await Promise.all([tandem.stop(), redis.stop()]);
   }
   if (process.env.BENCH_SKIP_MEMORY !== "1") report += await memory();
