@@ -1,4 +1,5 @@
 import type { CommandDef } from "../command-registry.js";
+import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
@@ -20,6 +21,7 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   connectionCommands,
   serverAdminCommands,
   stringCommands,
+  bitopsCommands,
   keyCommands,
   hashCommands,
   listCommands,
