@@ -21,7 +21,11 @@ import { rangeArg } from "./strings.js";
  * setting a bit of a large bitmap does not copy it.
  */
 
-/** The engine's longest string: a bit beyond it could never be stored. */
+/**
+ * The engine's longest string (a little under 512 MB): a bit written beyond it could never be read back
+ * as a string, so such writes are refused as an out-of-range offset, where Redis would allocate up to
+ * proto-max-bulk-len. Reads that far are fine (they read zeros).
+ */
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 
 const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
@@ -31,7 +35,7 @@ const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
  * master's stream). With `bits` > 0 (BITFIELD), "#N" means N*bits, multiplied in 64-bit arithmetic as
  * Redis does. Returns -1 after replying the error.
  */
-function bitOffsetArg(c: Client, s: string, bits = 0): number {
+function bitOffsetArg(c: Client, s: string, bits = 0, write = false): number {
   const hash = bits > 0 && s.charCodeAt(0) === 35; // '#'
   let n = parseInt64(hash ? s.slice(1) : s);
   if (n !== null && hash) n = BigInt.asIntN(64, n * BigInt(bits));
@@ -39,7 +43,7 @@ function bitOffsetArg(c: Client, s: string, bits = 0): number {
     n === null ||
     n < 0n ||
     (!(c.flags & ClientFlag.MASTER) && n >> 3n >= BigInt(c.server.protoMaxBulkLen)) ||
-    n >> 3n >= BigInt(MAX_STRING_LENGTH)
+    (write && (n + BigInt(Math.max(bits, 1)) - 1n) >> 3n >= BigInt(MAX_STRING_LENGTH))
   ) {
     c.reply.error(ERR_BIT_OFFSET);
     return -1;
@@ -51,7 +55,7 @@ function bitOffsetArg(c: Client, s: string, bits = 0): number {
 
 function setbitCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const offset = bitOffsetArg(c, argv[2]);
+  const offset = bitOffsetArg(c, argv[2], 0, true);
   if (offset < 0) return;
   const on = argv[3] === "1" ? 1 : argv[3] === "0" ? 0 : parseInteger(argv[3]);
   if (on !== 0 && on !== 1) {
@@ -605,7 +609,7 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
     const type = bitfieldTypeArg(c, argv[j + 1]);
     if (type === 0) return;
     const bits = Math.abs(type);
-    const offset = bitOffsetArg(c, argv[j + 2], bits);
+    const offset = bitOffsetArg(c, argv[j + 2], bits, opcode !== OP_GET);
     if (offset < 0) return;
     let i64 = 0n;
     if (opcode !== OP_GET) {
