@@ -3,6 +3,7 @@ import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
+import { hyperloglogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
@@ -22,6 +23,7 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   serverAdminCommands,
   stringCommands,
   bitopsCommands,
+  hyperloglogCommands,
   keyCommands,
   hashCommands,
   listCommands,
