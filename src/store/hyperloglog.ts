@@ -46,53 +46,44 @@ const M_HI = 0xc6a4a793;
 const M_LO = 0x5bd1e995;
 const HASH_SEED = 0xadc83b19;
 
-/** The 64-bit state of the hash being computed (two uint32 halves), and the low half's product parts. */
-const h64 = { hi: 0, lo: 0 };
+/**
+ * The 64-bit value being computed, as two uint32 halves (hi, lo). A typed array: storing a uint32 above
+ * 2^31 in an ordinary object field would box it on every store, which made hashing ten times slower.
+ */
+const h64 = new Uint32Array(2);
+const HI = 0;
+const LO = 1;
+const M_LO_0 = M_LO & 0xffff;
+const M_LO_1 = M_LO >>> 16;
 
 /** h64 = (hi:lo) * m mod 2^64. */
 function mulM(hi: number, lo: number): void {
-  // lo * M_LO in full 64 bits from 16-bit limbs (every partial product is exact in a double).
+  // lo * M_LO in full 64 bits from 16-bit limbs (every partial product and sum is exact in a double).
   const a0 = lo & 0xffff;
   const a1 = lo >>> 16;
-  const b0 = M_LO & 0xffff;
-  const b1 = M_LO >>> 16;
-  const mid = a0 * b1 + a1 * b0;
-  const low = a0 * b0 + (mid % 65536) * 65536;
-  const high = a1 * b1 + Math.floor(mid / 65536) + Math.floor(low / 4294967296);
-  h64.lo = low >>> 0;
-  h64.hi = (high + Math.imul(lo, M_HI) + Math.imul(hi, M_LO)) >>> 0;
+  const mid = a0 * M_LO_1 + a1 * M_LO_0;
+  const low = a0 * M_LO_0 + (mid % 65536) * 65536;
+  const high = a1 * M_LO_1 + Math.floor(mid / 65536) + Math.floor(low / 4294967296);
+  h64[LO] = low;
+  h64[HI] = high + Math.imul(lo, M_HI) + Math.imul(hi, M_LO);
 }
 
 /** MurmurHash64A of the latin1 string `s` (Redis's, with its seed), left in h64. */
 function murmurHash64A(s: string): void {
   const len = s.length;
   mulM(0, len);
-  let hhi = h64.hi;
-  let hlo = (h64.lo ^ HASH_SEED) >>> 0;
+  let hhi = h64[HI];
+  let hlo = (h64[LO] ^ HASH_SEED) >>> 0;
   const blocks = len - (len & 7);
   let i = 0;
   for (; i < blocks; i += 8) {
     const klo =
-      (s.charCodeAt(i) |
-        (s.charCodeAt(i + 1) << 8) |
-        (s.charCodeAt(i + 2) << 16) |
-        (s.charCodeAt(i + 3) << 24)) >>>
-      0;
+      s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
     const khi =
-      (s.charCodeAt(i + 4) |
-        (s.charCodeAt(i + 5) << 8) |
-        (s.charCodeAt(i + 6) << 16) |
-        (s.charCodeAt(i + 7) << 24)) >>>
-      0;
-    mulM(khi, klo);
-    // k ^= k >> 47: only the high half's top 17 bits reach the low half.
-    const k2lo = (h64.lo ^ (h64.hi >>> 15)) >>> 0;
-    mulM(h64.hi, k2lo);
-    hhi = (hhi ^ h64.hi) >>> 0;
-    hlo = (hlo ^ h64.lo) >>> 0;
-    mulM(hhi, hlo);
-    hhi = h64.hi;
-    hlo = h64.lo;
+      s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24);
+    mixBlock(hhi, hlo, khi >>> 0, klo >>> 0);
+    hhi = h64[HI];
+    hlo = h64[LO];
   }
   const rest = len & 7;
   if (rest !== 0) {
@@ -102,12 +93,32 @@ function murmurHash64A(s: string): void {
       else hlo = (hlo ^ (b << (j * 8))) >>> 0;
     }
     mulM(hhi, hlo);
-    hhi = h64.hi;
-    hlo = h64.lo;
+    hhi = h64[HI];
+    hlo = h64[LO];
   }
-  hlo = (hlo ^ (hhi >>> 15)) >>> 0;
-  mulM(hhi, hlo);
-  h64.lo = (h64.lo ^ (h64.hi >>> 15)) >>> 0;
+  finish(hhi, hlo);
+}
+
+/** One 8-byte block k mixed into h: k *= m; k ^= k >> 47; k *= m; h ^= k; h *= m (result in h64). */
+function mixBlock(hhi: number, hlo: number, khi: number, klo: number): void {
+  mulM(khi, klo);
+  // k ^= k >> 47: only the high half's top 17 bits reach the low half.
+  const k1hi = h64[HI];
+  mulM(k1hi, (h64[LO] ^ (k1hi >>> 15)) >>> 0);
+  mulM((hhi ^ h64[HI]) >>> 0, (hlo ^ h64[LO]) >>> 0);
+}
+
+/** The final avalanche: h ^= h >> 47; h *= m; h ^= h >> 47 (result in h64). */
+function finish(hhi: number, hlo: number): void {
+  mulM(hhi, (hlo ^ (hhi >>> 15)) >>> 0);
+  h64[LO] = h64[LO] ^ (h64[HI] >>> 15);
+}
+
+/** MurmurHash64A of the 8 bytes of a little-endian uint64 (hi:lo), as PFSELFTEST hashes its elements. */
+function murmurHash64AOfU64(hi: number, lo: number): void {
+  mulM(0, 8);
+  mixBlock(h64[HI], (h64[LO] ^ HASH_SEED) >>> 0, hi, lo);
+  finish(h64[HI], h64[LO]);
 }
 
 /** The register an element hashes to, set by patLen. */
@@ -116,7 +127,13 @@ const pattern = { index: 0 };
 /** Redis's hllPatLen: the length of the 000..1 run above the index bits (1..Q+1); the index in pattern. */
 function patLen(ele: string): number {
   murmurHash64A(ele);
-  const { hi, lo } = h64;
+  return patLenOfHash();
+}
+
+/** patLen for the hash in h64. */
+function patLenOfHash(): number {
+  const hi = h64[HI];
+  const lo = h64[LO];
   pattern.index = lo & HLL_P_MASK;
   // hash >>= P, then bit Q set so the run ends by Q+1.
   const nlo = ((lo >>> HLL_P) | (hi << (32 - HLL_P))) >>> 0;
@@ -447,6 +464,14 @@ export const HyperLogLog = {
     if (enc === HLL_DENSE) return denseSet(ms.buf, pattern.index, count);
     if (enc === HLL_SPARSE) return sparseSet(ms, pattern.index, count, sparseMaxBytes);
     return -1;
+  },
+
+  /** `add` for the 8-byte little-endian element (hi:lo), PFSELFTEST's elements. */
+  addU64(ms: MutableString, hi: number, lo: number, sparseMaxBytes: number): number {
+    murmurHash64AOfU64(hi, lo);
+    const count = patLenOfHash();
+    if (ms.buf[4] === HLL_DENSE) return denseSet(ms.buf, pattern.index, count);
+    return sparseSet(ms, pattern.index, count, sparseMaxBytes);
   },
 
   /** Raises register `index` to `count` whatever the encoding (PFMERGE's write-back); as `add`. */
