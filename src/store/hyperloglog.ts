@@ -27,7 +27,7 @@ export const HLL_REGISTERS = 1 << HLL_P;
 const HLL_P_MASK = HLL_REGISTERS - 1;
 const HLL_REGISTER_MAX = 63;
 export const HLL_HDR_SIZE = 16;
-export const HLL_DENSE_SIZE = HLL_HDR_SIZE + (HLL_REGISTERS * 6 + 7) / 8;
+export const HLL_DENSE_SIZE = HLL_HDR_SIZE + Math.floor((HLL_REGISTERS * 6 + 7) / 8);
 export const HLL_DENSE = 0;
 export const HLL_SPARSE = 1;
 /** Byte holding the cache's validity bit (the cached cardinality's most significant byte). */
