@@ -78,9 +78,15 @@ function murmurHash64A(s: string): void {
   let i = 0;
   for (; i < blocks; i += 8) {
     const klo =
-      s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24);
+      s.charCodeAt(i) |
+      (s.charCodeAt(i + 1) << 8) |
+      (s.charCodeAt(i + 2) << 16) |
+      (s.charCodeAt(i + 3) << 24);
     const khi =
-      s.charCodeAt(i + 4) | (s.charCodeAt(i + 5) << 8) | (s.charCodeAt(i + 6) << 16) | (s.charCodeAt(i + 7) << 24);
+      s.charCodeAt(i + 4) |
+      (s.charCodeAt(i + 5) << 8) |
+      (s.charCodeAt(i + 6) << 16) |
+      (s.charCodeAt(i + 7) << 24);
     mixBlock(hhi, hlo, khi >>> 0, klo >>> 0);
     hhi = h64[HI];
     hlo = h64[LO];
