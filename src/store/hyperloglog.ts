@@ -525,9 +525,20 @@ export const HyperLogLog = {
   /** Redis's hllMerge: max[i] = MAX(max[i], register i); false when the sparse code is corrupt. */
   merge(max: Uint8Array, p: Buffer, len: number): boolean {
     if (p[4] === HLL_DENSE) {
-      for (let i = 0; i < HLL_REGISTERS; i++) {
-        const val = denseGet(p, HLL_HDR_SIZE, i);
-        if (val > max[i]) max[i] = val;
+      // Four registers per three bytes, as denseRegHisto reads them.
+      let b = HLL_HDR_SIZE;
+      for (let i = 0; i < HLL_REGISTERS; i += 4, b += 3) {
+        const b0 = p[b];
+        const b1 = p[b + 1];
+        const b2 = p[b + 2];
+        const r0 = b0 & 63;
+        const r1 = ((b0 >> 6) | (b1 << 2)) & 63;
+        const r2 = ((b1 >> 4) | (b2 << 4)) & 63;
+        const r3 = b2 >> 2;
+        if (r0 > max[i]) max[i] = r0;
+        if (r1 > max[i + 1]) max[i + 1] = r1;
+        if (r2 > max[i + 2]) max[i + 2] = r2;
+        if (r3 > max[i + 3]) max[i + 3] = r3;
       }
       return true;
     }

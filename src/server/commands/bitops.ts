@@ -37,18 +37,24 @@ const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
  */
 function bitOffsetArg(c: Client, s: string, bits = 0, write = false): number {
   const hash = bits > 0 && s.charCodeAt(0) === 35; // '#'
-  let n = parseInt64(hash ? s.slice(1) : s);
-  if (n !== null && hash) n = BigInt.asIntN(64, n * BigInt(bits));
+  const digits = hash ? s.slice(1) : s;
+  let n = parseInteger(digits);
+  if (n === null || (hash && Math.abs(n) > 2 ** 46)) {
+    // Rare: beyond double precision, or a "#N" whose product needs int64 wrap-around (BigInt).
+    let b = parseInt64(digits);
+    if (b !== null && hash) b = BigInt.asIntN(64, b * BigInt(bits));
+    n = b === null ? null : Number(b);
+  } else if (hash) n *= bits;
   if (
     n === null ||
-    n < 0n ||
-    (!(c.flags & ClientFlag.MASTER) && n >> 3n >= BigInt(c.server.protoMaxBulkLen)) ||
-    (write && (n + BigInt(Math.max(bits, 1)) - 1n) >> 3n >= BigInt(MAX_STRING_LENGTH))
+    n < 0 ||
+    (!(c.flags & ClientFlag.MASTER) && Math.floor(n / 8) >= c.server.protoMaxBulkLen) ||
+    (write && Math.floor((n + Math.max(bits, 1) - 1) / 8) >= MAX_STRING_LENGTH)
   ) {
     c.reply.error(ERR_BIT_OFFSET);
     return -1;
   }
-  return Number(n);
+  return n;
 }
 
 // ─── SETBIT / GETBIT ─────────────────────────────────────────────────────────────────────────────────────
@@ -335,8 +341,9 @@ const OVERFLOW_FAIL = 2;
 /** One parsed BITFIELD operation (Redis's struct bitfieldOp). */
 interface BitfieldOp {
   offset: number;
-  /** SET value or INCRBY increment (int64). */
-  i64: bigint;
+  /** SET value or INCRBY increment (int64): as a Number when within ±2^52, else NaN and `big` holds it. */
+  arg: number;
+  big: bigint;
   opcode: number;
   owtype: number;
   bits: number;
@@ -355,9 +362,8 @@ function bitfieldTypeArg(c: Client, s: string): number {
   if (sign === 105 || sign === 117) {
     // 'i' or 'u'
     const nul = s.indexOf("\0");
-    const n = parseInt64(nul < 0 ? s.slice(1) : s.slice(1, nul));
-    if (n !== null && n >= 1n && n <= (sign === 105 ? 64n : 63n))
-      return sign === 105 ? -Number(n) : Number(n);
+    const n = parseInteger(nul < 0 ? s.slice(1) : s.slice(1, nul));
+    if (n !== null && n >= 1 && n <= (sign === 105 ? 64 : 63)) return sign === 105 ? -n : n;
   }
   c.reply.error(ERR_BITFIELD_TYPE);
   return 0;
@@ -393,29 +399,22 @@ function setBitsSmall(p: Buffer, offset: number, bits: number, value: number): v
   }
 }
 
-/** getUnsignedBitfield for any width (BigInt). */
+/** getUnsignedBitfield for any width: over 32 bits, the high and low parts read as Numbers, joined once. */
 function getBitsBig(p: Buffer, len: number, offset: number, bits: number): bigint {
-  const first = Math.floor(offset / 8);
-  const last = Math.floor((offset + bits - 1) / 8);
-  let v = 0n;
-  for (let i = first; i <= last; i++) v = (v << 8n) | BigInt(i < len ? p[i] : 0);
-  const tail = BigInt(7 - ((offset + bits - 1) & 7));
-  return (v >> tail) & ((1n << BigInt(bits)) - 1n);
+  if (bits <= 32) return BigInt(getBitsSmall(p, len, offset, bits));
+  const high = getBitsSmall(p, len, offset, bits - 32);
+  const low = getBitsSmall(p, len, offset + bits - 32, 32);
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
-/** setUnsignedBitfield for any width: the low `bits` bits of `value` (a uint64). */
+/** setUnsignedBitfield for any width: the low `bits` bits of `value` (a uint64), over 32 bits in two parts. */
 function setBitsBig(p: Buffer, offset: number, bits: number, value: bigint): void {
-  const first = Math.floor(offset / 8);
-  const last = Math.floor((offset + bits - 1) / 8);
-  let v = 0n;
-  for (let i = first; i <= last; i++) v = (v << 8n) | BigInt(p[i]);
-  const tail = BigInt(7 - ((offset + bits - 1) & 7));
-  const fieldMask = ((1n << BigInt(bits)) - 1n) << tail;
-  v = (v & ~fieldMask) | ((value << tail) & fieldMask);
-  for (let i = last; i >= first; i--) {
-    p[i] = Number(v & 0xffn);
-    v >>= 8n;
+  if (bits <= 32) {
+    setBitsSmall(p, offset, bits, Number(value & ((1n << BigInt(bits)) - 1n)));
+    return;
   }
+  setBitsSmall(p, offset, bits - 32, Number((value >> 32n) & ((1n << BigInt(bits - 32)) - 1n)));
+  setBitsSmall(p, offset + bits - 32, 32, Number(value & 0xffffffffn));
 }
 
 /** The outcome of an overflow check (Redis's return value and *limit). */
@@ -518,6 +517,7 @@ function writeFieldSmall(c: Client, p: Buffer, op: BitfieldOp, arg: number): num
 /** The same for any width and operand, in BigInt with Redis's exact int64/uint64 semantics. */
 function writeFieldBig(c: Client, p: Buffer, op: BitfieldOp): number {
   const { bits, offset } = op;
+  const i64 = Number.isNaN(op.arg) ? op.big : BigInt(op.arg);
   const raw = getBitsBig(p, p.length, offset, bits);
   let oldval: bigint;
   let newval: bigint;
@@ -525,11 +525,11 @@ function writeFieldBig(c: Client, p: Buffer, op: BitfieldOp): number {
   if (op.signed) {
     oldval = bits < 64 && raw >> BigInt(bits - 1) ? raw - (1n << BigInt(bits)) : asI64(raw);
     if (op.opcode === OP_INCRBY) {
-      checkSignedOverflow(oldval, op.i64, bits, op.owtype);
-      newval = overflow.result !== 0 ? overflow.limit : oldval + op.i64;
+      checkSignedOverflow(oldval, i64, bits, op.owtype);
+      newval = overflow.result !== 0 ? overflow.limit : oldval + i64;
       retval = newval;
     } else {
-      newval = op.i64;
+      newval = i64;
       checkSignedOverflow(newval, 0n, bits, op.owtype);
       if (overflow.result !== 0) newval = overflow.limit;
       retval = oldval;
@@ -537,12 +537,12 @@ function writeFieldBig(c: Client, p: Buffer, op: BitfieldOp): number {
   } else {
     oldval = raw;
     if (op.opcode === OP_INCRBY) {
-      newval = asU64(oldval + op.i64);
-      checkUnsignedOverflow(oldval, op.i64, bits, op.owtype);
+      newval = asU64(oldval + i64);
+      checkUnsignedOverflow(oldval, i64, bits, op.owtype);
       if (overflow.result !== 0) newval = overflow.limit;
       retval = newval;
     } else {
-      newval = asU64(op.i64);
+      newval = asU64(i64);
       checkUnsignedOverflow(newval, 0n, bits, op.owtype);
       if (overflow.result !== 0) newval = overflow.limit;
       retval = oldval;
@@ -559,9 +559,7 @@ function writeFieldBig(c: Client, p: Buffer, op: BitfieldOp): number {
 
 /** The Number fast path's operand for `op`, or null when the BigInt path must run. */
 function smallOperand(op: BitfieldOp): number | null {
-  if (op.bits > 32) return null;
-  const n = Number(op.i64);
-  return n <= SAFE_OPERAND && n >= -SAFE_OPERAND ? n : null;
+  return op.bits <= 32 && !Number.isNaN(op.arg) ? op.arg : null;
 }
 
 /** GET: reads past the end of the value (or of a missing key) as zeros. */
@@ -611,18 +609,24 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
     const bits = Math.abs(type);
     const offset = bitOffsetArg(c, argv[j + 2], bits, opcode !== OP_GET);
     if (offset < 0) return;
-    let i64 = 0n;
+    let arg = 0;
+    let big = 0n;
     if (opcode !== OP_GET) {
       readonly = false;
       if (highestWrite < offset + bits - 1) highestWrite = offset + bits - 1;
-      const n = parseInt64(argv[j + 3]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
+      const n = parseInteger(argv[j + 3]);
+      if (n !== null && Math.abs(n) <= SAFE_OPERAND) arg = n;
+      else {
+        const b = parseInt64(argv[j + 3]);
+        if (b === null) {
+          c.reply.error(ERR_NOT_INTEGER);
+          return;
+        }
+        arg = Number.NaN;
+        big = b;
       }
-      i64 = n;
     }
-    ops.push({ offset, i64, opcode, owtype, bits, signed: type < 0 });
+    ops.push({ offset, arg, big, opcode, owtype, bits, signed: type < 0 });
     j += opcode === OP_GET ? 2 : 3;
   }
 
