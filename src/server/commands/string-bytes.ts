@@ -2,6 +2,8 @@ import { MUTABLE_STRING_MIN, MutableString } from "../../store/mutable-string.js
 import type { StoredValue } from "../../store/redis-value.js";
 import type { Client } from "../client.js";
 
+export { lookupRawRead } from "./helpers.js";
+
 /**
  * Byte-level access to string values for the commands that read or edit bytes (GETBIT, SETBIT, BITCOUNT,
  * BITPOS, BITFIELD, SETRANGE, GETRANGE, APPEND, STRLEN, the PF* family). A string value is either a JS
@@ -16,14 +18,6 @@ const scratch = {
   write: new MutableString(Buffer.alloc(4096), 0),
   read: Buffer.alloc(64 * 1024),
 };
-
-/** lookupRawRead with INFO hit/miss accounting (helpers.lookupRead for the byte-level commands). */
-export function lookupRawRead(c: Client, key: string): StoredValue | undefined {
-  const v = c.db.lookupRawRead(key);
-  if (v === undefined) c.server.stats.keyspaceMisses++;
-  else c.server.stats.keyspaceHits++;
-  return v;
-}
 
 export function isRawString(v: StoredValue): v is RawString {
   return typeof v === "string" || v instanceof MutableString;
