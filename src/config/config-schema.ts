@@ -109,6 +109,14 @@ const specs: DirectiveSpec[] = [
   { name: "dir", kind: "string", default: "", runtime: true },
   { name: "hz", kind: "int", default: "10", min: 1, max: 500, runtime: true },
   { name: "requirepass", kind: "string", default: "", runtime: true },
+  // HyperLogLog: a sparse value growing past this many bytes (header included) is promoted to dense.
+  {
+    name: "hll-sparse-max-bytes",
+    kind: "memory",
+    default: d["hll-sparse-max-bytes"],
+    min: 0,
+    runtime: true,
+  },
   {
     name: "proto-max-bulk-len",
     kind: "memory",

@@ -1,5 +1,4 @@
-import type { RedisValue } from "../store/redis-value.js";
-import { RedisList, RedisZSet } from "../store/redis-value.js";
+import { MutableString, RedisList, RedisZSet, type StoredValue } from "../store/redis-value.js";
 import { lzfCompress } from "./lzf.js";
 import {
   canonicalInt,
@@ -381,7 +380,7 @@ export class RdbEncoder {
   }
 
   /** One key: [EXPIRETIME_MS] type key value (rdbSaveKeyValuePair). */
-  keyValue(key: string, value: RedisValue, expireMs: number | undefined): void {
+  keyValue(key: string, value: StoredValue, expireMs: number | undefined): void {
     if (expireMs !== undefined) {
       this.byte(RDB_OPCODE_EXPIRETIME_MS);
       this.millis(expireMs);
@@ -390,6 +389,10 @@ export class RdbEncoder {
       this.byte(RDB_TYPE_STRING);
       this.string(key);
       this.string(value);
+    } else if (value instanceof MutableString) {
+      this.byte(RDB_TYPE_STRING);
+      this.string(key);
+      this.string(value.toString());
     } else if (value instanceof Map) {
       this.hash(key, value);
     } else if (value instanceof Set) {

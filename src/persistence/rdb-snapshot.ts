@@ -27,7 +27,7 @@
 
 import type { Database } from "../store/database.js";
 import type { Keyspace } from "../store/keyspace.js";
-import type { RedisValue } from "../store/redis-value.js";
+import type { StoredValue } from "../store/redis-value.js";
 import { Crc64 } from "./crc64.js";
 import { addKeyspaceListener, type KeyspaceListener, removeKeyspaceListener } from "./keyspace-hooks.js";
 import { RdbEncoder } from "./rdb-encoder.js";
@@ -61,7 +61,7 @@ export interface SnapshotProgress {
 
 interface CapturedDb {
   id: number;
-  dict: Map<string, RedisValue>;
+  dict: Map<string, StoredValue>;
   expires: Map<string, number>;
   sizeAtStart: number;
   expiresAtStart: number;
@@ -134,7 +134,7 @@ class Snapshot implements KeyspaceListener {
   private readonly dbs: CapturedDb[] = [];
   private dbIndex = 0;
   private iter: MapIterator<string> | null = null;
-  private valueIter: MapIterator<RedisValue> | null = null;
+  private valueIter: MapIterator<StoredValue> | null = null;
   private readonly crc = new Crc64();
   private readonly checksum: boolean;
   finished = false;
@@ -293,7 +293,7 @@ class Snapshot implements KeyspaceListener {
       const walked = st.walked;
       const expires = c.expires;
       const iter = this.iter;
-      const valueIter = this.valueIter as MapIterator<RedisValue>;
+      const valueIter = this.valueIter as MapIterator<StoredValue>;
       let n = 0;
       for (;;) {
         const r = iter.next();
@@ -308,7 +308,7 @@ class Snapshot implements KeyspaceListener {
         // Keys the walk meets only once (Map iteration), so only the hook's keys need checking here.
         if (hooked.size !== 0 && hooked.has(key)) continue;
         walked.push(key);
-        enc.keyValue(key, v.value as RedisValue, expires.size === 0 ? undefined : expires.get(key));
+        enc.keyValue(key, v.value as StoredValue, expires.size === 0 ? undefined : expires.get(key));
         this.progress.keys++;
         if ((++n & 63) === 0 && (performance.now() >= deadline || enc.total - startTotal >= MAX_BUFFERED)) {
           return false;

@@ -1,5 +1,6 @@
 import type { Keyspace } from "./keyspace.js";
-import type { RedisValue } from "./redis-value.js";
+import { MutableString } from "./mutable-string.js";
+import type { RedisValue, StoredValue } from "./redis-value.js";
 
 /**
  * One numbered database: the main dictionary and the expires dictionary (absolute unix ms), as Redis's
@@ -8,9 +9,14 @@ import type { RedisValue } from "./redis-value.js";
  *
  * Rule for command code: to change a container in place, fetch it with `lookupKeyWrite`, never
  * `lookupKeyRead`.
+ *
+ * A string may be held as a MutableString (bytes edited in place by SETBIT, SETRANGE, BITFIELD, PFADD).
+ * Only `lookupRawRead`/`lookupRawWrite` hand that form out; `lookupKeyRead`/`lookupKeyWrite` turn it back
+ * into a JS string (and keep the string), so code outside the byte-level commands never meets it. Code
+ * that reads `dict` directly must handle it (see StoredValue).
  */
 export class Database {
-  dict = new Map<string, RedisValue>();
+  dict = new Map<string, StoredValue>();
   expires = new Map<string, number>();
   /** Number of times the whole db was replaced (FLUSHDB, SWAPDB): lets iterators notice. */
   epoch = 0;
@@ -48,7 +54,7 @@ export class Database {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
-    return v;
+    return v instanceof MutableString ? this.materialize(key, v) : v;
   }
 
   /** For commands that will modify the value in place: the snapshot hook runs first. */
@@ -59,17 +65,49 @@ export class Database {
     }
     if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
     this.keyspace.writeHook?.(this, key);
+    return v instanceof MutableString ? this.materialize(key, v) : v;
+  }
+
+  /** lookupKeyRead that leaves a MutableString as it is (byte-level string commands). */
+  lookupRawRead(key: string): StoredValue | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
     return v;
   }
 
+  /** lookupKeyWrite that leaves a MutableString as it is: the caller may edit it in place. */
+  lookupRawWrite(key: string): StoredValue | undefined {
+    const v = this.dict.get(key);
+    if (v === undefined) return undefined;
+    if (this.expires.size !== 0 && this.expireIfNeeded(key)) return undefined;
+    this.keyspace.writeHook?.(this, key);
+    return v;
+  }
+
+  /**
+   * Stores another representation of the value a key already holds (string ↔ MutableString). Nothing
+   * observable changes, so no hook runs: a snapshot serializes either form to the same bytes.
+   */
+  replaceRepresentation(key: string, v: StoredValue): void {
+    this.dict.set(key, v);
+  }
+
+  /** The JS string for a MutableString, kept in its place so later readers get it directly. */
+  private materialize(key: string, v: MutableString): string {
+    const s = v.toString();
+    this.dict.set(key, s);
+    return s;
+  }
+
   exists(key: string): boolean {
-    return this.lookupKeyRead(key) !== undefined;
+    return this.lookupRawRead(key) !== undefined;
   }
 
   // ─── writes ────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Sets a key; unless keepTtl, any TTL is removed (Redis's setKey). */
-  setKey(key: string, value: RedisValue, keepTtl = false): void {
+  setKey(key: string, value: StoredValue, keepTtl = false): void {
     this.keyspace.writeHook?.(this, key);
     this.dict.set(key, value);
     if (!keepTtl && this.expires.size !== 0) this.expires.delete(key);

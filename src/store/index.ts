@@ -2,12 +2,14 @@ export { globMatch } from "../commands/glob-match.js";
 export { CursorRegistry } from "./cursor-registry.js";
 export { Database } from "./database.js";
 export { Keyspace } from "./keyspace.js";
+export { MUTABLE_STRING_MIN, MutableString } from "./mutable-string.js";
 export { RedisList } from "./redis-list.js";
 export {
   type RedisHash,
   type RedisSet,
   type RedisTypeName,
   type RedisValue,
+  type StoredValue,
   typeName,
 } from "./redis-value.js";
 export { RedisZSet } from "./redis-zset.js";

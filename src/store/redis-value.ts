@@ -1,3 +1,4 @@
+import { MutableString } from "./mutable-string.js";
 import { RedisList } from "./redis-list.js";
 import { RedisZSet } from "./redis-zset.js";
 
@@ -9,14 +10,21 @@ export type RedisHash = Map<string, string>;
 export type RedisSet = Set<string>;
 export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet;
 
+/**
+ * What the keyspace's dict holds: a value, or a string in its in-place editable form (see
+ * mutable-string.ts). Only Database, persistence and the byte-level string commands handle the latter;
+ * Database's ordinary lookups hand out a RedisValue.
+ */
+export type StoredValue = RedisValue | MutableString;
+
 export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
 
-export function typeName(v: RedisValue): RedisTypeName {
-  if (typeof v === "string") return "string";
+export function typeName(v: StoredValue): RedisTypeName {
+  if (typeof v === "string" || v instanceof MutableString) return "string";
   if (v instanceof Map) return "hash";
   if (v instanceof Set) return "set";
   if (v instanceof RedisList) return "list";
   return "zset";
 }
 
-export { RedisList, RedisZSet };
+export { MutableString, RedisList, RedisZSet };

@@ -1,5 +1,5 @@
 import type { Keyspace } from "../../src/store/keyspace.js";
-import { RedisList, type RedisValue, RedisZSet } from "../../src/store/redis-value.js";
+import { MutableString, RedisList, type RedisValue, RedisZSet } from "../../src/store/redis-value.js";
 import { seededRandom } from "./differential.js";
 
 /**
@@ -12,7 +12,8 @@ export function dumpKeyspace(ks: Keyspace): string[] {
   const out: string[] = [];
   for (const db of ks.dbs) {
     for (const [k, v] of db.dict) {
-      out.push(`${db.id}|${JSON.stringify(k)}|${describeValue(v)}|${db.expires.get(k) ?? ""}`);
+      const value = v instanceof MutableString ? v.toString() : v;
+      out.push(`${db.id}|${JSON.stringify(k)}|${describeValue(value)}|${db.expires.get(k) ?? ""}`);
     }
   }
   return out.sort();

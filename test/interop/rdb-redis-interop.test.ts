@@ -8,7 +8,7 @@ import { loadRdb } from "../../src/persistence/rdb-loader.js";
 import { saveRdbSync } from "../../src/persistence/rdb-snapshot.js";
 import { RespErrorReply } from "../../src/resp/resp-value.js";
 import { Keyspace } from "../../src/store/keyspace.js";
-import { RedisList, type RedisValue } from "../../src/store/redis-value.js";
+import { MutableString, RedisList, type RedisValue } from "../../src/store/redis-value.js";
 import { dumpKeyspace, populateAllTypes } from "../helpers/keyspace-fixtures.js";
 import { NO_REDIS, REDIS_CHECK_RDB, type ServerProcess, startRedis } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
@@ -31,7 +31,8 @@ async function assertRedisHolds(r: RawClient, ks: Keyspace): Promise<void> {
   for (const db of ks.dbs) {
     await r.call("SELECT", db.id);
     assert.equal(await r.call("DBSIZE"), db.size, `db${db.id} size`);
-    for (const [key, v] of db.dict) {
+    for (const [key, stored] of db.dict) {
+      const v = stored instanceof MutableString ? stored.toString() : stored;
       const where = `db${db.id} key ${JSON.stringify(key)}`;
       assert.equal(text(await r.call("TYPE", key)), typeNameOf(v), where);
       if (typeof v === "string") assert.equal(text(await r.call("GET", key)), v, where);

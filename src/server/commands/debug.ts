@@ -3,7 +3,13 @@ import { readFileSync } from "node:fs";
 import { loadRdbSync } from "../../persistence/rdb-loader.js";
 import type { Database } from "../../store/database.js";
 import type { Keyspace } from "../../store/keyspace.js";
-import { RedisList, type RedisValue, RedisZSet } from "../../store/redis-value.js";
+import {
+  MutableString,
+  RedisList,
+  type RedisValue,
+  RedisZSet,
+  type StoredValue,
+} from "../../store/redis-value.js";
 import type { Client } from "../client.js";
 import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
@@ -84,10 +90,10 @@ function valueDigest(v: RedisValue): Buffer {
   return h.digest();
 }
 
-function keyDigest(db: Database, key: string, v: RedisValue): Buffer {
+function keyDigest(db: Database, key: string, v: StoredValue): Buffer {
   const h = sha1();
   feedString(h, key);
-  h.update(valueDigest(v));
+  h.update(valueDigest(v instanceof MutableString ? v.toString() : v));
   const when = db.getExpire(key);
   if (when !== undefined) h.update(`!!expire!!${when}`);
   return h.digest();

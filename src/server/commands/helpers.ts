@@ -1,4 +1,4 @@
-import type { RedisValue } from "../../store/redis-value.js";
+import type { RedisValue, StoredValue } from "../../store/redis-value.js";
 import { parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import { ERR_NOT_INTEGER, ERR_WRONGTYPE } from "../shared-replies.js";
@@ -11,6 +11,17 @@ import { ERR_NOT_INTEGER, ERR_WRONGTYPE } from "../shared-replies.js";
 /** lookupKeyRead with INFO hit/miss accounting. */
 export function lookupRead(c: Client, key: string): RedisValue | undefined {
   const v = c.db.lookupKeyRead(key);
+  if (v === undefined) c.server.stats.keyspaceMisses++;
+  else c.server.stats.keyspaceHits++;
+  return v;
+}
+
+/**
+ * lookupRead that leaves a string's in-place byte form (MutableString) as it is: for the byte-level
+ * string commands, and for commands that only need to know whether a key exists or its type.
+ */
+export function lookupRawRead(c: Client, key: string): StoredValue | undefined {
+  const v = c.db.lookupRawRead(key);
   if (v === undefined) c.server.stats.keyspaceMisses++;
   else c.server.stats.keyspaceHits++;
   return v;

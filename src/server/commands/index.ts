@@ -1,8 +1,10 @@
 import type { CommandDef } from "../command-registry.js";
+import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { geoCommands } from "./geo.js";
 import { hashCommands } from "./hashes.js";
+import { hyperloglogCommands } from "./hyperloglog.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
@@ -21,6 +23,8 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   connectionCommands,
   serverAdminCommands,
   stringCommands,
+  bitopsCommands,
+  hyperloglogCommands,
   keyCommands,
   hashCommands,
   listCommands,

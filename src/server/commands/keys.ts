@@ -14,7 +14,7 @@ import {
   ERR_SAME_OBJECT,
   ERR_SYNTAX,
 } from "../shared-replies.js";
-import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { lookupRawRead, lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 import { parseScanCursor, parseScanOptions, replyScanPage, walkParked } from "./scan-args.js";
 
 /**
@@ -75,12 +75,12 @@ function delCommand(c: Client, argv: string[]): void {
 /** EXISTS counts every argument, so a key named twice counts twice. */
 function existsCommand(c: Client, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (lookupRead(c, argv[i]) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (lookupRawRead(c, argv[i]) !== undefined) n++;
   c.reply.integer(n);
 }
 
 function typeCommand(c: Client, argv: string[]): void {
-  const v = lookupRead(c, argv[1]);
+  const v = lookupRawRead(c, argv[1]);
   c.reply.simple(v === undefined ? "none" : typeName(v));
 }
 
@@ -472,7 +472,7 @@ function pexpireatCommand(c: Client, argv: string[]): void {
 
 /** TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 no key, -1 no TTL. */
 function ttlGeneric(c: Client, key: string, ms: boolean, absolute: boolean): void {
-  if (lookupRead(c, key) === undefined) {
+  if (lookupRawRead(c, key) === undefined) {
     c.reply.integer(-2);
     return;
   }

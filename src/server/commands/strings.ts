@@ -13,6 +13,7 @@ import {
   ERR_WRONGTYPE,
 } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { commitString, isRawString, lookupRawRead, rawSlice, writableString } from "./string-bytes.js";
 
 /**
  * The string family. Values are latin1 strings; numbers are parsed from them on demand, as Redis does
@@ -427,35 +428,41 @@ function checkStringLength(c: Client, size: number, append: number): boolean {
 
 function appendCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const v = c.db.lookupKeyWrite(key);
+  const v = c.db.lookupRawWrite(key);
   let len: number;
   if (v === undefined) {
     c.db.setKey(key, argv[2]);
     len = argv[2].length;
   } else {
-    if (typeof v !== "string") {
+    if (!isRawString(v)) {
       c.reply.error(ERR_WRONGTYPE);
       return;
     }
     if (!checkStringLength(c, v.length, argv[2].length)) return;
-    // V8 concatenation builds a rope, so repeated APPENDs do not copy the whole value each time.
-    const nv = v + argv[2];
-    c.db.setKey(key, nv, true);
-    len = nv.length;
+    if (typeof v === "string") {
+      // V8 concatenation builds a rope, so repeated APPENDs do not copy the whole value each time.
+      const nv = v + argv[2];
+      c.db.setKey(key, nv, true);
+      len = nv.length;
+    } else {
+      // Already bytes (SETBIT/SETRANGE left it so): appended in place, with sds-like spare room.
+      v.append(argv[2]);
+      len = v.length;
+    }
   }
   modified(c, key, Notify.STRING, "append");
   c.reply.integer(len);
 }
 
 function strlenCommand(c: Client, argv: string[]): void {
-  const v = lookupRead(c, argv[1]);
+  const v = lookupRawRead(c, argv[1]);
   if (v === undefined) c.reply.integer(0);
-  else if (typeof v !== "string") c.reply.error(ERR_WRONGTYPE);
+  else if (!isRawString(v)) c.reply.error(ERR_WRONGTYPE);
   else c.reply.integer(v.length);
 }
 
 /** An int64 argument clamped into ±2^53 (every clamped value lies far beyond any string's length). */
-function rangeArg(c: Client, s: string): number | null {
+export function rangeArg(c: Client, s: string): number | null {
   const n = parseInteger(s);
   if (n !== null) return n;
   const b = parseInt64(s);
@@ -472,12 +479,12 @@ function getrangeCommand(c: Client, argv: string[]): void {
   if (start === null) return;
   let end = rangeArg(c, argv[3]);
   if (end === null) return;
-  const v = lookupRead(c, argv[1]);
+  const v = lookupRawRead(c, argv[1]);
   if (v === undefined) {
     c.reply.bulk("");
     return;
   }
-  if (typeof v !== "string") {
+  if (!isRawString(v)) {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
@@ -492,7 +499,7 @@ function getrangeCommand(c: Client, argv: string[]): void {
   if (end < 0) end = 0;
   if (end >= len) end = len - 1;
   if (start > end || len === 0) c.reply.bulk("");
-  else c.reply.bulk(v.slice(start, end + 1));
+  else c.reply.bulk(rawSlice(v, start, end + 1));
 }
 
 function setrangeCommand(c: Client, argv: string[]): void {
@@ -507,8 +514,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     c.reply.error("ERR offset is out of range");
     return;
   }
-  const v = c.db.lookupKeyWrite(key);
-  let old = "";
+  const v = c.db.lookupRawWrite(key);
   if (v === undefined) {
     if (value.length === 0) {
       c.reply.integer(0);
@@ -516,7 +522,7 @@ function setrangeCommand(c: Client, argv: string[]): void {
     }
     if (!checkStringLength(c, offset, value.length)) return;
   } else {
-    if (typeof v !== "string") {
+    if (!isRawString(v)) {
       c.reply.error(ERR_WRONGTYPE);
       return;
     }
@@ -525,310 +531,14 @@ function setrangeCommand(c: Client, argv: string[]): void {
       return;
     }
     if (!checkStringLength(c, offset, value.length)) return;
-    old = v;
   }
-  const nv = overwriteAt(old, offset, value);
-  c.db.setKey(key, nv, true);
+  // Written in place into the value's bytes (a large value stays bytes, so the next SETRANGE is O(1)).
+  const ms = writableString(c, key, v, offset + value.length);
+  ms.buf.latin1Write(value, offset, value.length);
+  const len = ms.length;
+  commitString(c, key, ms);
   modified(c, key, Notify.STRING, "setrange");
-  c.reply.integer(nv.length);
-}
-
-/**
- * `s` with `part` written at `offset`, zero-padded as needed. Strings are immutable, so this is O(n):
- * small values use slices; large ones one latin1 encode/decode pair, which V8 does far faster than
- * flattening the rope that slicing and concatenating a big string leaves behind.
- */
-function overwriteAt(s: string, offset: number, part: string): string {
-  const len = Math.max(s.length, offset + part.length);
-  if (len <= 4096) {
-    const padded = s.length < offset ? s + "\0".repeat(offset - s.length) : s;
-    return padded.slice(0, offset) + part + padded.slice(offset + part.length);
-  }
-  const buf = Buffer.alloc(len);
-  buf.latin1Write(s, 0, s.length);
-  buf.latin1Write(part, offset, part.length);
-  return buf.latin1Slice(0, len);
-}
-
-// ─── bits: SETBIT / GETBIT / BITCOUNT / BITPOS / BITOP ───────────────────────────────────────────────────
-
-const ERR_BIT_OFFSET = "ERR bit offset is not an integer or out of range";
-
-/** Redis's getBitOffsetFromArgument: 0 ≤ offset and offset/8 < proto-max-bulk-len; -1 after an error. */
-function bitOffsetArg(c: Client, s: string): number {
-  const n = parseInt64(s);
-  if (
-    n === null ||
-    n < 0n ||
-    (!(c.flags & ClientFlag.MASTER) && n >> 3n >= BigInt(c.server.protoMaxBulkLen))
-  ) {
-    c.reply.error(ERR_BIT_OFFSET);
-    return -1;
-  }
-  if (n >> 3n >= BigInt(MAX_STRING_LENGTH)) {
-    c.reply.error(ERR_BIT_OFFSET);
-    return -1;
-  }
-  return Number(n);
-}
-
-function setbitCommand(c: Client, argv: string[]): void {
-  const key = argv[1];
-  const offset = bitOffsetArg(c, argv[2]);
-  if (offset < 0) return;
-  const on = argv[3] === "1" ? 1 : argv[3] === "0" ? 0 : parseInteger(argv[3]);
-  if (on !== 0 && on !== 1) {
-    // Any other integer, or no integer at all, gets the same message in Redis.
-    c.reply.error("ERR bit is not an integer or out of range");
-    return;
-  }
-  const v = c.db.lookupKeyWrite(key);
-  if (v !== undefined && typeof v !== "string") {
-    c.reply.error(ERR_WRONGTYPE);
-    return;
-  }
-  const byte = offset >> 3;
-  const mask = 1 << (7 - (offset & 7));
-  let s = v ?? "";
-  const grown = v === undefined || s.length < byte + 1;
-  if (s.length < byte + 1) s += "\0".repeat(byte + 1 - s.length);
-  const byteval = s.charCodeAt(byte);
-  const bitval = byteval & mask ? 1 : 0;
-  // Like Redis 7.0: a write only when the key is new, grew, or the bit actually changes.
-  if (grown || bitval !== on) {
-    const nb = on ? byteval | mask : byteval & ~mask;
-    c.db.setKey(key, overwriteAt(s, byte, String.fromCharCode(nb)), true);
-    modified(c, key, Notify.STRING, "setbit");
-  }
-  c.reply.integer(bitval);
-}
-
-function getbitCommand(c: Client, argv: string[]): void {
-  const offset = bitOffsetArg(c, argv[2]);
-  if (offset < 0) return;
-  const v = lookupRead(c, argv[1]);
-  if (v === undefined) {
-    c.reply.integer(0);
-    return;
-  }
-  if (typeof v !== "string") {
-    c.reply.error(ERR_WRONGTYPE);
-    return;
-  }
-  const byte = offset >> 3;
-  c.reply.integer(byte < v.length && v.charCodeAt(byte) & (1 << (7 - (offset & 7))) ? 1 : 0);
-}
-
-/** Bits set in each byte value. */
-const POPCOUNT = new Uint8Array(256);
-for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
-
-/**
- * A BITCOUNT/BITPOS range: byte indexes [start, end] plus masks of the bits outside a BIT range in the
- * first and last byte (Redis's first_byte_neg_mask / last_byte_neg_mask).
- */
-interface BitRange {
-  start: number;
-  end: number;
-  firstMask: number;
-  lastMask: number;
-}
-
-const bitRange: BitRange = { start: 0, end: 0, firstMask: 0, lastMask: 0 };
-
-/** Normalizes start/end as bitcountCommand/bitposCommand do (totlen counts bits in BIT mode). */
-function normalizeBitRange(start: number, end: number, len: number, isBit: boolean): BitRange {
-  const totlen = isBit ? len * 8 : len;
-  if (start < 0) start = totlen + start;
-  if (end < 0) end = totlen + end;
-  if (start < 0) start = 0;
-  if (end < 0) end = 0;
-  if (end >= totlen) end = totlen - 1;
-  let firstMask = 0;
-  let lastMask = 0;
-  if (isBit && start <= end) {
-    firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
-    lastMask = (1 << (7 - (end & 7))) - 1;
-    start = Math.floor(start / 8);
-    end = Math.floor(end / 8);
-  }
-  bitRange.start = start;
-  bitRange.end = end;
-  bitRange.firstMask = firstMask;
-  bitRange.lastMask = lastMask;
-  return bitRange;
-}
-
-/** BIT or BYTE (case-insensitive); null after a syntax error reply. */
-function bitUnitArg(c: Client, s: string): boolean | null {
-  const u = s.toLowerCase();
-  if (u === "bit") return true;
-  if (u === "byte") return false;
-  c.reply.error(ERR_SYNTAX);
-  return null;
-}
-
-/** BITCOUNT key [start end [BYTE|BIT]] — Redis 7.0 looks the key up before it reads the range. */
-function bitcountCommand(c: Client, argv: string[]): void {
-  const v = lookupRead(c, argv[1]);
-  if (v === undefined) {
-    c.reply.integer(0);
-    return;
-  }
-  if (typeof v !== "string") {
-    c.reply.error(ERR_WRONGTYPE);
-    return;
-  }
-  let r: BitRange;
-  if (argv.length === 4 || argv.length === 5) {
-    const start = rangeArg(c, argv[2]);
-    if (start === null) return;
-    const end = rangeArg(c, argv[3]);
-    if (end === null) return;
-    if (start < 0 && end < 0 && start > end) {
-      c.reply.integer(0);
-      return;
-    }
-    let isBit = false;
-    if (argv.length === 5) {
-      const u = bitUnitArg(c, argv[4]);
-      if (u === null) return;
-      isBit = u;
-    }
-    r = normalizeBitRange(start, end, v.length, isBit);
-  } else if (argv.length === 2) {
-    r = normalizeBitRange(0, v.length - 1, v.length, false);
-  } else {
-    c.reply.error(ERR_SYNTAX);
-    return;
-  }
-  if (r.start > r.end) {
-    c.reply.integer(0);
-    return;
-  }
-  let count = 0;
-  for (let i = r.start; i <= r.end; i++) count += POPCOUNT[v.charCodeAt(i)];
-  if (r.firstMask !== 0) count -= POPCOUNT[v.charCodeAt(r.start) & r.firstMask];
-  if (r.lastMask !== 0) count -= POPCOUNT[v.charCodeAt(r.end) & r.lastMask];
-  c.reply.integer(count);
-}
-
-/** BITPOS key bit [start [end [BYTE|BIT]]]. */
-function bitposCommand(c: Client, argv: string[]): void {
-  const bitArg = parseInt64(argv[2]);
-  if (bitArg === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  const bit = bitArg === 1n ? 1 : 0;
-  if (bitArg !== 0n && bitArg !== 1n) {
-    c.reply.error("ERR The bit argument must be 1 or 0.");
-    return;
-  }
-  const v = lookupRead(c, argv[1]);
-  if (v === undefined) {
-    // A missing key is an endless run of zeros.
-    c.reply.integer(bit ? -1 : 0);
-    return;
-  }
-  if (typeof v !== "string") {
-    c.reply.error(ERR_WRONGTYPE);
-    return;
-  }
-  const len = v.length;
-  let endGiven = false;
-  let r: BitRange;
-  if (argv.length >= 4 && argv.length <= 6) {
-    const start = rangeArg(c, argv[3]);
-    if (start === null) return;
-    let isBit = false;
-    if (argv.length === 6) {
-      const u = bitUnitArg(c, argv[5]);
-      if (u === null) return;
-      isBit = u;
-    }
-    let end = len - 1;
-    if (argv.length >= 5) {
-      const e = rangeArg(c, argv[4]);
-      if (e === null) return;
-      end = e;
-      endGiven = true;
-    }
-    r = normalizeBitRange(start, end, len, isBit);
-  } else if (argv.length === 3) {
-    r = normalizeBitRange(0, len - 1, len, false);
-  } else {
-    c.reply.error(ERR_SYNTAX);
-    return;
-  }
-  if (r.start > r.end) {
-    c.reply.integer(-1);
-    return;
-  }
-  // Scan the bytes; the edge bytes of a BIT range have their outside bits forced to "not the target".
-  const want = bit === 1 ? 0 : 0xff; // a byte with no target bit
-  for (let i = r.start; i <= r.end; i++) {
-    let b = v.charCodeAt(i);
-    if (i === r.start && r.firstMask !== 0) b = bit ? b & ~r.firstMask : b | r.firstMask;
-    if (i === r.end && r.lastMask !== 0) b = bit ? b & ~r.lastMask : b | r.lastMask;
-    if (b === want) continue;
-    for (let k = 0; k < 8; k++) {
-      if (((b >> (7 - k)) & 1) === bit) {
-        c.reply.integer(i * 8 + k);
-        return;
-      }
-    }
-  }
-  // No clear bit in range: without an explicit end the string is seen as zero-padded to the right.
-  c.reply.integer(bit === 1 || endGiven ? -1 : (r.end + 1) * 8);
-}
-
-/** BITOP AND|OR|XOR|NOT destkey key [key ...]: missing keys are empty strings, shorter ones zero-padded. */
-function bitopCommand(c: Client, argv: string[]): void {
-  const op = argv[1].toLowerCase();
-  if (op !== "and" && op !== "or" && op !== "xor" && op !== "not") {
-    c.reply.error(ERR_SYNTAX);
-    return;
-  }
-  if (op === "not" && argv.length !== 4) {
-    c.reply.error("ERR BITOP NOT must be called with a single source key.");
-    return;
-  }
-  const dest = argv[2];
-  const srcs: string[] = [];
-  let maxlen = 0;
-  for (let i = 3; i < argv.length; i++) {
-    const v = lookupRead(c, argv[i]);
-    if (v !== undefined && typeof v !== "string") {
-      c.reply.error(ERR_WRONGTYPE);
-      return;
-    }
-    const s = v ?? "";
-    srcs.push(s);
-    if (s.length > maxlen) maxlen = s.length;
-  }
-  if (maxlen === 0) {
-    if (c.db.delete(dest)) modified(c, dest, Notify.GENERIC, "del");
-    c.reply.integer(0);
-    return;
-  }
-  const out = Buffer.alloc(maxlen);
-  const first = srcs[0];
-  for (let i = 0; i < maxlen; i++) {
-    let acc = i < first.length ? first.charCodeAt(i) : 0;
-    if (op === "not") acc = ~acc & 0xff;
-    for (let j = 1; j < srcs.length; j++) {
-      const s = srcs[j];
-      const b = i < s.length ? s.charCodeAt(i) : 0;
-      if (op === "and") acc &= b;
-      else if (op === "or") acc |= b;
-      else acc ^= b;
-    }
-    out[i] = acc;
-  }
-  c.db.setKey(dest, out.toString("latin1"));
-  modified(c, dest, Notify.STRING, "set");
-  c.reply.integer(maxlen);
+  c.reply.integer(len);
 }
 
 // ─── LCS ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -873,7 +583,14 @@ function lcsCommand(c: Client, argv: string[]): void {
     return;
   }
   const w = blen + 1;
-  const lcs = new Uint32Array(cells);
+  let lcs: Uint32Array;
+  try {
+    lcs = new Uint32Array(cells);
+  } catch {
+    // Redis's ztrymalloc failing: the table fits proto-max-bulk-len but not in memory.
+    c.reply.error("ERR Insufficient memory, failed allocating transient memory for LCS");
+    return;
+  }
   for (let i = 1; i <= alen; i++) {
     const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= blen; j++) {
@@ -973,10 +690,5 @@ export const stringCommands: CommandDef[] = [
   { name: "getrange", handler: getrangeCommand },
   { name: "substr", handler: getrangeCommand },
   { name: "setrange", handler: setrangeCommand },
-  { name: "setbit", handler: setbitCommand },
-  { name: "getbit", handler: getbitCommand },
-  { name: "bitcount", handler: bitcountCommand },
-  { name: "bitpos", handler: bitposCommand },
-  { name: "bitop", handler: bitopCommand },
   { name: "lcs", handler: lcsCommand },
 ];
