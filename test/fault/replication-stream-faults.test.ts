@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { saveRdbSync } from "../../src/persistence/rdb-snapshot.js";
 import { encodeCommand } from "../../src/resp/reply-writer.js";
-import { Keyspace } from "../../src/store/keyspace.js";
+import { FakeMaster, fullResync, rdbWith } from "../helpers/fake-master.js";
 import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -16,61 +15,8 @@ import { waitFor } from "../helpers/wait-for.js";
 
 const REPLID = "a".repeat(40);
 
-/** One connection's view of what the replica sent, and a way to answer it. */
-interface Link {
-  socket: Socket;
-  /** Everything the replica sent on this connection (latin1). */
-  received: string;
-}
-
-class FakeMaster {
-  readonly links: Link[] = [];
-  private server: Server | null = null;
-  port = 0;
-
-  /** `onPsync` answers the PSYNC of the n-th connection (0-based); the handshake before it is automatic. */
-  constructor(private readonly onPsync: (link: Link, n: number) => void) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((socket) => {
-      const link: Link = { socket, received: "" };
-      const n = this.links.length;
-      this.links.push(link);
-      socket.on("error", () => {});
-      socket.on("data", (d: Buffer) => {
-        const before = link.received;
-        link.received += d.toString("latin1");
-        // Answer each handshake line once (inline or multibulk, the replica sends multibulk).
-        const fresh = link.received.slice(before.length);
-        for (const m of fresh.matchAll(/PING|REPLCONF|PSYNC/gi)) {
-          const word = m[0].toUpperCase();
-          if (word === "PING") socket.write("+PONG\r\n");
-          else if (word === "REPLCONF") socket.write("+OK\r\n");
-          else this.onPsync(link, n);
-        }
-      });
-    });
-    const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const addr = server.address();
-    this.port = typeof addr === "object" && addr !== null ? addr.port : 0;
-  }
-
-  async stop(): Promise<void> {
-    for (const l of this.links) l.socket.destroy();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-  }
-}
-
-function rdbWith(keys: Record<string, string>): Buffer {
-  const ks = new Keyspace(16);
-  for (const [k, v] of Object.entries(keys)) ks.dbs[0].dict.set(k, v);
-  return Buffer.concat(saveRdbSync(ks, { replStreamDb: 0 }));
-}
-
-function fullResync(socket: Socket, rdb: Buffer): void {
-  socket.write(`+FULLRESYNC ${REPLID} 0\r\n$${rdb.length}\r\n`);
-  socket.write(rdb);
+function fullResyncFake(socket: Socket, rdb: Buffer): void {
+  fullResync(socket, REPLID, 0, rdb);
 }
 
 async function replicaOf(master: FakeMaster): Promise<ServerProcess> {
@@ -87,7 +33,7 @@ describe("replication stream faults (fake master)", () => {
     before(async () => {
       master = new FakeMaster((link, n) => {
         if (n === 0) {
-          fullResync(link.socket, rdbWith({ base: "1" }));
+          fullResyncFake(link.socket, rdbWith({ base: "1" }));
           // A whole command, then half of one, then the connection drops.
           link.socket.write(good);
           link.socket.write(half, () => setTimeout(() => link.socket.destroy(), 50));
@@ -105,17 +51,15 @@ describe("replication stream faults (fake master)", () => {
     it("applies the whole command, not the half one, and resumes from exactly the bytes applied", async () => {
       await waitFor(
         "the replica to reconnect and PSYNC again",
-        () => master.links.length >= 2 && /PSYNC/i.test(master.links[1].received),
+        () => master.links.length >= 2 && master.links[1].commands.some((a) => a[0] === "PSYNC"),
       );
       const c = await replica.client();
       assert.equal(String(await c.call("GET", "applied")), "1");
       assert.equal(String(await c.call("GET", "base")), "1", "the RDB was loaded");
       assert.equal(await c.call("EXISTS", "half"), 0, "half a command is never applied");
       // PSYNC <replid> <offset+1>: the offset counts the whole command and not the partial one.
-      const psync = /PSYNC\r\n\$40\r\n(\w{40})\r\n\$\d+\r\n(\d+)/.exec(master.links[1].received);
-      assert.ok(psync, `PSYNC in ${JSON.stringify(master.links[1].received)}`);
-      assert.equal(psync[1], REPLID);
-      assert.equal(Number(psync[2]), good.length + 1);
+      const psync = master.links[1].commands.find((a) => a[0] === "PSYNC");
+      assert.deepEqual(psync, ["PSYNC", REPLID, String(good.length + 1)]);
       c.close();
     });
   });
@@ -127,7 +71,7 @@ describe("replication stream faults (fake master)", () => {
     before(async () => {
       master = new FakeMaster((link, n) => {
         if (n === 0) {
-          fullResync(link.socket, rdbWith({}));
+          fullResyncFake(link.socket, rdbWith({}));
           link.socket.write(
             Buffer.concat([encodeCommand(["SET", "before", "1"]), Buffer.from("*2\r\n$3\r\nDEL\r\n:5\r\n")]),
           );
@@ -162,9 +106,9 @@ describe("replication stream faults (fake master)", () => {
         if (n === 0) {
           const bad = Buffer.from(rdb);
           bad[bad.length - 3] ^= 0xff; // the CRC64 trailer no longer matches
-          fullResync(link.socket, bad);
+          fullResyncFake(link.socket, bad);
         } else if (n === 1) {
-          fullResync(link.socket, rdb);
+          fullResyncFake(link.socket, rdb);
         }
       });
       await master.start();
