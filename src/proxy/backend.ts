@@ -82,6 +82,8 @@ export class Backend implements ConnectionHost {
     unavailableReply: "",
   };
   readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  /** Scripts (SHA1, lowercase) the proxy has loaded on this node (forgotten when a connection is lost). */
+  readonly scripts = new Set<string>();
   /** Smooth weighted round-robin state. */
   currentWeight = 0;
   /** Shared connections speaking RESP2, and (created on first use) RESP3 for sessions after HELLO 3. */
@@ -222,6 +224,8 @@ export class Backend implements ConnectionHost {
     const j = this.shared3.indexOf(conn);
     if (j >= 0) this.shared3[j] = null;
     if (err.isFailure) {
+      // The node may have restarted with an empty script cache.
+      this.scripts.clear();
       // A connection error counts against the breaker, like a failed health poll.
       this.breaker.fire(() => Promise.reject(err)).catch(() => {});
       this.onConnectionLost(this, err);

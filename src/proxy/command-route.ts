@@ -23,6 +23,10 @@ export const Route = {
   BLOCKING: 9,
   /** SUBSCRIBE & co. and MONITOR: the session becomes a tunnel to a dedicated master connection. */
   TUNNEL: 10,
+  /** SCRIPT, EVAL, EVALSHA: to the master, with the script cache's bookkeeping (script-cache.ts). */
+  SCRIPT: 11,
+  /** EVAL_RO, EVALSHA_RO: reads, with the script loaded on the replica first when it may lack it. */
+  SCRIPT_READ: 12,
 } as const;
 
 export type Route = (typeof Route)[keyof typeof Route];
@@ -57,6 +61,11 @@ const SPECIAL: Record<string, Route> = {
   punsubscribe: Route.TUNNEL,
   sunsubscribe: Route.TUNNEL,
   monitor: Route.TUNNEL,
+  script: Route.SCRIPT,
+  eval: Route.SCRIPT,
+  evalsha: Route.SCRIPT,
+  eval_ro: Route.SCRIPT_READ,
+  evalsha_ro: Route.SCRIPT_READ,
   // Tandem's and Redis's waits block the connection they run on although not flagged blocking.
   waitoffset: Route.BLOCKING,
   waitaof: Route.BLOCKING,

@@ -42,6 +42,8 @@ export class PendingReply {
   closeAfter = false;
   /** A write whose reply is held for replicas: the probe that learns its offset (else null). */
   durableProbe: OffsetProbe | null = null;
+  /** EVALSHA_RO: the script (SHA1) to load on whichever backend serves the read, if it may lack it. */
+  scriptSha: string | null = null;
 
   constructor(public owner: ReplyOwner) {}
 
@@ -66,5 +68,6 @@ export class PendingReply {
     this.minOffset = -1;
     this.closeAfter = false;
     this.durableProbe = null;
+    this.scriptSha = null;
   }
 }

@@ -10,6 +10,7 @@ import { ProxyObservability } from "./observability/proxy-observability.js";
 import { ProxyStats } from "./observability/proxy-stats.js";
 import { OffsetWaits } from "./offset-waits.js";
 import { Router } from "./router.js";
+import { ScriptCache } from "./script-cache.js";
 import { type NodeAddress, type SentinelTopology, SentinelWatcher } from "./sentinel-watcher.js";
 import { Session, type SessionContext } from "./session.js";
 import { promotedMaster } from "./topology.js";
@@ -27,6 +28,7 @@ import { promotedMaster } from "./topology.js";
 export class ProxyServer implements SessionContext {
   readonly router: Router;
   readonly routes = new RouteCache();
+  readonly scripts = new ScriptCache();
   readonly history = new ReplicationHistory();
   readonly waits: OffsetWaits;
   readonly monitor: LagMonitor;

@@ -22,6 +22,7 @@ import { type PendingReply, type ReplyOwner, SlotState } from "./pending-reply.j
 import { ReplyQueue } from "./reply-queue.js";
 import { argvOf, commandName, keep } from "./request-frame.js";
 import type { Router } from "./router.js";
+import type { ScriptCache } from "./script-cache.js";
 
 /**
  * One client connection to the proxy. Requests are cut into frames; only the command name is decoded on
@@ -55,6 +56,8 @@ export interface SessionContext {
   readonly log: Logger;
   /** Counters for the metrics (read-your-writes and durability waits). */
   readonly stats: ProxyStats;
+  /** Script bodies loaded through the proxy, for EVALSHA on backends that lack them. */
+  readonly scripts: ScriptCache;
   /** The session has replies ready: it is flushed after the current backend read. */
   markTouched(s: Session): void;
   sessionClosed(s: Session): void;
@@ -157,6 +160,8 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   private masterOnly = false;
   /** PROXY TOKEN replies waiting for their probe. */
   private tokenReplies: { slot: PendingReply; probe: OffsetProbe; since: number }[] = [];
+  /** While routing an EVALSHA_RO: its SHA1, for whichever backend the read goes to. */
+  private readScriptSha: string | null = null;
   /** Write replies held for replicas (PROXY DURABILITY) until their probe settles. */
   private held: PendingReply[] = [];
 
@@ -256,7 +261,13 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     }
     const router = this.ctx.router;
     const master = router.master;
-    if (route !== Route.READ && route !== Route.SCAN && route !== Route.LOCAL && route !== Route.TUNNEL) {
+    if (
+      route !== Route.READ &&
+      route !== Route.SCAN &&
+      route !== Route.LOCAL &&
+      route !== Route.TUNNEL &&
+      route !== Route.SCRIPT_READ
+    ) {
       // Everything else is sent to the master: never to a node that is not (or not yet) one.
       if (!router.masterWritable()) {
         this.reply(NO_WRITABLE_MASTER);
@@ -273,6 +284,24 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       case Route.READ:
         this.read(buf, start, end);
         return;
+      case Route.SCRIPT: {
+        const conn = master.sharedConnection(this.id, this.proto);
+        this.prepareScript(master, conn, argvOf(buf, start, end));
+        this.sendToMaster(conn, buf, start, end);
+        return;
+      }
+      case Route.SCRIPT_READ: {
+        const argv = argvOf(buf, start, end);
+        // EVAL_RO loads its script wherever it runs; EVALSHA_RO may need it loaded there first.
+        if (argv[0].toLowerCase() === "eval_ro") {
+          if (argv.length > 1) this.ctx.scripts.add(argv[1]);
+        } else if (argv.length > 1) {
+          this.readScriptSha = argv[1];
+        }
+        this.read(buf, start, end);
+        this.readScriptSha = null;
+        return;
+      }
       case Route.SCAN:
         this.scan(buf, start, end);
         return;
@@ -336,6 +365,9 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       return;
     }
     const conn = mode.conn;
+    if (route === Route.SCRIPT || route === Route.SCRIPT_READ) {
+      this.prepareScript(conn.host as Backend, conn, argvOf(buf, start, end));
+    }
     // A probe still to be sent must go before MULTI: after it, it would be queued instead of answered.
     if (route === Route.MULTI && !mode.inMulti) conn.emitProbe();
     const slot = this.replies.push();
@@ -385,11 +417,45 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     if (this.durabilityReplicas > 0) slot.durableProbe = p;
   }
 
+  /**
+   * The script cache's part of SCRIPT / EVAL / EVALSHA (any backend): bodies are remembered, EVALSHA gets
+   * its script loaded on `b` first if the proxy knows it and has not loaded it there, SCRIPT FLUSH forgets.
+   */
+  private prepareScript(b: Backend, conn: BackendConnection, argv: string[]): void {
+    if (argv.length < 2) return; // let the backend word the arity error
+    const name = argv[0].toLowerCase();
+    const scripts = this.ctx.scripts;
+    if (name === "eval" || name === "eval_ro") scripts.add(argv[1]);
+    else if (name === "evalsha" || name === "evalsha_ro") this.ensureScript(b, conn, argv[1]);
+    else if (name === "script") {
+      const sub = argv[1].toLowerCase();
+      if (sub === "load" && argv.length === 3) scripts.add(argv[2]);
+      else if (sub === "flush") {
+        scripts.clear();
+        for (const n of this.ctx.router.nodes) n.scripts.clear();
+      }
+    }
+  }
+
+  /** Sends `SCRIPT LOAD` of a known script ahead on `conn` when `b` may not have it (its reply is dropped). */
+  private ensureScript(b: Backend, conn: BackendConnection, sha: string): void {
+    const key = sha.toLowerCase();
+    if (b.scripts.has(key)) return;
+    const load = this.ctx.scripts.loadCommand(key);
+    if (load === null) return;
+    conn.sendInternal(load);
+    b.scripts.add(key);
+  }
+
   /** A read on `b`'s shared connection; reads on replicas keep their request to be redispatched. */
   private sendRead(b: Backend, buf: Buffer, start: number, end: number, minOffset: number): void {
     const conn = b.sharedConnection(this.id, this.proto);
     const slot = this.replies.push();
     slot.db = this.db;
+    if (this.readScriptSha !== null) {
+      slot.scriptSha = this.readScriptSha;
+      this.ensureScript(b, conn, slot.scriptSha);
+    }
     if (b !== this.ctx.router.master) {
       // Kept to send again elsewhere if this backend is lost (a copy when it sits in the shared buffer).
       slot.retryable = true;
@@ -408,6 +474,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     if (b === null) return false;
     const conn = b.sharedConnection(this.id, this.proto);
     if (conn.closed) return false;
+    if (slot.scriptSha !== null) this.ensureScript(b, conn, slot.scriptSha);
     conn.send(slot, slot.req, 0, slot.req.length, slot.db, this.name);
     return true;
   }
@@ -441,6 +508,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       wait: null,
     };
     read.slot.db = this.db;
+    read.slot.scriptSha = this.readScriptSha;
     this.ctx.stats.rywWaits++;
     this.setMode({ kind: "read-waiting", read });
     this.continueWaitingRead(read);
@@ -553,6 +621,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       slot.minOffset = minOffset;
       slot.req = read.req;
     }
+    if (slot.scriptSha !== null) this.ensureScript(b, conn, slot.scriptSha);
     conn.send(slot, read.req, 0, read.req.length, slot.db, this.name);
     this.setMode(READY);
     this.unstall();

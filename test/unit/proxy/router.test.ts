@@ -72,7 +72,6 @@ describe("command routes (from the shared command table)", () => {
     ["SET", Route.MASTER],
     ["flushall", Route.MASTER],
     ["nosuchcommand", Route.MASTER],
-    ["EVAL", Route.MASTER],
     ["info", Route.MASTER],
     ["blpop", Route.BLOCKING],
     ["bzpopmin", Route.BLOCKING],
@@ -87,6 +86,11 @@ describe("command routes (from the shared command table)", () => {
     ["select", Route.LOCAL],
     ["PROXY", Route.LOCAL],
     ["client", Route.LOCAL],
+    ["EVAL", Route.SCRIPT],
+    ["evalsha", Route.SCRIPT],
+    ["script", Route.SCRIPT],
+    ["eval_ro", Route.SCRIPT_READ],
+    ["EVALSHA_RO", Route.SCRIPT_READ],
   ];
   for (const [name, route] of cases) {
     it(`${name} → ${Object.entries(Route).find(([, v]) => v === route)?.[0]}`, () =>
