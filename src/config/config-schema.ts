@@ -109,6 +109,16 @@ const specs: DirectiveSpec[] = [
   { name: "dir", kind: "string", default: "", runtime: true },
   { name: "hz", kind: "int", default: "10", min: 1, max: 500, runtime: true },
   { name: "requirepass", kind: "string", default: "", runtime: true },
+  // ACL: the users file (ACL LOAD/SAVE), the ACL LOG's length, the channels a new user starts with
+  { name: "aclfile", kind: "string", default: "", runtime: false },
+  { name: "acllog-max-len", kind: "int", default: "128", min: 0, runtime: true },
+  {
+    name: "acl-pubsub-default",
+    kind: "enum",
+    default: "resetchannels",
+    enumValues: ["allchannels", "resetchannels"],
+    runtime: true,
+  },
   {
     name: "proto-max-bulk-len",
     kind: "memory",

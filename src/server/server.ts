@@ -3,9 +3,11 @@ import { createServer, type Server as NetServer, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
+import { ConfigError } from "../config/config-error.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
+import { Acl } from "./acl/acl.js";
 import { activeExpireCycle } from "./active-expire.js";
 import { Blocking } from "./blocking.js";
 import { Client, ClientFlag } from "./client.js";
@@ -16,6 +18,7 @@ import { InfoBuilder } from "./info.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
 import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
+import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js";
 import { PubSub } from "./pubsub.js";
 import {
   ERR_LOADING,
@@ -75,8 +78,10 @@ export class Server {
   readonly startedAt = Date.now();
   readonly runId: string;
 
+  /** Users, authentication and permissions (ACL). */
+  readonly acl: Acl;
+
   // Cached configuration read on hot paths (kept current by config listeners).
-  requirepass = "";
   protoMaxBulkLen = 512 * 1024 * 1024;
   maxClients = 10000;
   replicaReadOnly = true;
@@ -132,7 +137,14 @@ export class Server {
     this.keyspace = new Keyspace(config.getInt("databases"));
     this.runId = randomHex(40);
     for (const family of allCommandFamilies) this.registry.register(family);
-    config.onChange("requirepass", (v) => (this.requirepass = v));
+    // The ACL knows the commands by their original names, so it is built before any rename-command.
+    this.acl = new Acl(this);
+    for (const d of config.renameCommands) {
+      const err = this.registry.rename(d.args[0], d.args[1]);
+      if (err !== null) throw new ConfigError(err, d.file, d.line);
+    }
+    this.acl.loadAtStartup(config.users);
+    config.userLines = () => (config.get("aclfile") !== "" ? [] : this.acl.describeAll());
     config.onChange("proto-max-bulk-len", (v) => {
       this.protoMaxBulkLen = Number(v);
       for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
@@ -208,7 +220,13 @@ export class Server {
       socket.end(`-${ERR_MAX_CLIENTS}\r\n`);
       return;
     }
-    if (this.protectedModeRefuses(socket)) {
+    if (
+      protectedModeDenies(
+        this.config.getBool("protected-mode"),
+        this.acl.defaultUser.nopass,
+        socket.remoteAddress ?? "",
+      )
+    ) {
       this.stats.rejectedConnections++;
       socket.end(`-${PROTECTED_MODE_DENIED}\r\n`);
       return;
@@ -223,13 +241,6 @@ export class Server {
     });
     socket.on("error", () => c.destroy());
     socket.on("close", () => c.close());
-  }
-
-  private protectedModeRefuses(socket: Socket): boolean {
-    if (!this.config.getBool("protected-mode") || this.requirepass !== "") return false;
-    if (this.config.get("bind") !== "127.0.0.1 -::1") return false; // bind set explicitly
-    const ip = socket.remoteAddress ?? "";
-    return !(ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip.startsWith("127."));
   }
 
   /** Removes a closed client from every registry. */
@@ -352,9 +363,17 @@ export class Server {
     const flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
     const isMaster = (c.flags & ClientFlag.MASTER) !== 0;
 
-    if (this.requirepass !== "" && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
+    if (this.acl.authRequired && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
       this.rejectCommand(c, cmd, ERR_NOAUTH);
       return;
+    }
+    // ACL (Redis's ACLCheckAllPerm): a user allowed every command, key and channel costs this one test.
+    if (!c.user.unrestricted) {
+      const denied = this.acl.denyCommand(c, cmd.spec, argv);
+      if (denied !== null) {
+        this.rejectCommand(c, cmd, denied);
+        return;
+      }
     }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
     // Redis refuses PING too here, so a health check notices the disk problem.
@@ -535,9 +554,6 @@ export class Server {
     for (const c of [...this.clients.values()]) c.destroy();
   }
 }
-
-const PROTECTED_MODE_DENIED =
-  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
 function randomHex(n: number): string {
   return randomBytes(Math.ceil(n / 2))

@@ -1,4 +1,5 @@
 import type { CommandDef } from "../command-registry.js";
+import { aclCommands } from "./acl-command.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
@@ -32,4 +33,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   debugCommands,
   replicationCommands,
   scriptingCommands,
+  aclCommands,
 ];

@@ -68,7 +68,12 @@ function execCommand(c: Client): void {
   server.propagator.begin();
   try {
     // MULTI stays set while the queued commands run, so blocking commands don't block (as Redis).
-    for (const q of queued) server.call(c, q.cmd, q.argv);
+    for (const q of queued) {
+      // The ACL is checked again: the user's rules may have changed since the command was queued.
+      const denied = server.acl.denyQueued(c, q.cmd.spec, q.argv);
+      if (denied !== null) c.reply.error(denied);
+      else server.call(c, q.cmd, q.argv);
+    }
   } finally {
     server.propagator.end();
     c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
