@@ -14,6 +14,7 @@ import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
+import { discardTransaction, execHandler } from "./commands/transactions.js";
 import { InfoBuilder } from "./info.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
 import { Notify } from "./notify-flags.js";
@@ -444,6 +445,11 @@ export class Server {
   private rejectCommand(c: Client, cmd: RegisteredCommand | null, message: string): void {
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
     if (cmd !== null) cmd.rejectedCalls++;
+    if (cmd?.handler === execHandler) {
+      // Redis's execCommandAbort: a refused EXEC ends the transaction and says why.
+      discardTransaction(c);
+      message = `EXECABORT Transaction discarded because of: ${message.startsWith("ERR ") ? message.slice(4) : message}`;
+    }
     this.countError(message);
     c.reply.error(message);
   }

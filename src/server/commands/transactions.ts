@@ -8,7 +8,8 @@ import { ERR_EXECABORT } from "../shared-replies.js";
  * write, an expiry, FLUSHDB/FLUSHALL, or its TTL passing — makes EXEC answer a null array.
  */
 
-function discardTransaction(c: Client): void {
+/** Leaves MULTI, dropping the queue and the watches. */
+export function discardTransaction(c: Client): void {
   c.mstate = [];
   c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
   c.server.watches.unwatchAll(c);
@@ -43,7 +44,7 @@ function watchedKeyExpired(c: Client): boolean {
   return false;
 }
 
-function execCommand(c: Client): void {
+export function execHandler(c: Client): void {
   if (!(c.flags & ClientFlag.MULTI)) {
     c.reply.error("ERR EXEC without MULTI");
     return;
@@ -97,7 +98,7 @@ function unwatchCommand(c: Client): void {
 
 export const transactionCommands: CommandDef[] = [
   { name: "multi", handler: multiCommand },
-  { name: "exec", handler: execCommand },
+  { name: "exec", handler: execHandler },
   { name: "discard", handler: discardCommand },
   { name: "watch", handler: watchCommand },
   { name: "unwatch", handler: unwatchCommand },
