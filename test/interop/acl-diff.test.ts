@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import { RespErrorReply, type RespValue } from "../../src/resp/resp-value.js";
 import { same } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { NO_REDIS, REDIS_CLI, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -355,6 +356,12 @@ describe("ACL: tandem vs redis-server", { skip: NO_REDIS }, () => {
     await on("SET", "pub:2", "x");
     await both("ACL", "SETUSER", "lim", "-set");
     await on("EXEC");
+    // EXEC itself refused: the transaction is discarded with the reason (Redis's execCommandAbort).
+    await both("ACL", "SETUSER", "lim", "-exec");
+    await on("MULTI");
+    await on("GET", "pub:1");
+    await on("EXEC");
+    await on("EXEC");
     await both("ACL", "DRYRUN", "lim", "get", "pub:1");
     await both("ACL", "DRYRUN", "lim", "get", "ro:1");
     await both("ACL", "DRYRUN", "lim", "set", "ro:1", "v");
@@ -435,6 +442,42 @@ describe("ACL: tandem vs redis-server", { skip: NO_REDIS }, () => {
       });
     }
     await same(tb, rb, ["PING"]);
+  });
+
+  it("COMMAND INFO shows each command's ACL categories as Redis", async () => {
+    const names = [
+      "get",
+      "set",
+      "config",
+      "config|get",
+      "acl|setuser",
+      "blpop",
+      "publish",
+      "exec",
+      "zadd",
+      "sort",
+      "client|kill",
+    ];
+    for (const n of names) {
+      const [a, b] = await Promise.all([t.call("COMMAND", "INFO", n), r.call("COMMAND", "INFO", n)]);
+      const cats = (v: RespValue) => normalizeValue(((v as RespValue[])[0] as RespValue[])[6], null);
+      assert.deepEqual(cats(a), cats(b), n);
+    }
+  });
+
+  it("redis-cli --user/--pass authenticates as the user", { skip: REDIS_CLI === null }, async () => {
+    await both("ACL", "SETUSER", "cliuser", "on", ">clipw", "+@all", "~*");
+    for (const port of [tandem.port, redis.port]) {
+      const out = execFileSync(
+        REDIS_CLI!,
+        ["-p", String(port), "--user", "cliuser", "--pass", "clipw", "ACL", "WHOAMI"],
+        {
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        },
+      );
+      assert.equal(out.trim(), "cliuser");
+    }
   });
 
   it("GENPASS, WHOAMI, HELP, LOAD/SAVE without an aclfile, and syntax errors", async () => {

@@ -1,3 +1,4 @@
+import { aclCategoryNames } from "../../commands/acl-categories.js";
 import { CommandFlag, flagNames } from "../../commands/command-flags.js";
 import { type CommandSpec, commandTable } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
@@ -84,7 +85,7 @@ function configRewrite(c: Client): void {
 
 // ─── COMMAND ─────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Redis 7's COMMAND INFO entry. ACL categories, tips and key specs are not in our metadata: empty. */
+/** Redis 7's COMMAND INFO entry, with Redis 7.0's ACL categories. Tips and key specs are left empty. */
 function replyCommandInfo(c: Client, spec: CommandSpec, registered: RegisteredCommand | undefined): void {
   c.reply.arrayHeader(10);
   c.reply.bulk(spec.fullName);
@@ -95,7 +96,9 @@ function replyCommandInfo(c: Client, spec: CommandSpec, registered: RegisteredCo
   c.reply.integer(spec.firstKey);
   c.reply.integer(spec.lastKey);
   c.reply.integer(spec.step);
-  c.reply.setHeader(0);
+  const categories = aclCategoryNames(spec.aclCategories);
+  c.reply.setHeader(categories.length);
+  for (const cat of categories) c.reply.simple(`@${cat}`);
   c.reply.setHeader(0);
   c.reply.arrayHeader(0);
   const subs = registered?.subcommands;
