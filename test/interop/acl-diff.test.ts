@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import { RespErrorReply, type RespValue } from "../../src/resp/resp-value.js";
-import { same } from "../helpers/differential.js";
+import { same, seededRandom } from "../helpers/differential.js";
 import { NO_REDIS, REDIS_CLI, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { pick, randInt, testSeed } from "../helpers/random-diff.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -478,6 +479,110 @@ describe("ACL: tandem vs redis-server", { skip: NO_REDIS }, () => {
       );
       assert.equal(out.trim(), "cliuser");
     }
+  });
+
+  it("random rule sets: the same descriptions and the same DRYRUN answers (seeded)", async () => {
+    const seed = testSeed();
+    console.log(`acl random rules: TEST_SEED=${seed}`);
+    const rnd = seededRandom(seed);
+    await resetUsers();
+    const cats = ((await r.call("ACL", "CAT")) as Buffer[]).map(String);
+    const cmds = [
+      "get",
+      "set",
+      "del",
+      "hset",
+      "hget",
+      "lpush",
+      "lrange",
+      "sadd",
+      "zadd",
+      "incr",
+      "mget",
+      "mset",
+      "publish",
+      "subscribe",
+      "psubscribe",
+      "config",
+      "config|get",
+      "config|set",
+      "client|kill",
+      "client",
+      "select",
+      "keys",
+      "scan",
+      "flushall",
+      "info",
+      "ping",
+      "multi",
+      "exec",
+      "acl",
+      "acl|whoami",
+      "xadd",
+      "geoadd",
+      "pfadd",
+      "bitcount",
+      "eval",
+      "debug",
+      "object|encoding",
+      "sort",
+      "copy",
+      "rename",
+    ];
+    const patterns = ["k*", "a?", "x", "*", "pre:*", "[ab]*"];
+    const ruleOf = (): string => {
+      const kind = randInt(rnd, 0, 15);
+      if (kind <= 3) return `${pick(rnd, ["+", "-"])}@${pick(rnd, [...cats, "all"])}`;
+      if (kind <= 7) return `${pick(rnd, ["+", "-"])}${pick(rnd, cmds)}`;
+      if (kind === 8) return `+${pick(rnd, ["select", "debug"])}|${pick(rnd, ["0", "1", "object", "sleep"])}`;
+      if (kind === 9) return `${pick(rnd, ["~", "%R~", "%W~", "%RW~"])}${pick(rnd, patterns)}`;
+      if (kind === 10) return `&${pick(rnd, ["news.*", "ch", "*", "a?"])}`;
+      if (kind === 11)
+        return pick(rnd, [
+          "resetkeys",
+          "resetchannels",
+          "allkeys",
+          "allchannels",
+          "allcommands",
+          "nocommands",
+        ]);
+      if (kind === 12) return pick(rnd, ["on", "off", "nopass", "resetpass", ">pw", "<pw", "reset"]);
+      if (kind === 13)
+        return `(${pick(rnd, ["+get", "+@read", "-@all +set"])} ${pick(rnd, ["~k*", "%R~x", "&ch"])})`;
+      return pick(rnd, ["clearselectors", "~*", "&*", "+@all", "-@all"]);
+    };
+    const probes: string[][] = [
+      ["get", "k1"],
+      ["get", "x"],
+      ["set", "pre:a", "v"],
+      ["set", "a1", "v", "GET"],
+      ["hset", "k2", "f", "v"],
+      ["mget", "k1", "x", "zz"],
+      ["publish", "news.a", "m"],
+      ["publish", "ch", "m"],
+      ["subscribe", "ch", "zz"],
+      ["psubscribe", "news.*"],
+      ["config", "get", "maxclients"],
+      ["config", "set", "maxclients", "10"],
+      ["select", "0"],
+      ["select", "1"],
+      ["keys", "*"],
+      ["flushall"],
+      ["ping"],
+      ["client", "kill", "id", "1"],
+      ["sort", "k1", "store", "x"],
+      ["copy", "a1", "pre:b"],
+      ["object", "encoding", "k1"],
+      ["lpush", "bz", "1"],
+    ];
+    for (let u = 0; u < 60; u++) {
+      const rules = Array.from({ length: randInt(rnd, 1, 8) }, ruleOf);
+      const name = `rnd${u % 7}`;
+      await both("ACL", "SETUSER", name, ...rules);
+      await acl("ACL", "GETUSER", name);
+      for (let i = 0; i < 4; i++) await both("ACL", "DRYRUN", name, ...pick(rnd, probes));
+    }
+    await acl("ACL", "LIST");
   });
 
   it("GENPASS, WHOAMI, HELP, LOAD/SAVE without an aclfile, and syntax errors", async () => {
