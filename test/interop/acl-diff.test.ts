@@ -328,6 +328,14 @@ describe("ACL: tandem vs redis-server", { skip: NO_REDIS }, () => {
     await on("SORT", "ro:l", "STORE", "wo:dst");
     await on("SORT", "ro:l", "STORE", "pub:dst");
     await on("SORT", "ro:l", "BY", "nosort", "STORE", "ro:dst");
+    await on("SORT", "pub:l", "BY", "w_*");
+    await on("SORT", "pub:l", "GET", "#");
+    await both("ACL", "SETUSER", "wide", "on", "nopass", "+sort", "%R~*", "%W~dst");
+    await both("ACL", "DRYRUN", "wide", "sort", "a", "BY", "w_*", "GET", "o_*", "STORE", "dst");
+    const [tw, rw] = await pair();
+    await same(tw, rw, ["AUTH", "wide", "x"]);
+    await same(tw, rw, ["SORT", "a", "BY", "w_*", "GET", "o_*", "STORE", "dst"]);
+    await same(tw, rw, ["SORT", "a", "BY", "w_*", "GET", "o_*", "STORE", "other"]);
     await on("LPUSH", "ro:l", "x");
     await on("DEL", "pub:1");
     await on("CONFIG", "GET", "maxclients");

@@ -329,6 +329,22 @@ export class Acl {
   }
 
   /**
+   * Whether one selector lets the user run the command and read every key (Redis's
+   * ACLUserCheckCmdWithUnrestrictedKeyAccess with CMD_KEY_ACCESS): SORT's BY and GET patterns, which read
+   * keys no argument names, need it.
+   */
+  readsAnyKey(u: AclUser, cmd: CommandSpec, argv: readonly string[]): boolean {
+    if (u.unrestricted) return true;
+    const cache: { keys: KeyRef[] | null } = { keys: null };
+    for (const s of u.selectors) {
+      if (this.checkSelector(s, cmd, argv, cache) !== AclDenied.OK) continue;
+      if (s.flags & SelectorFlag.ALLKEYS) return true;
+      if (s.patterns.some((p) => p.flags & KeyPerm.READ && p.pattern === "*")) return true;
+    }
+    return false;
+  }
+
+  /**
    * The dispatcher's check for a restricted user; null when allowed, else the NOPERM error to reply
    * after logging the denial (Redis's processCommand).
    */
