@@ -26,6 +26,15 @@ export const KeySpecFlag = {
 const flagByName: Record<string, number> = {};
 for (const [name, bit] of Object.entries(KeySpecFlag)) flagByName[name.toLowerCase()] = bit;
 
+/** The flags' names as COMMAND prints them, in Redis's order ("RW", "access", "update"). */
+export function keySpecFlagNames(flags: number): string[] {
+  const out: string[] = [];
+  for (const [name, bit] of Object.entries(KeySpecFlag)) {
+    if (flags & bit) out.push(bit <= KeySpecFlag.RM ? name : name.toLowerCase());
+  }
+  return out;
+}
+
 /** A key spec as the generated metadata writes it (see test/interop/command-meta.test.ts). */
 export interface RawKeySpec {
   /** Flags, space-separated, as COMMAND prints them ("RW access update"). */
