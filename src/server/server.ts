@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 import type { Logger } from "pino";
 import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
@@ -33,6 +34,7 @@ import {
   errWrongArity,
 } from "./shared-replies.js";
 import { cErrno } from "./strtod.js";
+import { acceptsPeer, serverTlsOptions } from "./tls-config.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
@@ -162,29 +164,40 @@ export class Server {
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Binds every `bind` address (a "-" prefix marks one that may fail) and starts the cron. */
+  /**
+   * Binds every `bind` address (a "-" prefix marks one that may fail), on `port` and on `tls-port` when
+   * set, and starts the cron. As in Redis, `port 0` with a tls-port means TLS only.
+   */
   async listen(): Promise<void> {
     const port = this.config.getInt("port");
+    const tlsPort = this.config.getInt("tls-port");
+    const tls = tlsPort > 0 ? serverTlsOptions(this.config) : null;
     const binds = this.config
       .get("bind")
       .split(" ")
       .filter((b) => b !== "");
     let bound = 0;
-    let wanted = port;
-    for (const raw of binds) {
-      const optional = raw.startsWith("-");
-      const addr = optional ? raw.slice(1) : raw;
-      const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
-      try {
-        const actual = await this.listenOn(host, wanted);
-        if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
-        this.boundPort = actual;
-        bound++;
-      } catch (err) {
-        if (!optional)
-          throw new Error(
-            `Could not create server TCP listening socket ${addr}:${port}: ${(err as Error).message}`,
-          );
+    for (const [wantedPort, options] of [
+      [tls !== null && port === 0 ? -1 : port, null],
+      [tls !== null ? tlsPort : -1, tls],
+    ] as const) {
+      if (wantedPort < 0) continue;
+      let wanted = wantedPort;
+      for (const raw of binds) {
+        const optional = raw.startsWith("-");
+        const addr = optional ? raw.slice(1) : raw;
+        const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
+        try {
+          const actual = await this.listenOn(host, wanted, options);
+          if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
+          if (options === null) this.boundPort = actual;
+          bound++;
+        } catch (err) {
+          if (!optional)
+            throw new Error(
+              `Could not create server ${options ? "TLS" : "TCP"} listening socket ${addr}:${wantedPort}: ${(err as Error).message}`,
+            );
+        }
       }
     }
     if (bound === 0) throw new Error("Failed listening on any bind address");
@@ -196,9 +209,20 @@ export class Server {
     this.cronTimer = setTimeout(tick, 1000 / hz());
   }
 
-  private listenOn(host: string, port: number): Promise<number> {
+  private listenOn(host: string, port: number, tls: TlsOptions | null): Promise<number> {
     return new Promise((resolve, reject) => {
-      const srv = createServer({ noDelay: true }, (socket) => this.accept(socket));
+      const srv =
+        tls === null
+          ? createServer({ noDelay: true }, (socket) => this.accept(socket))
+          : createTlsServer(tls, (socket) => {
+              // The client certificate is judged here so tls-auth-clients can change at run time.
+              if (!acceptsPeer(this.config.get("tls-auth-clients"), socket)) {
+                socket.destroy();
+                return;
+              }
+              socket.setNoDelay(true);
+              this.accept(socket);
+            });
       srv.once("error", reject);
       srv.listen(
         { host, port, backlog: this.config.getInt("tcp-backlog"), ipv6Only: host.includes(":") },
