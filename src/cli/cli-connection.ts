@@ -43,7 +43,8 @@ export class CliConnectionError extends Error {
 function tlsOptions(o: CliTlsOptions): ConnectionOptions {
   const ca: Buffer[] = [];
   if (o.cacert !== null) ca.push(readFileSync(o.cacert));
-  if (o.cacertdir !== null) for (const n of readdirSync(o.cacertdir)) ca.push(readFileSync(join(o.cacertdir, n)));
+  if (o.cacertdir !== null)
+    for (const n of readdirSync(o.cacertdir)) ca.push(readFileSync(join(o.cacertdir, n)));
   return {
     ...(ca.length > 0 ? { ca } : {}),
     ...(o.cert !== null ? { cert: readFileSync(o.cert) } : {}),

@@ -81,7 +81,14 @@ export function parseCliOptions(argv: readonly string[]): ParsedCliOptions {
     command: [],
     tls: null,
   };
-  const tls: CliTlsOptions = { cacert: null, cacertdir: null, cert: null, key: null, insecure: false, sni: null };
+  const tls: CliTlsOptions = {
+    cacert: null,
+    cacertdir: null,
+    cert: null,
+    key: null,
+    insecure: false,
+    sni: null,
+  };
   let useTls = false;
   let resp2 = false;
   let i = 0;

@@ -1,7 +1,7 @@
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { replicationTlsOptions } from "../server/tls-config.js";
 import { encodeCommand } from "../resp/reply-writer.js";
+import { replicationTlsOptions } from "../server/tls-config.js";
 import { ChunkQueue } from "./chunk-queue.js";
 import { RDB_EOF_MARK_SIZE } from "./full-sync.js";
 import { MasterStreamReader } from "./master-stream-reader.js";

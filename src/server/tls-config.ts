@@ -65,7 +65,9 @@ export function serverTlsOptions(cfg: ServerConfig): TlsOptions {
   const certFile = cfg.get("tls-cert-file");
   const keyFile = cfg.get("tls-key-file");
   if (certFile === "" || keyFile === "") {
-    throw new TlsConfigError("Failed to configure TLS: tls-cert-file and tls-key-file are required with tls-port");
+    throw new TlsConfigError(
+      "Failed to configure TLS: tls-cert-file and tls-key-file are required with tls-port",
+    );
   }
   const pass = cfg.get("tls-key-file-pass");
   return {
@@ -93,8 +95,12 @@ export function acceptsPeer(authClients: string, socket: TLSSocket): boolean {
 /** The replication link's options (tls-replication yes): its certificate, and the master's checked against the CAs. */
 export function replicationTlsOptions(cfg: ServerConfig): ConnectionOptions {
   const certFile = cfg.get("tls-client-cert-file") || cfg.get("tls-cert-file");
-  const keyFile = cfg.get("tls-client-cert-file") !== "" ? cfg.get("tls-client-key-file") : cfg.get("tls-key-file");
-  const pass = cfg.get("tls-client-cert-file") !== "" ? cfg.get("tls-client-key-file-pass") : cfg.get("tls-key-file-pass");
+  const keyFile =
+    cfg.get("tls-client-cert-file") !== "" ? cfg.get("tls-client-key-file") : cfg.get("tls-key-file");
+  const pass =
+    cfg.get("tls-client-cert-file") !== ""
+      ? cfg.get("tls-client-key-file-pass")
+      : cfg.get("tls-key-file-pass");
   return {
     ...(certFile !== "" ? { cert: readPem("the client certificate", certFile) } : {}),
     ...(keyFile !== "" ? { key: readPem("the client key", keyFile) } : {}),
