@@ -12,6 +12,7 @@ import {
   startTandem,
   TANDEM_BIN,
 } from "../helpers/processes.js";
+import { startProxy } from "../helpers/proxy-deployment.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
 import { makeTestCerts, NO_OPENSSL, type TestCerts } from "../helpers/tls-certs.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -204,6 +205,49 @@ describe("TLS", { skip }, () => {
     assert.equal(await infoField(r, "replication", "master_link_status"), "down");
     r.close();
     assert.ok(master.port > 0);
+  });
+
+  it("the proxy's TLS listener: redis-cli --tls through the proxy to its backend", async () => {
+    const backend = await startTandem({ args: ["--requirepass", "bpw"] });
+    started.push(backend);
+    const tlsPort = await freePort();
+    const proxy = await startProxy(
+      [
+        `master: 127.0.0.1:${backend.port}`,
+        "backend_password: bpw",
+        "tls:",
+        `  listen: 127.0.0.1:${tlsPort}`,
+        `  cert_file: ${certs.serverCert}`,
+        `  key_file: ${certs.serverKey}`,
+        `  ca_cert_file: ${certs.ca}`,
+        "",
+      ].join("\n"),
+    );
+    try {
+      assert.equal(redisCli(tlsPort, "client", "SET", "via", "proxy-tls"), "OK");
+      assert.equal(redisCli(tlsPort, "client", "GET", "via"), "proxy-tls");
+      assert.equal(redisCli(tlsPort, null, "PING"), "<failed>");
+      assert.equal(redisCli(tlsPort, "stranger", "PING"), "<failed>");
+      const viaCli = tandemCli([
+        "-p",
+        String(tlsPort),
+        "--tls",
+        "--cacert",
+        certs.ca,
+        "--cert",
+        certs.clientCert,
+        "--key",
+        certs.clientKey,
+        "GET",
+        "via",
+      ]);
+      assert.deepEqual(viaCli, { status: 0, out: "proxy-tls" });
+      const plain = await proxy.client();
+      assert.equal(await plain.text("GET", "via"), "$9\r\nproxy-tls\r\n");
+      plain.close();
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("a raw TLS client sees the server's certificate", async () => {
