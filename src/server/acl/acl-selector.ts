@@ -1,5 +1,6 @@
 import { aclCategoryBit } from "../../commands/acl-categories.js";
 import type { CommandSpec } from "../../commands/command-table.js";
+import { globMatch } from "../../commands/glob-match.js";
 import { splitArgs } from "../../resp/request-parser.js";
 import type { AclCommands } from "./acl-commands.js";
 
@@ -42,6 +43,22 @@ export type AclRuleErrorText = (typeof AclRuleError)[keyof typeof AclRuleError];
 export interface KeyPattern {
   pattern: string;
   flags: number;
+  /** Matches a key as Redis's stringmatchlen would (precompiled: checked on every command). */
+  matches: (key: string) => boolean;
+}
+
+/**
+ * A matcher for an ACL key pattern. The usual shapes (`*`, `literal`, `prefix*`) skip the glob matcher;
+ * anything else goes through it. As in Redis, `*` does not match the empty key.
+ */
+export function keyPatternMatcher(pattern: string): (key: string) => boolean {
+  const special = /[*?[\\]/;
+  if (!special.test(pattern)) return (key) => key === pattern;
+  const prefix = pattern.slice(0, -1);
+  if (pattern.endsWith("*") && !special.test(prefix)) {
+    return (key) => key.length > 0 && key.startsWith(prefix);
+  }
+  return (key) => globMatch(pattern, key);
 }
 
 /** Redis's ACLStringHasSpaces: isspace() or NUL anywhere. */
@@ -196,7 +213,7 @@ export class AclSelector {
     if (hasSpaces(pattern)) return AclRuleError.EINVAL;
     const existing = this.patterns.find((p) => p.pattern === pattern);
     if (existing) existing.flags |= flags;
-    else this.patterns.push({ pattern, flags });
+    else this.patterns.push({ pattern, flags, matches: keyPatternMatcher(pattern) });
     this.flags &= ~SelectorFlag.ALLKEYS;
     return null;
   }

@@ -54,7 +54,7 @@ function selectorAllowsKey(s: AclSelector, key: string, specFlags: number): bool
   const need = neededPerm(specFlags);
   for (const p of s.patterns) {
     if ((p.flags & need) !== need) continue;
-    if (globMatch(p.pattern, key)) return true;
+    if (p.matches(key)) return true;
   }
   return false;
 }
