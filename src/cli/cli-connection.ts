@@ -1,6 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { INCOMPLETE, scanFrame } from "../resp/frame-scanner.js";
 import { encodeCommand } from "../resp/reply-writer.js";
+import type { CliTlsOptions } from "./cli-options.js";
 
 /**
  * The one connection `tandem cli` talks over: commands go out as RESP arrays (encodeCommand), replies come
@@ -35,6 +39,22 @@ export class CliConnectionError extends Error {
   }
 }
 
+/** redis-cli's TLS options as node:tls options (the server's name is not checked, as hiredis). */
+function tlsOptions(o: CliTlsOptions): ConnectionOptions {
+  const ca: Buffer[] = [];
+  if (o.cacert !== null) ca.push(readFileSync(o.cacert));
+  if (o.cacertdir !== null)
+    for (const n of readdirSync(o.cacertdir)) ca.push(readFileSync(join(o.cacertdir, n)));
+  return {
+    ...(ca.length > 0 ? { ca } : {}),
+    ...(o.cert !== null ? { cert: readFileSync(o.cert) } : {}),
+    ...(o.key !== null ? { key: readFileSync(o.key) } : {}),
+    ...(o.sni !== null ? { servername: o.sni } : {}),
+    rejectUnauthorized: !o.insecure,
+    checkServerIdentity: () => undefined,
+  };
+}
+
 function describe(err: NodeJS.ErrnoException): string {
   return (err.code && ERROR_TEXT[err.code]) || err.message;
 }
@@ -53,16 +73,22 @@ export class CliConnection {
     socket.on("close", () => this.fail(new CliConnectionError(SERVER_CLOSED, true)));
   }
 
-  /** Connects; rejects with a CliConnectionError ("Connection refused", ...). */
-  static open(host: string, port: number): Promise<CliConnection> {
+  /** Connects (over TLS with `tls`); rejects with a CliConnectionError ("Connection refused", ...). */
+  static open(host: string, port: number, tls: CliTlsOptions | null = null): Promise<CliConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      let socket: Socket;
+      try {
+        socket = tls === null ? connect({ host, port }) : tlsConnect({ host, port, ...tlsOptions(tls) });
+      } catch (err) {
+        reject(new CliConnectionError((err as Error).message, false));
+        return;
+      }
       const onError = (err: NodeJS.ErrnoException) => {
         socket.destroy();
         reject(new CliConnectionError(describe(err), false));
       };
       socket.once("error", onError);
-      socket.once("connect", () => {
+      socket.once(tls === null ? "connect" : "secureConnect", () => {
         socket.off("error", onError);
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 15_000);

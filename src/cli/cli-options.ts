@@ -18,6 +18,21 @@ export interface CliOptions {
   noAuthWarning: boolean;
   /** The command (one-shot mode), empty for the prompt / commands on stdin. */
   command: string[];
+  /** --tls and its companions (redis-cli's names); null for a plain TCP connection. */
+  tls: CliTlsOptions | null;
+}
+
+export interface CliTlsOptions {
+  /** --cacert / --cacertdir: the CAs the server's certificate must chain to (the system's otherwise). */
+  cacert: string | null;
+  cacertdir: string | null;
+  /** --cert / --key: our client certificate, for servers with tls-auth-clients. */
+  cert: string | null;
+  key: string | null;
+  /** --insecure: do not check the server's certificate. */
+  insecure: boolean;
+  /** --sni: the server name sent in the handshake. */
+  sni: string | null;
 }
 
 export const CLI_USAGE = `Usage: tandem cli [options] [command [arg ...]]
@@ -36,6 +51,9 @@ Options:
   -2 / -3            talk RESP2 (default) / RESP3 (sends HELLO 3 on connecting)
   -e                 in one-shot mode, exit with 1 when the reply is an error
   --no-auth-warning  do not warn about a password on the command line
+  --tls              connect with TLS; with --cacert <file> / --cacertdir <dir> (the CAs to trust),
+                     --cert <file> --key <file> (a client certificate), --insecure (no certificate
+                     check), --sni <host>
   --help             this text
 
 Examples:
@@ -61,7 +79,17 @@ export function parseCliOptions(argv: readonly string[]): ParsedCliOptions {
     errorExitCode: false,
     noAuthWarning: false,
     command: [],
+    tls: null,
   };
+  const tls: CliTlsOptions = {
+    cacert: null,
+    cacertdir: null,
+    cert: null,
+    key: null,
+    insecure: false,
+    sni: null,
+  };
+  let useTls = false;
   let resp2 = false;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -79,12 +107,20 @@ export function parseCliOptions(argv: readonly string[]): ParsedCliOptions {
     else if (a === "-2") resp2 = true;
     else if (a === "-3") o.resp3 = true;
     else if (a === "-e") o.errorExitCode = true;
+    else if (a === "--tls") useTls = true;
+    else if (a === "--insecure") tls.insecure = true;
+    else if (a === "--cacert" && hasValue) tls.cacert = argv[++i];
+    else if (a === "--cacertdir" && hasValue) tls.cacertdir = argv[++i];
+    else if (a === "--cert" && hasValue) tls.cert = argv[++i];
+    else if (a === "--key" && hasValue) tls.key = argv[++i];
+    else if (a === "--sni" && hasValue) tls.sni = argv[++i];
     else if (a.startsWith("-")) {
       return { ok: false, exitCode: 1, stderr: `Unrecognized option or bad number of args for: '${a}'\n` };
     } else break;
   }
   if (resp2 && o.resp3)
     return { ok: false, exitCode: 1, stderr: "Options -2 and -3 are mutually exclusive.\n" };
+  if (useTls) o.tls = tls;
   o.command = argv.slice(i);
   return { ok: true, options: o };
 }

@@ -93,7 +93,7 @@ export class CliSession {
       this.inMulti = false;
     }
     try {
-      this.conn = await CliConnection.open(this.options.host, this.options.port);
+      this.conn = await CliConnection.open(this.options.host, this.options.port, this.options.tls);
     } catch (err) {
       if (!quiet)
         this.io.stderr(`Could not connect to Redis at ${this.address}: ${(err as Error).message}\n`);

@@ -9,6 +9,7 @@ import {
 } from "../config/proxy-config.js";
 import { AdminListenError } from "../proxy/observability/admin-server.js";
 import { ProxyServer } from "../proxy/proxy-server.js";
+import { LOG_REDACTION } from "../server/logger.js";
 import { PARENT_FD_ENV, watchParent } from "./parent-watch.js";
 
 /**
@@ -74,10 +75,11 @@ function createProxyLogger(level: string, sync: boolean): Logger {
     return pino({
       name: "tandem-proxy",
       level,
+      redact: LOG_REDACTION,
       transport: { target: "pino-pretty", options: { colorize: true } },
     });
   }
-  return pino({ name: "tandem-proxy", level }, destination({ fd: 1, sync }));
+  return pino({ name: "tandem-proxy", level, redact: LOG_REDACTION }, destination({ fd: 1, sync }));
 }
 
 const PROXY_USAGE = `Usage: tandem proxy [proxy.yaml] [--listen host:port] [--master host:port]

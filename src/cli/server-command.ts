@@ -96,7 +96,18 @@ export async function serverCommand(args: string[]): Promise<number> {
       "configuration directives accepted with no effect in Tandem",
     );
   }
-  const server = new Server(config, log);
+  let server: Server;
+  try {
+    // rename-command and ACL users (config `user` lines, the aclfile) are checked as the server is built.
+    server = new Server(config, log);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    log.error(err.message);
+    log.flush?.();
+    process.stderr.write(`*** FATAL CONFIG ERROR ***\n${err.message}\n`);
+    report({ error: err.message });
+    return 1;
+  }
   const persistence = attachPersistence(server);
   const replication = setupReplication(server);
   try {

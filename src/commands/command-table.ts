@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
+import { aclCategoriesFromNames, implicitAclCategories } from "./acl-categories.js";
 import { CommandFlag, flagsFromNames } from "./command-flags.js";
+import { type KeySpec, keySpecFromRaw, legacyRangeKeySpec } from "./key-specs.js";
+import { REDIS_COMMAND_META } from "./redis-command-meta.js";
 
 /**
  * ONE command table for the server's dispatcher and the proxy's router: name → arity, flags, key positions,
@@ -9,6 +12,11 @@ import { CommandFlag, flagsFromNames } from "./command-flags.js";
  * Arity follows Redis: positive = exactly that many arguments including the name, negative = at least
  * |arity|. Key positions: firstKey..lastKey step `step` (lastKey negative counts from the end); commands
  * flagged MOVABLEKEYS find their keys with `getKeys`.
+ *
+ * @ioredis/commands keeps only what the legacy COMMAND fields say; the ACL categories and the key specs
+ * (with their read/write flags) come from redis-command-meta.ts, generated from the same source (Redis
+ * 7.0's COMMAND reply). `inRedis70` says whether a command is in that metadata: the ACL knows exactly
+ * Redis 7.0's commands (plus the ones Tandem registers), so its answers match Redis's.
  */
 
 export interface CommandSpec {
@@ -23,6 +31,14 @@ export interface CommandSpec {
   readonly step: number;
   readonly subcommands: ReadonlyMap<string, CommandSpec> | null;
   readonly parent: CommandSpec | null;
+  /** ACL category bits (acl-categories.ts), Redis 7.0's; implied by the flags for commands it lacks. */
+  readonly aclCategories: number;
+  /** Redis 7.0's key specs; a flagless range from firstKey/lastKey/step for commands it lacks. */
+  readonly keySpecs: readonly KeySpec[];
+  /** Described by Redis 7.0's metadata. */
+  readonly inRedis70: boolean;
+  /** Index of the command's bit in an ACL selector's command bitmap (unique over the table). */
+  readonly aclId: number;
 }
 
 interface RawCommand {
@@ -45,14 +61,19 @@ const TANDEM_ONLY = new Set(Object.keys(EXTENSIONS));
 
 // ─── building the table ───────────────────────────────────────────────────────────────────────────────
 
+const nextAclId = { value: 0 };
+
 function build(name: string, raw: RawCommand, parent: CommandSpec | null): CommandSpec {
   let flags = flagsFromNames(raw.flags);
   if (TANDEM_ONLY.has(name) && parent === null) flags |= CommandFlag.TANDEM;
+  const fullName = parent ? `${parent.name}|${name}` : name;
+  const meta = Object.hasOwn(REDIS_COMMAND_META, fullName) ? REDIS_COMMAND_META[fullName] : undefined;
+  const legacy = legacyRangeKeySpec(raw.keyStart, raw.keyStop, raw.step);
   const spec: {
     -readonly [K in keyof CommandSpec]: CommandSpec[K];
   } = {
     name,
-    fullName: parent ? `${parent.name}|${name}` : name,
+    fullName,
     arity: raw.arity,
     flags,
     firstKey: raw.keyStart,
@@ -60,6 +81,10 @@ function build(name: string, raw: RawCommand, parent: CommandSpec | null): Comma
     step: raw.step,
     subcommands: null,
     parent,
+    aclCategories: meta ? aclCategoriesFromNames(meta[0]) : implicitAclCategories(flags),
+    keySpecs: meta ? meta[1].map(keySpecFromRaw) : legacy ? [legacy] : [],
+    inRedis70: meta !== undefined,
+    aclId: nextAclId.value++,
   };
   if (raw.subcommands) {
     const subs = new Map<string, CommandSpec>();

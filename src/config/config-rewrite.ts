@@ -70,12 +70,16 @@ function needsQuotes(value: string): boolean {
   return !/^[\w.\-:*]+$/.test(value) && !/^[\d.\- ]+$/.test(value);
 }
 
-/** The directive a config line sets, canonical; undefined for comments, blank and unknown lines. */
+/**
+ * The directive a config line sets, canonical ("user" for ACL users); undefined for comments, blank and
+ * unknown lines.
+ */
 function lineOption(line: string): string | undefined {
   const t = line.trim();
   if (t === "" || t.startsWith("#")) return undefined;
   const args = splitArgs(t);
   if (args === null || args.length === 0) return undefined;
+  if (args[0].toLowerCase() === "user") return "user";
   return canonicalName(args[0]);
 }
 
@@ -104,6 +108,13 @@ export function rewriteConfigText(oldText: string, config: ServerConfig, cwd: st
     const newLines = configLines(name, val);
     for (let i = 0; i < at.length; i++) out[at[i]] = i < newLines.length ? newLines[i] : null;
     for (let i = at.length; i < newLines.length; i++) appended.push(newLines[i]);
+  }
+  // ACL users (Redis's rewriteConfigUserOption): every user is written, replacing the file's user lines.
+  const userLines = config.userLines?.();
+  if (userLines !== undefined) {
+    const at = positions.get("user") ?? [];
+    for (let i = 0; i < at.length; i++) out[at[i]] = i < userLines.length ? userLines[i] : null;
+    for (let i = at.length; i < userLines.length; i++) appended.push(userLines[i]);
   }
   const kept = out.filter((l): l is string => l !== null);
   if (appended.length > 0) {

@@ -97,6 +97,17 @@ export interface ProxyConfig {
     readonly password: string;
   };
   readonly logLevel: string;
+  /**
+   * A TLS listener for clients (`tls:`), beside the plain one; null = none. Client certificates are checked
+   * as a Redis server's tls-auth-clients does (`auth_clients`).
+   */
+  readonly tls: {
+    readonly listen: { readonly host: string; readonly port: number };
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly caCertFile: string;
+    readonly authClients: "yes" | "no" | "optional";
+  } | null;
 }
 
 export const PROXY_DEFAULTS: ProxyConfig = {
@@ -124,6 +135,7 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   health: { pollIntervalMs: 100 },
   admin: { listen: { host: "127.0.0.1", port: 7380 }, password: "" },
   logLevel: "info",
+  tls: null,
 };
 
 const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
@@ -257,6 +269,7 @@ export function parseProxyConfig(
   };
   a.done();
   const sentinel = sentinelSection(r, fail);
+  const tls = tlsSection(r, fail);
   r.done();
   return {
     file,
@@ -265,6 +278,7 @@ export function parseProxyConfig(
     replicas,
     masterGiven: masterNode !== null,
     sentinel,
+    tls,
     readPolicy,
     maxLagBytes,
     maxLagMs,
@@ -284,6 +298,24 @@ export function parseProxyConfig(
     admin,
     logLevel,
   };
+}
+
+/** `tls: { listen, cert_file, key_file, ca_cert_file, auth_clients }`, or null when absent. */
+function tlsSection(r: Reader, fail: Fail): ProxyConfig["tls"] {
+  const node = r.take("tls");
+  if (node === null || (isScalar(node) && node.value === null)) return null;
+  if (!isMap(node)) return fail(node, "tls", "expected a mapping (listen, cert_file, key_file, ...)");
+  const t = r.child(node as YAMLMap, "tls.");
+  const listenNode = t.take("listen");
+  if (listenNode === null) return fail(node, "tls.listen", "the TLS listener needs a host:port");
+  const listen = address(listenNode, "tls.listen", fail);
+  const certFile = t.str("cert_file", "");
+  const keyFile = t.str("key_file", "");
+  if (certFile === "" || keyFile === "") return fail(node, "tls", "cert_file and key_file are required");
+  const caCertFile = t.str("ca_cert_file", "");
+  const authClients = t.oneOf("auth_clients", ["yes", "no", "optional"], "yes") as "yes" | "no" | "optional";
+  t.done();
+  return { listen, certFile, keyFile, caCertFile, authClients };
 }
 
 /** `sentinel: { master_name, addresses: [host:port, …], password }`, or null when absent. */

@@ -93,6 +93,15 @@ export class ServerConfig {
   readonly ignored = new Set<string>();
   /** The file it was loaded from, for CONFIG REWRITE. */
   file: string | null = null;
+  /** `user <name> <rules...>` lines, applied by the ACL at start-up (they are not parameters). */
+  readonly users: Directive[] = [];
+  /** `rename-command <name> <new-name|"">` lines, applied to the command table at start-up. */
+  readonly renameCommands: Directive[] = [];
+  /**
+   * The `user` lines CONFIG REWRITE writes (the ACL sets it: the current users, or none with an aclfile);
+   * null keeps the file's user lines as they are.
+   */
+  userLines: (() => string[]) | null = null;
 
   constructor() {
     for (const [name, value] of Object.entries(REDIS_70_DEFAULTS)) this.values.set(name, value);
@@ -119,6 +128,16 @@ export class ServerConfig {
   }
 
   applyDirective(d: Directive): void {
+    // Not parameters: kept for the ACL and the command table, which check them at start-up (as Redis,
+    // which also defers them until its command table and modules are ready).
+    if (d.name === "user" && d.args.length >= 1) {
+      this.users.push(d);
+      return;
+    }
+    if (d.name === "rename-command" && d.args.length === 2) {
+      this.renameCommands.push(d);
+      return;
+    }
     const canonical = canonicalName(d.name);
     if (canonical === undefined) {
       throw new ConfigError(`Bad directive or wrong number of arguments: '${d.name}'`, d.file, d.line);

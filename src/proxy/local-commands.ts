@@ -126,7 +126,7 @@ function hello(s: LocalCommandTarget, argv: string[]): Buffer {
   }
   if (!s.authenticated)
     return R(
-      "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
+      "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
     );
   if (name !== null) s.name = name;
   if (argv.length >= 2) s.proto = proto;

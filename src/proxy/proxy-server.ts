@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
+import { acceptsPeer } from "../config/tls-config.js";
 import { Backend } from "./backend.js";
 import { RouteCache } from "./command-route.js";
 import { ReplicationHistory } from "./consistency.js";
@@ -38,6 +41,8 @@ export class ProxyServer implements SessionContext {
   /** Metrics, state-change logs, lag history and the HTTP admin listener (/metrics, /status, /). */
   readonly observability: ProxyObservability;
   private readonly server: Server;
+  /** The `tls:` listener, when configured. */
+  private tlsServer: TlsServer | null;
   private readonly sessions = new Set<Session>();
   /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
   private readonly touched: Session[] = [];
@@ -64,6 +69,7 @@ export class ProxyServer implements SessionContext {
     if (this.sentinel === null) this.monitor.onPolled = () => this.followRoles();
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    this.tlsServer = null;
     this.observability = new ProxyObservability(this, log);
     this.monitor.onEligibilityChange = (b) => this.observability.stateLog.eligibilityChanged(b);
   }
@@ -93,6 +99,33 @@ export class ProxyServer implements SessionContext {
         resolve();
       });
     });
+    const tls = this.config.tls;
+    if (tls !== null) {
+      // TLS is terminated here; sessions on it work as on the plain listener (backend links stay plain).
+      const ca = tls.caCertFile !== "" ? [readFileSync(tls.caCertFile)] : undefined;
+      const srv = createTlsServer(
+        {
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          ca,
+          requestCert: true,
+          rejectUnauthorized: false,
+          minVersion: "TLSv1.2",
+        },
+        (socket) => {
+          if (acceptsPeer(tls.authClients, socket)) this.accept(socket);
+          else socket.destroy();
+        },
+      );
+      this.tlsServer = srv;
+      await new Promise<void>((resolve, reject) => {
+        srv.once("error", reject);
+        srv.listen({ host: tls.listen.host, port: tls.listen.port }, () => {
+          srv.off("error", reject);
+          resolve();
+        });
+      });
+    }
     this.started = true;
     this.monitor.start();
     if (this.sentinel !== null) {
@@ -202,6 +235,7 @@ export class ProxyServer implements SessionContext {
     this.drains.stop();
     this.sentinel?.stop();
     await this.observability.stop();
+    this.tlsServer?.close();
     await new Promise<void>((r) => {
       this.server.close(() => r());
       for (const s of [...this.sessions]) s.close();

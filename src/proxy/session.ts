@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
@@ -179,7 +180,11 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     this.updateTracking();
     this.replies = new ReplyQueue(this);
     this.log = ctx.log.child({ session: id });
-    const direct = adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
+    // A TLS socket's handle carries ciphertext: its reads must go through node:tls.
+    const direct =
+      accepted instanceof TLSSocket
+        ? null
+        : adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
     const socket = direct ?? accepted;
     this.socket = socket;
     socket.setNoDelay(true);

@@ -4,6 +4,7 @@ import { ProtocolError } from "../resp/protocol-error.js";
 import { ReplyWriter } from "../resp/reply-writer.js";
 import { RequestParser, type RequestSink } from "../resp/request-parser.js";
 import type { Database } from "../store/database.js";
+import type { AclUser } from "./acl/acl-user.js";
 import type { RegisteredCommand } from "./command-registry.js";
 import type { Server } from "./server.js";
 
@@ -88,6 +89,8 @@ export class Client implements RequestSink {
   libName = "";
   libVer = "";
   authenticated: boolean;
+  /** The ACL user the connection runs as (the default user until AUTH / HELLO AUTH). */
+  user: AclUser;
   flags = 0;
   lastInteraction = Date.now();
   /** The command being executed (argv may be rewritten for propagation, as Redis's rewriteClientCommandVector). */
@@ -120,7 +123,8 @@ export class Client implements RequestSink {
     readonly socket: Socket | null,
   ) {
     this.db = server.keyspace.dbs[0];
-    this.authenticated = server.requirepass === "";
+    this.user = server.acl.defaultUser;
+    this.authenticated = !server.acl.authRequired;
     this.addr = socket ? `${socket.remoteAddress}:${socket.remotePort}` : "";
     this.laddr = socket ? `${socket.localAddress}:${socket.localPort}` : "";
     this.log = server.log.child({ conn: this.id });

@@ -66,6 +66,29 @@ export class CommandRegistry {
     }
   }
 
+  /**
+   * `rename-command name new-name` (Redis's config.c): the command answers to the new name only; an empty
+   * new name removes it. Returns an error reason, or null. A command of Redis 7.0's table that Tandem does
+   * not implement can be renamed too (it stays unknown), so stock configurations load.
+   */
+  rename(name: string, newName: string): string | null {
+    const lower = name.toLowerCase();
+    const cmd = this.commands.get(lower);
+    if (cmd === undefined) {
+      const spec = commandTable.get(lower);
+      return spec?.inRedis70 && spec.parent === null ? null : "No such command in rename-command";
+    }
+    this.commands.delete(lower);
+    for (const [k, v] of [...this.lookupMap]) if (v === cmd) this.lookupMap.delete(k);
+    if (newName === "") return null;
+    const target = newName.toLowerCase();
+    if (this.commands.has(target)) return "Target command name already exists";
+    this.commands.set(target, cmd);
+    this.lookupMap.set(target, cmd);
+    this.lookupMap.set(newName.toUpperCase(), cmd);
+    return null;
+  }
+
   lookup(name: string): RegisteredCommand | undefined {
     return this.lookupMap.get(name) ?? this.lookupMap.get(name.toLowerCase());
   }

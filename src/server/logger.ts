@@ -1,4 +1,4 @@
-import { destination, type Logger, pino } from "pino";
+import { destination, type Logger, type LoggerOptions, pino } from "pino";
 
 /**
  * The server's pino logger. `logfile ""` logs to stdout (pretty when stdout is a TTY), otherwise JSON lines
@@ -10,6 +10,28 @@ const LEVELS: Record<string, string> = {
   notice: "info",
   warning: "warn",
   nothing: "silent",
+};
+
+/** Field names that hold secrets (server directives, proxy.yaml keys and their config-object names). */
+const SECRET_KEYS = [
+  "password",
+  "pass",
+  "requirepass",
+  "masterauth",
+  "backendPassword",
+  "backend_password",
+  "adminPassword",
+  "admin_password",
+];
+
+/**
+ * pino's redaction of secrets, for the server's and the proxy's loggers: whatever object is logged, a
+ * field with one of these names (up to three levels deep) is written as "(redacted)", so a password
+ * cannot reach a log by a careless `log.info({ config })`.
+ */
+export const LOG_REDACTION: LoggerOptions["redact"] = {
+  paths: SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+  censor: "(redacted)",
 };
 
 /**
@@ -26,9 +48,17 @@ export function createServerLogger(
   const level = LEVELS[loglevel] ?? "info";
   if (logfile === "") {
     if (process.stdout.isTTY) {
-      return pino({ name, level, transport: { target: "pino-pretty", options: { colorize: true } } });
+      return pino({
+        name,
+        level,
+        redact: LOG_REDACTION,
+        transport: { target: "pino-pretty", options: { colorize: true } },
+      });
     }
-    return pino({ name, level }, destination({ fd: 1, sync: syncStdout }));
+    return pino({ name, level, redact: LOG_REDACTION }, destination({ fd: 1, sync: syncStdout }));
   }
-  return pino({ name, level }, destination({ dest: logfile, mkdir: true, sync: false }));
+  return pino(
+    { name, level, redact: LOG_REDACTION },
+    destination({ dest: logfile, mkdir: true, sync: false }),
+  );
 }

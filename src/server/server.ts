@@ -1,22 +1,28 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { createServer as createTlsServer, TLSSocket, type TlsOptions } from "node:tls";
 import type { Logger } from "pino";
 import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
+import { ConfigError } from "../config/config-error.js";
 import type { ServerConfig } from "../config/server-config.js";
+import { acceptsPeer, serverTlsOptions } from "../config/tls-config.js";
 import { adoptWithDirectReads } from "../net/direct-reads.js";
 import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
+import { Acl } from "./acl/acl.js";
 import { activeExpireCycle } from "./active-expire.js";
 import { Blocking } from "./blocking.js";
 import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
+import { discardTransaction, execHandler } from "./commands/transactions.js";
 import { InfoBuilder } from "./info.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
 import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
+import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js";
 import { PubSub } from "./pubsub.js";
 import {
   ERR_LOADING,
@@ -76,8 +82,10 @@ export class Server {
   readonly startedAt = Date.now();
   readonly runId: string;
 
+  /** Users, authentication and permissions (ACL). */
+  readonly acl: Acl;
+
   // Cached configuration read on hot paths (kept current by config listeners).
-  requirepass = "";
   protoMaxBulkLen = 512 * 1024 * 1024;
   maxClients = 10000;
   replicaReadOnly = true;
@@ -133,7 +141,14 @@ export class Server {
     this.keyspace = new Keyspace(config.getInt("databases"));
     this.runId = randomHex(40);
     for (const family of allCommandFamilies) this.registry.register(family);
-    config.onChange("requirepass", (v) => (this.requirepass = v));
+    // The ACL knows the commands by their original names, so it is built before any rename-command.
+    this.acl = new Acl(this);
+    for (const d of config.renameCommands) {
+      const err = this.registry.rename(d.args[0], d.args[1]);
+      if (err !== null) throw new ConfigError(err, d.file, d.line);
+    }
+    this.acl.loadAtStartup(config.users);
+    config.userLines = () => (config.get("aclfile") !== "" ? [] : this.acl.describeAll());
     config.onChange("proto-max-bulk-len", (v) => {
       this.protoMaxBulkLen = Number(v);
       for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
@@ -150,29 +165,40 @@ export class Server {
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Binds every `bind` address (a "-" prefix marks one that may fail) and starts the cron. */
+  /**
+   * Binds every `bind` address (a "-" prefix marks one that may fail), on `port` and on `tls-port` when
+   * set, and starts the cron. As in Redis, `port 0` with a tls-port means TLS only.
+   */
   async listen(): Promise<void> {
     const port = this.config.getInt("port");
+    const tlsPort = this.config.getInt("tls-port");
+    const tls = tlsPort > 0 ? serverTlsOptions(this.config) : null;
     const binds = this.config
       .get("bind")
       .split(" ")
       .filter((b) => b !== "");
     let bound = 0;
-    let wanted = port;
-    for (const raw of binds) {
-      const optional = raw.startsWith("-");
-      const addr = optional ? raw.slice(1) : raw;
-      const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
-      try {
-        const actual = await this.listenOn(host, wanted);
-        if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
-        this.boundPort = actual;
-        bound++;
-      } catch (err) {
-        if (!optional)
-          throw new Error(
-            `Could not create server TCP listening socket ${addr}:${port}: ${(err as Error).message}`,
-          );
+    for (const [wantedPort, options] of [
+      [tls !== null && port === 0 ? -1 : port, null],
+      [tls !== null ? tlsPort : -1, tls],
+    ] as const) {
+      if (wantedPort < 0) continue;
+      let wanted = wantedPort;
+      for (const raw of binds) {
+        const optional = raw.startsWith("-");
+        const addr = optional ? raw.slice(1) : raw;
+        const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
+        try {
+          const actual = await this.listenOn(host, wanted, options);
+          if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
+          if (options === null) this.boundPort = actual;
+          bound++;
+        } catch (err) {
+          if (!optional)
+            throw new Error(
+              `Could not create server ${options ? "TLS" : "TCP"} listening socket ${addr}:${wantedPort}: ${(err as Error).message}`,
+            );
+        }
       }
     }
     if (bound === 0) throw new Error("Failed listening on any bind address");
@@ -184,10 +210,21 @@ export class Server {
     this.cronTimer = setTimeout(tick, 1000 / hz());
   }
 
-  private listenOn(host: string, port: number): Promise<number> {
+  private listenOn(host: string, port: number, tls: TlsOptions | null): Promise<number> {
     return new Promise((resolve, reject) => {
-      // Paused on connect: accept() moves each socket onto direct reads (net/direct-reads.ts).
-      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+      // Plain TCP is paused on connect: accept() moves each socket onto direct reads (net/direct-reads.ts).
+      const srv =
+        tls === null
+          ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket))
+          : createTlsServer(tls, (socket) => {
+              // The client certificate is judged here so tls-auth-clients can change at run time.
+              if (!acceptsPeer(this.config.get("tls-auth-clients"), socket)) {
+                socket.destroy();
+                return;
+              }
+              socket.setNoDelay(true);
+              this.accept(socket);
+            });
       srv.once("error", reject);
       srv.listen(
         { host, port, backlog: this.config.getInt("tcp-backlog"), ipv6Only: host.includes(":") },
@@ -210,7 +247,13 @@ export class Server {
       refuse(accepted, `-${ERR_MAX_CLIENTS}\r\n`);
       return;
     }
-    if (this.protectedModeRefuses(accepted)) {
+    if (
+      protectedModeDenies(
+        this.config.getBool("protected-mode"),
+        this.acl.defaultUser.nopass,
+        accepted.remoteAddress ?? "",
+      )
+    ) {
       this.stats.rejectedConnections++;
       refuse(accepted, `-${PROTECTED_MODE_DENIED}\r\n`);
       return;
@@ -218,10 +261,13 @@ export class Server {
     // Reads go straight into the shared read buffer (no Buffer and no stream event per read); the client's
     // parser copies what it keeps. Where the runtime does not allow it, 'data' events as usual.
     let c: Client | null = null;
-    const direct = adoptWithDirectReads(accepted, (buf, length) => {
-      this.stats.netInputBytes += length;
-      (c as Client).onData(buf, length);
-    });
+    const direct =
+      accepted instanceof TLSSocket
+        ? null // TLS decrypts in its own buffers
+        : adoptWithDirectReads(accepted, (buf, length) => {
+            this.stats.netInputBytes += length;
+            (c as Client).onData(buf, length);
+          });
     const socket = direct ?? accepted;
     socket.setNoDelay(true);
     const keepalive = this.config.getInt("tcp-keepalive");
@@ -238,13 +284,6 @@ export class Server {
     }
     socket.on("error", () => client.destroy());
     socket.on("close", () => client.close());
-  }
-
-  private protectedModeRefuses(socket: Socket): boolean {
-    if (!this.config.getBool("protected-mode") || this.requirepass !== "") return false;
-    if (this.config.get("bind") !== "127.0.0.1 -::1") return false; // bind set explicitly
-    const ip = socket.remoteAddress ?? "";
-    return !(ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip.startsWith("127."));
   }
 
   /** Removes a closed client from every registry. */
@@ -367,9 +406,17 @@ export class Server {
     const flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
     const isMaster = (c.flags & ClientFlag.MASTER) !== 0;
 
-    if (this.requirepass !== "" && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
+    if (this.acl.authRequired && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
       this.rejectCommand(c, cmd, ERR_NOAUTH);
       return;
+    }
+    // ACL (Redis's ACLCheckAllPerm): a user allowed every command, key and channel costs this one test.
+    if (!c.user.unrestricted) {
+      const denied = this.acl.denyCommand(c, cmd.spec, argv);
+      if (denied !== null) {
+        this.rejectCommand(c, cmd, denied);
+        return;
+      }
     }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
     // Redis refuses PING too here, so a health check notices the disk problem.
@@ -440,6 +487,11 @@ export class Server {
   private rejectCommand(c: Client, cmd: RegisteredCommand | null, message: string): void {
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
     if (cmd !== null) cmd.rejectedCalls++;
+    if (cmd?.handler === execHandler) {
+      // Redis's execCommandAbort: a refused EXEC ends the transaction and says why.
+      discardTransaction(c);
+      message = `EXECABORT Transaction discarded because of: ${message.startsWith("ERR ") ? message.slice(4) : message}`;
+    }
     this.countError(message);
     c.reply.error(message);
   }
@@ -550,9 +602,6 @@ export class Server {
     for (const c of [...this.clients.values()]) c.destroy();
   }
 }
-
-const PROTECTED_MODE_DENIED =
-  "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
 
 function randomHex(n: number): string {
   return randomBytes(Math.ceil(n / 2))

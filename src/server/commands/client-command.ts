@@ -54,8 +54,11 @@ function socketFd(socket: Socket | null): number {
   return typeof handle?.fd === "number" ? handle.fd : -1;
 }
 
-/** One CLIENT LIST line (without the newline), Redis 7.0's catClientInfoString. */
-export function clientInfoString(c: Client, now = Date.now()): string {
+/**
+ * One CLIENT LIST line (without the newline), Redis 7.0's catClientInfoString. `cmdName` overrides the
+ * `cmd=` field (the ACL log names the command being refused, which never ran).
+ */
+export function clientInfoString(c: Client, now = Date.now(), cmdName?: string): string {
   const socket = c.socket;
   const qbuf = c.parser.bufferedBytes;
   const obl = c.reply.pendingBytes;
@@ -73,7 +76,8 @@ export function clientInfoString(c: Client, now = Date.now()): string {
     ` flags=${flagLetters(c)} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=0` +
     ` multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + obl + omem + argvMem + multiMem}` +
-    ` events=${events} cmd=${cmd ? cmd.fullName : "NULL"} user=default redir=-1 resp=${c.reply.proto}`
+    ` events=${events} cmd=${cmdName ?? (cmd ? cmd.fullName : "NULL")} user=${c.user.name} redir=-1` +
+    ` resp=${c.reply.proto}`
   );
 }
 
@@ -150,7 +154,7 @@ function parseKillFilter(c: Client, argv: string[]): KillFilter | null {
     } else if (opt === "laddr") {
       f.laddr = val;
     } else if (opt === "user") {
-      if (val !== "default") {
+      if (c.server.acl.getUser(val) === undefined) {
         c.reply.error(`ERR No such user '${val}'`);
         return null;
       }
@@ -176,6 +180,7 @@ function matches(f: KillFilter, me: Client, x: Client): boolean {
   if (f.type !== undefined && clientType(x) !== f.type) return false;
   if (f.addr !== undefined && x.addr !== f.addr) return false;
   if (f.laddr !== undefined && x.laddr !== f.laddr) return false;
+  if (f.user !== undefined && x.user.name !== f.user) return false;
   if (f.skipme && x === me) return false;
   return true;
 }

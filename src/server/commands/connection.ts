@@ -37,19 +37,13 @@ function quitCommand(c: Client): void {
   c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
 }
 
-/** Checks a password against requirepass; the default user is the only user. */
-function checkPassword(c: Client, user: string, pass: string): boolean {
-  const required = c.server.requirepass;
-  if (user !== "default") return false;
-  return required === "" || pass === required;
-}
-
+/** AUTH [user] password (Redis's authCommand): the two-argument form is the default user's password. */
 function authCommand(c: Client, argv: string[]): void {
   if (argv.length > 3) {
     c.reply.error(ERR_SYNTAX);
     return;
   }
-  if (argv.length === 2 && c.server.requirepass === "") {
+  if (argv.length === 2 && c.server.acl.defaultUser.nopass) {
     c.reply.error(
       "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
     );
@@ -57,8 +51,7 @@ function authCommand(c: Client, argv: string[]): void {
   }
   const user = argv.length === 3 ? argv[1] : "default";
   const pass = argv[argv.length - 1];
-  if (checkPassword(c, user, pass)) {
-    c.authenticated = true;
+  if (c.server.acl.authenticate(c, user, pass)) {
     c.reply.ok();
   } else {
     c.reply.error(ERR_WRONGPASS);
@@ -87,11 +80,10 @@ function helloCommand(c: Client, argv: string[]): void {
     const opt = argv[i].toLowerCase();
     const left = argv.length - i - 1;
     if (opt === "auth" && left >= 2) {
-      if (!checkPassword(c, argv[i + 1], argv[i + 2])) {
+      if (!c.server.acl.authenticate(c, argv[i + 1], argv[i + 2])) {
         c.reply.error(ERR_WRONGPASS);
         return;
       }
-      c.authenticated = true;
       i += 2;
     } else if (opt === "setname" && left >= 1) {
       setName = argv[++i];
@@ -106,7 +98,7 @@ function helloCommand(c: Client, argv: string[]): void {
   }
   if (!c.authenticated) {
     c.reply.error(
-      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
     );
     return;
   }
@@ -140,7 +132,7 @@ export function validClientName(name: string): boolean {
 /**
  * RESET (Redis 7's clearClientConnectionState): leaves MULTI, unwatches, unsubscribes from everything,
  * selects db 0, returns to RESP2, clears the name and the CLIENT REPLY/NO-EVICT/NO-TOUCH switches, and
- * deauthenticates when a password is required. Answers +RESET.
+ * goes back to the default user (authenticated only if it needs no password). Answers +RESET.
  */
 function resetCommand(c: Client): void {
   const s = c.server;
@@ -161,7 +153,7 @@ function resetCommand(c: Client): void {
   c.db = s.keyspace.dbs[0];
   c.reply.proto = 2;
   c.name = "";
-  c.authenticated = s.requirepass === "";
+  s.acl.setDefaultAuth(c);
   c.reply.raw("+RESET\r\n");
 }
 

@@ -1,4 +1,5 @@
 import type { CommandDef } from "../command-registry.js";
+import { aclCommands } from "./acl-command.js";
 import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
@@ -38,4 +39,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   debugCommands,
   replicationCommands,
   scriptingCommands,
+  aclCommands,
 ];

@@ -32,6 +32,8 @@ function createMasterClient(server: Server, dbId: number) {
   const c = new Client(server, null);
   c.flags |= ClientFlag.MASTER;
   c.authenticated = true;
+  // Redis's master client has no user: nothing it applies is subject to the ACL.
+  c.user = server.acl.superUser;
   c.db = server.keyspace.dbs[dbId] ?? server.keyspace.dbs[0];
   c.name = "master";
   return {

@@ -1,6 +1,8 @@
+import { aclCategoryNames } from "../../commands/acl-categories.js";
 import { CommandFlag, flagNames } from "../../commands/command-flags.js";
-import { type CommandSpec, commandTable } from "../../commands/command-table.js";
+import { arityOk, type CommandSpec } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
+import { commandHasKeys, keySpecFlagNames, keysWithFlags } from "../../commands/key-specs.js";
 import { rewriteConfigFile } from "../../config/config-rewrite.js";
 import { strerror } from "../../config/strerror.js";
 import type { Client } from "../client.js";
@@ -84,7 +86,7 @@ function configRewrite(c: Client): void {
 
 // ─── COMMAND ─────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Redis 7's COMMAND INFO entry. ACL categories, tips and key specs are not in our metadata: empty. */
+/** Redis 7's COMMAND INFO entry, with Redis 7.0's ACL categories. Tips and key specs are left empty. */
 function replyCommandInfo(c: Client, spec: CommandSpec, registered: RegisteredCommand | undefined): void {
   c.reply.arrayHeader(10);
   c.reply.bulk(spec.fullName);
@@ -95,7 +97,9 @@ function replyCommandInfo(c: Client, spec: CommandSpec, registered: RegisteredCo
   c.reply.integer(spec.firstKey);
   c.reply.integer(spec.lastKey);
   c.reply.integer(spec.step);
-  c.reply.setHeader(0);
+  const categories = aclCategoryNames(spec.aclCategories);
+  c.reply.setHeader(categories.length);
+  for (const cat of categories) c.reply.simple(`@${cat}`);
   c.reply.setHeader(0);
   c.reply.arrayHeader(0);
   const subs = registered?.subcommands;
@@ -186,25 +190,55 @@ function commandList(c: Client, argv: string[]): void {
   c.reply.bulkArray(names);
 }
 
-function commandGetKeys(c: Client, argv: string[]): void {
-  const spec = commandTable.get(argv[2].toLowerCase());
-  if (!spec || !c.server.registry.has(argv[2])) {
+/**
+ * COMMAND GETKEYS / GETKEYSANDFLAGS (Redis 7.0's getKeysSubcommandImpl): the keys found by the command's
+ * key specs (or its own key finder), with their access flags for GETKEYSANDFLAGS.
+ */
+function getKeysImpl(c: Client, argv: string[], withFlags: boolean): void {
+  const args = argv.slice(2);
+  let reg = c.server.registry.lookup(args[0]);
+  if (reg !== undefined && reg.subcommands !== null && args.length >= 2) {
+    reg = reg.subcommands.get(args[1].toLowerCase());
+  }
+  if (reg === undefined) {
     c.reply.error("ERR Invalid command specified");
     return;
   }
-  const args = argv.slice(2);
-  if (spec.arity > 0 ? args.length !== spec.arity : args.length < -spec.arity) {
-    c.reply.error("ERR Invalid number of arguments specified for command");
-    return;
-  }
-  if (spec.firstKey === 0 && !(spec.flags & CommandFlag.MOVABLEKEYS)) {
+  const spec = reg.spec;
+  if (!commandHasKeys(spec)) {
     c.reply.error("ERR The command has no key arguments");
     return;
   }
-  const last = spec.lastKey < 0 ? args.length + spec.lastKey : spec.lastKey;
-  const keys: string[] = [];
-  for (let i = spec.firstKey; i <= last && i < args.length; i += spec.step || 1) keys.push(args[i]);
-  c.reply.bulkArray(keys);
+  if (!arityOk(spec, args.length)) {
+    c.reply.error("ERR Invalid number of arguments specified for command");
+    return;
+  }
+  const keys = keysWithFlags(spec, args);
+  if (keys.length === 0) {
+    if (spec.flags & CommandFlag.NO_MANDATORY_KEYS) c.reply.arrayHeader(0);
+    else c.reply.error("ERR Invalid arguments specified for command");
+    return;
+  }
+  c.reply.arrayHeader(keys.length);
+  for (const k of keys) {
+    if (!withFlags) {
+      c.reply.bulk(args[k.pos]);
+      continue;
+    }
+    c.reply.arrayHeader(2);
+    c.reply.bulk(args[k.pos]);
+    const names = keySpecFlagNames(k.flags);
+    c.reply.setHeader(names.length);
+    for (const n of names) c.reply.simple(n);
+  }
+}
+
+function commandGetKeys(c: Client, argv: string[]): void {
+  getKeysImpl(c, argv, false);
+}
+
+function commandGetKeysAndFlags(c: Client, argv: string[]): void {
+  getKeysImpl(c, argv, true);
 }
 
 // ─── keyspace-wide ───────────────────────────────────────────────────────────────────────────────────────
@@ -278,6 +312,7 @@ export const serverAdminCommands: CommandDef[] = [
       docs: commandDocs,
       list: commandList,
       getkeys: commandGetKeys,
+      getkeysandflags: commandGetKeysAndFlags,
     },
   },
   { name: "dbsize", handler: dbsizeCommand },

@@ -254,6 +254,11 @@ function limitArg(s: string): number | null {
   return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
 }
 
+/** BY and GET patterns read keys no argument names: the user must be able to read every key (as Redis). */
+function readsAnyKey(c: Client, argv: string[]): boolean {
+  return c.user.unrestricted || (c.cmd !== null && c.server.acl.readsAnyKey(c.user, c.cmd.spec, argv));
+}
+
 function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   let desc = false;
   let alpha = false;
@@ -286,7 +291,15 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       // A BY pattern without "*" (strchr: before any NUL) names no per-element key: "don't sort".
       const star = sortby.indexOf("*");
       dontsort = star < 0 || star >= cLength(sortby);
+      if (!dontsort && !readsAnyKey(c, argv)) {
+        c.reply.error("ERR BY option of SORT denied due to insufficient ACL permissions.");
+        return;
+      }
     } else if (opt === "get" && left >= 1) {
+      if (!readsAnyKey(c, argv)) {
+        c.reply.error("ERR GET option of SORT denied due to insufficient ACL permissions.");
+        return;
+      }
       gets.push(argv[++j]);
     } else {
       c.reply.error(ERR_SYNTAX);

@@ -8,7 +8,8 @@ import { ERR_EXECABORT } from "../shared-replies.js";
  * write, an expiry, FLUSHDB/FLUSHALL, or its TTL passing — makes EXEC answer a null array.
  */
 
-function discardTransaction(c: Client): void {
+/** Leaves MULTI, dropping the queue and the watches. */
+export function discardTransaction(c: Client): void {
   c.mstate = [];
   c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
   c.server.watches.unwatchAll(c);
@@ -43,7 +44,7 @@ function watchedKeyExpired(c: Client): boolean {
   return false;
 }
 
-function execCommand(c: Client): void {
+export function execHandler(c: Client): void {
   if (!(c.flags & ClientFlag.MULTI)) {
     c.reply.error("ERR EXEC without MULTI");
     return;
@@ -68,7 +69,12 @@ function execCommand(c: Client): void {
   server.propagator.begin();
   try {
     // MULTI stays set while the queued commands run, so blocking commands don't block (as Redis).
-    for (const q of queued) server.call(c, q.cmd, q.argv);
+    for (const q of queued) {
+      // The ACL is checked again: the user's rules may have changed since the command was queued.
+      const denied = server.acl.denyQueued(c, q.cmd.spec, q.argv);
+      if (denied !== null) c.reply.error(denied);
+      else server.call(c, q.cmd, q.argv);
+    }
   } finally {
     server.propagator.end();
     c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
@@ -92,7 +98,7 @@ function unwatchCommand(c: Client): void {
 
 export const transactionCommands: CommandDef[] = [
   { name: "multi", handler: multiCommand },
-  { name: "exec", handler: execCommand },
+  { name: "exec", handler: execHandler },
   { name: "discard", handler: discardCommand },
   { name: "watch", handler: watchCommand },
   { name: "unwatch", handler: unwatchCommand },

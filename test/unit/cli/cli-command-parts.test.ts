@@ -7,6 +7,34 @@ import { commandHelp } from "../../../src/cli/command-help.js";
 /** The parts of `tandem cli` that need no server: options, help from the command table, history rules. */
 
 describe("tandem cli options", () => {
+  it("reads redis-cli's TLS options", () => {
+    const r = parseCliOptions([
+      "--tls",
+      "--cacert",
+      "ca.crt",
+      "--cert",
+      "c.crt",
+      "--key",
+      "c.key",
+      "--sni",
+      "h",
+      "PING",
+    ]);
+    assert.ok(r.ok);
+    assert.deepEqual(r.options.tls, {
+      cacert: "ca.crt",
+      cacertdir: null,
+      cert: "c.crt",
+      key: "c.key",
+      insecure: false,
+      sni: "h",
+    });
+    assert.deepEqual(r.options.command, ["PING"]);
+    const plain = parseCliOptions(["--cacert", "ca.crt", "PING"]);
+    assert.ok(plain.ok);
+    assert.equal(plain.options.tls, null);
+  });
+
   it("reads options up to the first word that is not one", () => {
     const r = parseCliOptions([
       "-h",
@@ -37,6 +65,7 @@ describe("tandem cli options", () => {
         errorExitCode: false,
         noAuthWarning: false,
         command: ["GET", "-x"],
+        tls: null,
       },
     );
   });
