@@ -8,6 +8,7 @@ import type { BackendStats } from "./observability/backend-stats.js";
 import { BatchTimer } from "./observability/batch-timer.js";
 import type { OffsetProbe } from "./offset-probe.js";
 import { type PendingReply, SlotState } from "./pending-reply.js";
+import type { WriteBatcher } from "./write-batcher.js";
 
 /**
  * One TCP connection to a backend, multiplexed: requests of many sessions are written in order and a FIFO
@@ -38,23 +39,8 @@ export interface ConnectionHost {
   unavailable(reply: string): void;
   /** Gives back a dedicated connection; `reusable` false when it holds state (MULTI, WATCH, blocked…). */
   release(conn: BackendConnection, reusable: boolean): void;
-}
-
-// ─── write batching across connections ───────────────────────────────────────────────────────────────
-
-const toFlush: BackendConnection[] = [];
-let flushScheduled = false;
-
-/**
- * Runs once per event-loop turn (setImmediate, after the poll phase has delivered every client chunk that
- * was ready): each connection then writes all its sessions' requests at once. Flushing after each client
- * chunk instead was measured: it costs a syscall per request on the backend side and more CPU per
- * request, and was not faster under redis-benchmark -c 50.
- */
-function flushAll(): void {
-  flushScheduled = false;
-  for (let i = 0; i < toFlush.length; i++) toFlush[i].flush();
-  toFlush.length = 0;
+  /** The proxy's write batching: queued requests go out once per event-loop turn. */
+  readonly writes: WriteBatcher;
 }
 
 const selectCache: Buffer[] = [];
@@ -261,11 +247,7 @@ export class BackendConnection implements FrameSink {
   private scheduleFlush(): void {
     if (this.queuedForFlush) return;
     this.queuedForFlush = true;
-    toFlush.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushAll);
-    }
+    this.host.writes.schedule(this);
   }
 
   private growOut(needed: number): void {

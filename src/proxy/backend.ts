@@ -6,6 +6,7 @@ import { BackendError, RELEASED } from "./backend-error.js";
 import type { ReplicationHistory } from "./consistency.js";
 import { BackendStats } from "./observability/backend-stats.js";
 import { OffsetProbe, ROLE_PROBE, WAITOFFSET_PROBE } from "./offset-probe.js";
+import type { WriteBatcher } from "./write-batcher.js";
 
 /**
  * One backend server as the proxy sees it: a few shared multiplexed connections (a session always uses
@@ -101,6 +102,7 @@ export class Backend implements ConnectionHost {
     private readonly config: ProxyConfig,
     readonly afterReplies: () => void,
     private readonly history: ReplicationHistory,
+    readonly writes: WriteBatcher,
   ) {
     this.label = `${address.host}:${address.port}`;
     this.shared = new Array(config.pool.sharedConnections).fill(null);

@@ -17,6 +17,7 @@ import { ScriptCache } from "./script-cache.js";
 import { type NodeAddress, type SentinelTopology, SentinelWatcher } from "./sentinel-watcher.js";
 import { Session, type SessionContext } from "./session.js";
 import { promotedMaster } from "./topology.js";
+import { WriteBatcher } from "./write-batcher.js";
 
 /**
  * The proxy's front server: accepts client connections (one Session each) and owns everything sessions
@@ -32,6 +33,8 @@ export class ProxyServer implements SessionContext {
   readonly router: Router;
   readonly routes = new RouteCache();
   readonly scripts = new ScriptCache();
+  /** Backend connections' write batching (one flush per turn for all of this proxy's connections). */
+  private readonly writes = new WriteBatcher();
   readonly history = new ReplicationHistory();
   readonly waits: OffsetWaits;
   readonly monitor: LagMonitor;
@@ -81,6 +84,7 @@ export class ProxyServer implements SessionContext {
       this.config,
       () => this.flushTouched(),
       this.history,
+      this.writes,
     );
   }
 
