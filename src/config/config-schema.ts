@@ -251,6 +251,21 @@ const specs: DirectiveSpec[] = [
     min: 0,
     runtime: true,
   },
+  // streams: the size of a node (one listpack), which approximate trimming removes as a whole
+  {
+    name: "stream-node-max-bytes",
+    kind: "memory",
+    default: d["stream-node-max-bytes"],
+    min: 0,
+    runtime: true,
+  },
+  {
+    name: "stream-node-max-entries",
+    kind: "int",
+    default: d["stream-node-max-entries"],
+    min: 0,
+    runtime: true,
+  },
 ];
 
 /** Directives Tandem acts on, by canonical name and by alias. */

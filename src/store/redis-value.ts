@@ -1,4 +1,5 @@
 import { RedisList } from "./redis-list.js";
+import { RedisStream } from "./redis-stream.js";
 import { RedisZSet } from "./redis-zset.js";
 
 /**
@@ -7,16 +8,17 @@ import { RedisZSet } from "./redis-zset.js";
  */
 export type RedisHash = Map<string, string>;
 export type RedisSet = Set<string>;
-export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet;
+export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet | RedisStream;
 
-export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
+export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 export function typeName(v: RedisValue): RedisTypeName {
   if (typeof v === "string") return "string";
   if (v instanceof Map) return "hash";
   if (v instanceof Set) return "set";
   if (v instanceof RedisList) return "list";
+  if (v instanceof RedisStream) return "stream";
   return "zset";
 }
 
-export { RedisList, RedisZSet };
+export { RedisList, RedisStream, RedisZSet };

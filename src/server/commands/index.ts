@@ -11,6 +11,7 @@ import { scriptingCommands } from "./scripting.js";
 import { serverAdminCommands } from "./server-admin.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { streamCommands } from "./streams.js";
 import { stringCommands } from "./strings.js";
 import { transactionCommands } from "./transactions.js";
 import { zsetCommands } from "./zsets.js";
@@ -25,6 +26,7 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   listCommands,
   setCommands,
   zsetCommands,
+  streamCommands,
   sortCommands,
   transactionCommands,
   pubsubCommands,
