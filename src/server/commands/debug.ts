@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { loadRdbSync } from "../../persistence/rdb-loader.js";
 import type { Database } from "../../store/database.js";
 import type { Keyspace } from "../../store/keyspace.js";
-import { RedisList, type RedisValue, RedisZSet } from "../../store/redis-value.js";
+import { StreamIterator } from "../../store/redis-stream.js";
+import { RedisList, RedisStream, type RedisValue, RedisZSet } from "../../store/redis-value.js";
 import type { Client } from "../client.js";
 import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
@@ -72,6 +73,14 @@ function valueDigest(v: RedisValue): Buffer {
       xorInto(acc, e.digest());
     }
     h.update(acc);
+  } else if (v instanceof RedisStream) {
+    // Entries only, as Redis's digest of a stream (groups are not part of it).
+    h.update("stream\0");
+    const it = new StreamIterator(v, null, null, false);
+    while (it.next()) {
+      feedString(h, `${it.ms}.${it.seq}`);
+      for (const x of it.fieldValues()) feedString(h, x);
+    }
   } else if (v instanceof RedisZSet) {
     h.update("zset\0");
     const score = Buffer.alloc(8);

@@ -100,6 +100,15 @@ function notStream(c: Client, v: RedisValue | undefined): boolean {
   return false;
 }
 
+/**
+ * signalModifiedKey for the commands that only remove entries (XDEL, XTRIM): WATCH sees the change, but
+ * blocked readers are not looked at again, as in Redis, where only XADD and the key's creation, deletion
+ * or replacement wake them (a reader woken by a removal could be answered an empty list of entries).
+ */
+function touchWatched(c: Client, key: string): void {
+  if (c.server.watches.size !== 0) c.server.watches.touch(c.db, key);
+}
+
 /** Redis's mustObeyClient: the master's link and the AOF replay are never refused over limits. */
 function mustObey(c: Client): boolean {
   return (c.flags & (ClientFlag.MASTER | ClientFlag.AOF)) !== 0;
@@ -680,7 +689,9 @@ function xdelCommand(c: Client, argv: string[]): void {
   if (deleted) {
     if (s.length === 0) s.firstId = { ms: 0, seq: 0 };
     else if (firstEntry) s.firstId = s.edgeId(true, true);
-    modified(c, key, Notify.STREAM, "xdel", deleted);
+    touchWatched(c, key);
+    c.server.notifyKeyspaceEvent(Notify.STREAM, "xdel", key, c.db.id);
+    c.server.dirty += deleted;
   }
   c.reply.integer(deleted);
 }
@@ -704,7 +715,7 @@ function xtrimCommand(c: Client, argv: string[]): void {
       rewriteApproxTrim(rewritten, s, a);
       rewriteCommandVector(c, rewritten);
     }
-    c.server.signalModifiedKey(c.db, key);
+    touchWatched(c, key);
     c.server.dirty += deleted;
   }
   c.reply.integer(deleted);
