@@ -87,7 +87,7 @@ function parseStreamNodeMaxBytes(args: readonly string[]): string {
   if (args.length !== 1) throw "wrong number of arguments";
   const n = parseMemory(args[0]);
   if (n === null || n < 0 || args[0].startsWith("-")) throw "argument must be a memory value";
-  if (n > 9223372036854775807) throw "argument must be between 0 and 9223372036854775807 inclusive";
+  if (n >= 2 ** 63) throw "argument must be between 0 and 9223372036854775807 inclusive";
   return String(n);
 }
 
