@@ -253,7 +253,12 @@ export class RedisStream {
       for (let i = 0; i < numFields; i++) lp.appendString(argv[at + i * 2]);
       lp.appendInt(0);
       node = new StreamNode(id.ms, id.seq, lp);
-      this.nodes.push(node);
+      // Nodes stay sorted by master ID, as rax keys. The new ID is above the top ID, which is above every
+      // live entry, so the node lands last, except after XSETID lowered the top ID below a node holding
+      // only deleted entries: then it goes before that node (and later entries still go to the last one).
+      const last = this.nodes[this.nodes.length - 1];
+      if (last === undefined || compareParts(last.ms, last.seq, id.ms, id.seq) < 0) this.nodes.push(node);
+      else this.nodes.splice(this.nodeIndexFor(id) + 1, 0, node);
       flags |= STREAM_ITEM_FLAG_SAMEFIELDS;
     } else {
       node.setCounts(node.count + 1, node.deleted);
@@ -679,14 +684,16 @@ export class StreamIterator {
         const lp = node.lp;
         while (!lp.isEnd(this.pos)) {
           this.pos = this.parseEntry(this.pos);
+          // As Redis: only an entry that could be emitted ends the walk when past `end` (a tombstone
+          // may hold a higher ID than a later live entry, after XSETID lowered the top ID).
           const st = this.start;
           if (compareParts(this.ms, this.seq, st.ms, st.seq) < 0) continue;
+          if (this.skipTombstones && this.flags & STREAM_ITEM_FLAG_DELETED) continue;
           const en = this.end;
           if (compareParts(this.ms, this.seq, en.ms, en.seq) > 0) {
             this.done = true;
             return false;
           }
-          if (this.skipTombstones && this.flags & STREAM_ITEM_FLAG_DELETED) continue;
           return true;
         }
         this.node = null;
@@ -696,12 +703,12 @@ export class StreamIterator {
           this.parseEntry(this.offsets[this.oi--]);
           const en = this.end;
           if (compareParts(this.ms, this.seq, en.ms, en.seq) > 0) continue;
+          if (this.skipTombstones && this.flags & STREAM_ITEM_FLAG_DELETED) continue;
           const st = this.start;
           if (compareParts(this.ms, this.seq, st.ms, st.seq) < 0) {
             this.done = true;
             return false;
           }
-          if (this.skipTombstones && this.flags & STREAM_ITEM_FLAG_DELETED) continue;
           return true;
         }
         this.node = null;
