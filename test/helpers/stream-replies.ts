@@ -13,13 +13,19 @@ const ID = /^\d+-\d+$/;
 const isBuf = (v: RespValue): v is Buffer => Buffer.isBuffer(v);
 const isNum = (v: RespValue): boolean => typeof v === "number" || typeof v === "bigint";
 
-function mask(v: RespValue): unknown {
+interface MaskOptions {
+  /** Leave PEL delivery times as they are (they replicate exactly; only consumers' seen-times differ). */
+  keepDeliveryTimes?: boolean;
+}
+
+function mask(v: RespValue, o: MaskOptions = {}): unknown {
+  const m = (x: RespValue) => mask(x, o);
   if (v instanceof RespErrorReply) return `-${v.message}`;
   if (v instanceof Map) {
     const out: [unknown, unknown][] = [];
     for (const [k, val] of v) {
       const name = isBuf(k) ? k.toString("latin1") : String(k);
-      out.push([mask(k), name === "idle" || name === "seen-time" ? "<t>" : mask(val)]);
+      out.push([m(k), name === "idle" || name === "seen-time" ? "<t>" : m(val)]);
     }
     return { map: out };
   }
@@ -29,20 +35,12 @@ function mask(v: RespValue): unknown {
     return v;
   }
   // A PEL row: [id, consumer, idle-or-delivery-time, count] or, in a consumer's list, [id, time, count].
-  if (
-    v.length === 4 &&
-    isBuf(v[0]) &&
-    ID.test(v[0].toString("latin1")) &&
-    isBuf(v[1]) &&
-    isNum(v[2]) &&
-    isNum(v[3])
-  ) {
-    return [mask(v[0]), mask(v[1]), "<t>", mask(v[3])];
+  if (!o.keepDeliveryTimes && v.length >= 3 && isBuf(v[0]) && ID.test(v[0].toString("latin1"))) {
+    if (v.length === 4 && isBuf(v[1]) && isNum(v[2]) && isNum(v[3]))
+      return [m(v[0]), m(v[1]), "<t>", m(v[3])];
+    if (v.length === 3 && isNum(v[1]) && isNum(v[2])) return [m(v[0]), "<t>", m(v[2])];
   }
-  if (v.length === 3 && isBuf(v[0]) && ID.test(v[0].toString("latin1")) && isNum(v[1]) && isNum(v[2])) {
-    return [mask(v[0]), "<t>", mask(v[2])];
-  }
-  const out = v.map(mask);
+  const out = v.map((x) => m(x));
   // RESP2 maps are flat arrays: mask the value after an "idle" or "seen-time" name.
   for (let i = 0; i + 1 < v.length; i++) {
     const k = v[i];
@@ -54,8 +52,22 @@ function mask(v: RespValue): unknown {
   return out;
 }
 
-export function maskStreamTimes(frame: Buffer): string {
+export function maskStreamTimes(frame: Buffer, opts: MaskOptions = {}): string {
   const type = String.fromCharCode(frame[0]);
   const decoded = RespDecoder.decodeAll(frame)[0];
-  return type + JSON.stringify(mask(decoded));
+  return type + JSON.stringify(mask(decoded, opts));
+}
+
+/**
+ * Everything a server holds for the stream at `key` (entries, counters, node layout, groups, PELs with
+ * delivery times and counts, consumers), as text comparable between a master and its replica or between
+ * two servers that loaded the same file: only the consumers' seen-times are masked.
+ */
+export async function streamState(
+  c: { raw(...args: (string | number)[]): Promise<Buffer> },
+  key: string,
+): Promise<string> {
+  return maskStreamTimes(await c.raw("XINFO", "STREAM", key, "FULL", "COUNT", 0), {
+    keepDeliveryTimes: true,
+  });
 }
