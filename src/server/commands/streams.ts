@@ -312,8 +312,11 @@ function replyWithRange(
   }
   const noack = (flags & RWR_NOACK) !== 0;
   const it = new StreamIterator(s, start, end, rev);
-  const ids: StreamID[] = [];
-  const fvs: string[][] = [];
+  // The entries are built as RESP text and written in a few large pieces: one native write per entry
+  // field would cost more than the whole walk.
+  const pieces: string[] = [];
+  let text = "";
+  let n = 0;
   let propagateLastId = false;
   const now = group === null ? 0 : Date.now();
   while (it.next()) {
@@ -330,8 +333,12 @@ function replyWithRange(
         if (noack) propagateLastId = true;
       }
     }
-    ids.push(id);
-    fvs.push(it.fieldValues());
+    const idText = formatId(id);
+    text += entryText(idText, it.fieldValues());
+    if (text.length > 65536) {
+      pieces.push(text);
+      text = "";
+    }
     if (group !== null && !noack) {
       const { cg, consumer } = group;
       let nack: StreamNACK = { deliveryTime: now, deliveryCount: 1, consumer };
@@ -346,21 +353,29 @@ function replyWithRange(
         nack.deliveryCount = 1;
         consumer.pel.set(id, nack);
       }
-      propagateXclaim(c, group.db, group.key, group.groupName, cg, formatId(id), nack);
+      propagateXclaim(c, group.db, group.key, group.groupName, cg, idText, nack);
     }
-    if (count && ids.length === count) break;
+    if (++n === count) break;
   }
   if (group !== null && propagateLastId) propagateGroupId(c, group.db, group.key, group.groupName, group.cg);
-  if (!(flags & RWR_RAWENTRIES)) w.arrayHeader(ids.length);
-  for (let i = 0; i < ids.length; i++) writeEntry(w, ids[i], fvs[i]);
-  return ids.length;
+  if (!(flags & RWR_RAWENTRIES)) w.arrayHeader(n);
+  for (const p of pieces) w.raw(p);
+  if (text !== "") w.raw(text);
+  return n;
+}
+
+/** An entry as RESP: [id, [field, value, ...]] (the same in RESP2 and RESP3). */
+function entryText(idText: string, fv: string[]): string {
+  let t = `*2\r\n$${idText.length}\r\n${idText}\r\n*${fv.length}\r\n`;
+  for (let i = 0; i < fv.length; i++) {
+    const x = fv[i];
+    t += `$${x.length}\r\n${x}\r\n`;
+  }
+  return t;
 }
 
 function writeEntry(w: ReplyWriter, id: StreamID, fv: string[]): void {
-  w.arrayHeader(2);
-  replyId(w, id);
-  w.arrayHeader(fv.length);
-  for (let i = 0; i < fv.length; i++) w.bulk(fv[i]);
+  w.raw(entryText(formatId(id), fv));
 }
 
 /** One entry by ID, as an [id, fields] pair; false when it does not exist. */
