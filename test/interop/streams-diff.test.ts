@@ -481,6 +481,8 @@ describe("streams vs redis-server", { skip: NO_REDIS }, () => {
       ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT", "0"],
       ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT", "x"],
       ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT", "576460752303423488"],
+      ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT", "576460752303423487"],
+      ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT", "1000000000"],
       ["XAUTOCLAIM", "p", "g", "d", "0", "0", "COUNT"],
       ["XAUTOCLAIM", "p", "g", "d", "0", "0", "BAD"],
       ["XAUTOCLAIM", "p", "g", "d", "x", "0"],

@@ -1516,6 +1516,12 @@ function xautoclaimCommand(c: Client, argv: string[]): void {
     return;
   }
   const s = o as RedisStream;
+  // Redis allocates COUNT stream IDs (16 bytes each) up front; past the 47-bit address space of x86-64
+  // that allocation fails and it answers this error instead.
+  if (count * 16 >= 2 ** 47) {
+    c.reply.error("ERR Insufficient memory, failed allocating transient memory, COUNT too high.");
+    return;
+  }
   db.lookupKeyWrite(key);
   let consumer: StreamConsumer | undefined;
   let attempts = count * 10;
