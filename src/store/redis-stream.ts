@@ -585,11 +585,8 @@ export class StreamIterator {
   private readonly end: StreamID;
   private readonly rev: boolean;
   private node: StreamNode | null = null;
-  /** Forward: next entry offset. */
+  /** Forwards: the next entry's flags. Backwards: the lp-count closing the next entry to look at. */
   private pos = 0;
-  /** Backward: entry offsets of the current node, and the index of the next one to look at. */
-  private offsets: number[] = [];
-  private oi = 0;
   private done = false;
   /** Offset of the current entry's first field name (fields given) or first value (SAMEFIELDS). */
   private dataPos = 0;
@@ -616,30 +613,9 @@ export class StreamIterator {
   private enterNode(): void {
     const node = this.s.nodes[this.nodeIndex];
     this.node = node;
-    if (!this.rev) {
-      this.pos = node.firstEntry;
-      return;
-    }
-    // Collect the entry offsets once, then walk them from the last.
-    const lp = node.lp;
-    const nmf = node.masterFields.length;
-    const offs: number[] = [];
-    let p = node.firstEntry;
-    while (!lp.isEnd(p)) {
-      offs.push(p);
-      const flags = lp.getSmall(p);
-      p = lp.next(lp.next(lp.next(p)));
-      let toSkip: number;
-      if (flags & STREAM_ITEM_FLAG_SAMEFIELDS) toSkip = nmf;
-      else {
-        toSkip = lp.getSmall(p) * 2;
-        p = lp.next(p);
-      }
-      while (toSkip-- > 0) p = lp.next(p);
-      p = lp.next(p);
-    }
-    this.offsets = offs;
-    this.oi = offs.length - 1;
+    // Forwards: the first entry's flags. Backwards: the last element, the last entry's lp-count (or the
+    // master entry's zero terminator when the node holds no entry).
+    this.pos = this.rev ? node.lp.last() : node.firstEntry;
   }
 
   /** Parses the entry at `p`; returns the offset after it. */
@@ -699,8 +675,15 @@ export class StreamIterator {
         this.node = null;
         this.nodeIndex++;
       } else {
-        while (this.oi >= 0) {
-          this.parseEntry(this.offsets[this.oi--]);
+        const lp = node.lp;
+        for (;;) {
+          // Walk back over the entry: its lp-count says how many elements precede it, from its flags.
+          const lpCount = lp.getSmall(this.pos);
+          if (lpCount === 0) break; // the master entry: this node is done
+          let p = this.pos;
+          for (let k = 0; k < lpCount; k++) p = lp.prev(p);
+          this.parseEntry(p);
+          this.pos = lp.prev(p);
           const en = this.end;
           if (compareParts(this.ms, this.seq, en.ms, en.seq) > 0) continue;
           if (this.skipTombstones && this.flags & STREAM_ITEM_FLAG_DELETED) continue;
