@@ -82,6 +82,25 @@ function parseKeyspaceEvents(args: readonly string[]): string {
   return v;
 }
 
+/** A size_t memory value 0..LONG_MAX (Redis's stream-node-max-bytes); memtoull refuses a sign. */
+function parseStreamNodeMaxBytes(args: readonly string[]): string {
+  if (args.length !== 1) throw "wrong number of arguments";
+  const n = parseMemory(args[0]);
+  if (n === null || n < 0 || args[0].startsWith("-")) throw "argument must be a memory value";
+  if (n >= 2 ** 63) throw "argument must be between 0 and 9223372036854775807 inclusive";
+  return String(n);
+}
+
+/** A long long 0..LLONG_MAX (Redis's stream-node-max-entries), parsed as string2ll does. */
+function parseStreamNodeMaxEntries(args: readonly string[]): string {
+  if (args.length !== 1) throw "wrong number of arguments";
+  const v = args[0];
+  if (!/^(0|-?[1-9]\d*)$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n)
+    throw "argument couldn't be parsed into an integer";
+  if (BigInt(v) < 0n) throw "argument must be between 0 and 9223372036854775807 inclusive";
+  return v;
+}
+
 // ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
 
 const d = REDIS_70_DEFAULTS;
@@ -289,6 +308,21 @@ const specs: DirectiveSpec[] = [
     default: "10",
     min: 0,
     runtime: true,
+  },
+  // streams: the size of a node (one listpack), which approximate trimming removes as a whole
+  {
+    name: "stream-node-max-bytes",
+    kind: "special",
+    default: d["stream-node-max-bytes"],
+    runtime: true,
+    parse: parseStreamNodeMaxBytes,
+  },
+  {
+    name: "stream-node-max-entries",
+    kind: "special",
+    default: d["stream-node-max-entries"],
+    runtime: true,
+    parse: parseStreamNodeMaxEntries,
   },
 ];
 

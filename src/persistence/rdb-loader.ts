@@ -9,8 +9,9 @@
  * into the keyspace's databases through Database.setKey/setExpire. It reads every encoding Redis 7.0
  * (and older versions) writes for strings, lists (plain, ziplist, quicklist, quicklist 2 of listpacks),
  * sets (plain, intset, listpack), hashes (plain, zipmap, ziplist, listpack) and sorted sets (plain,
- * binary-double, ziplist, listpack). Streams, modules and functions are not supported: a file holding
- * one fails with an RdbError naming it (function libraries are skipped, since we run no functions).
+ * binary-double, ziplist, listpack) and streams (types 15, 19 and 7.2's 21, consumer groups included).
+ * Modules are not supported: a file holding one fails with an RdbError naming it (function libraries
+ * are skipped, since we run no functions).
  *
  * Any malformed, truncated or checksum-failing input rejects with an RdbError. Keys applied before the
  * error stay in the keyspace: callers that must not keep a partial dataset (start-up exits; a replica
@@ -19,7 +20,16 @@
  */
 
 import type { Keyspace } from "../store/keyspace.js";
-import { RedisList, type RedisValue, RedisZSet } from "../store/redis-value.js";
+import { Listpack, validateListpack } from "../store/listpack.js";
+import {
+  i64,
+  STREAM_ITEM_FLAG_SAMEFIELDS,
+  StreamConsumer,
+  type StreamNACK,
+  StreamNode,
+} from "../store/redis-stream.js";
+import { RedisList, RedisStream, type RedisValue, RedisZSet } from "../store/redis-value.js";
+import { compareId, decodeId, type U64, u64 } from "../store/stream-id.js";
 import { Crc64 } from "./crc64.js";
 import { lzfDecompress } from "./lzf.js";
 import {
@@ -51,6 +61,9 @@ import {
   RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
   RDB_TYPE_SET_LISTPACK,
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_STREAM_LISTPACKS_3,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET,
   RDB_TYPE_ZSET_2,
@@ -169,6 +182,19 @@ class RdbParser {
       return Number(v);
     }
     throw new RdbError(`unknown length encoding 0x${b.toString(16)}`);
+  }
+
+  /** rdbLoadLen of a full 64-bit unsigned value (stream IDs and counters). */
+  private lenU64(): U64 {
+    const b = this.u8();
+    if (b === 0x81) {
+      this.need(8);
+      const v = this.buf.readBigUInt64BE(this.pos);
+      this.pos += 8;
+      return u64(v);
+    }
+    this.pos--;
+    return this.len();
   }
 
   private len(): number {
@@ -454,12 +480,139 @@ class RdbParser {
         }
         return l.length ? l : null;
       }
+      case RDB_TYPE_STREAM_LISTPACKS:
+      case RDB_TYPE_STREAM_LISTPACKS_2:
+      case RDB_TYPE_STREAM_LISTPACKS_3:
+        return this.stream(type);
       default:
         throw new RdbError(
-          `unsupported RDB value type ${type} for key '${key}' (streams and module types are not supported)`,
+          `unsupported RDB value type ${type} for key '${key}' (module types are not supported)`,
         );
     }
   }
+
+  /** A stream (rdbLoadObject's RDB_TYPE_STREAM_LISTPACKS* branch); empty streams are kept. */
+  private stream(type: number): RedisStream {
+    const s = new RedisStream();
+    const count = this.len();
+    let sorted = true;
+    for (let i = 0; i < count; i++) {
+      const key = this.stringBuf();
+      if (key.length !== 16) throw new RdbError("Stream node key entry is not the size of a stream ID");
+      const master = decodeId(key, 0);
+      const lpBytes = this.stringBuf();
+      if (!validStreamListpack(lpBytes)) throw new RdbError("Stream listpack integrity check failed.");
+      if (lpBytes.length <= 7) throw new RdbError("Empty listpack inside stream");
+      const node = new StreamNode(master.ms, master.seq, Listpack.fromBytes(lpBytes));
+      const prev = s.nodes[s.nodes.length - 1];
+      if (prev !== undefined && compareId(prev, master) >= 0) sorted = false;
+      s.nodes.push(node);
+    }
+    if (!sorted) {
+      s.nodes.sort((a, b) => compareId(a, b));
+      for (let i = 1; i < s.nodes.length; i++)
+        if (compareId(s.nodes[i - 1], s.nodes[i]) === 0)
+          throw new RdbError("Listpack re-added with existing key");
+    }
+    s.length = Number(this.lenU64());
+    s.lastId = { ms: this.lenU64(), seq: this.lenU64() };
+    if (type >= RDB_TYPE_STREAM_LISTPACKS_2) {
+      s.firstId = { ms: this.lenU64(), seq: this.lenU64() };
+      s.maxDeletedId = { ms: this.lenU64(), seq: this.lenU64() };
+      s.entriesAdded = this.lenU64();
+    } else {
+      s.entriesAdded = s.length;
+      s.firstId = s.edgeId(true, true);
+    }
+    if (s.length && s.nodes.length === 0) throw new RdbError("Stream length inconsistent with rax entries");
+    const groups = this.len();
+    for (let g = 0; g < groups; g++) {
+      const name = this.string();
+      const lastId = { ms: this.lenU64(), seq: this.lenU64() };
+      const entriesRead =
+        type >= RDB_TYPE_STREAM_LISTPACKS_2
+          ? i64(BigInt.asIntN(64, BigInt(this.lenU64())))
+          : s.estimateDistanceFromFirstEverEntry(lastId);
+      const cg = s.createCG(name, lastId, entriesRead);
+      if (cg === null) throw new RdbError(`Duplicated consumer group name ${name}`);
+      const pelSize = this.len();
+      for (let i = 0; i < pelSize; i++) {
+        const id = decodeId(this.bytes(16), 0);
+        const deliveryTime = this.i64LE();
+        const deliveryCount = i64(BigInt.asIntN(64, BigInt(this.lenU64())));
+        const nack: StreamNACK = { deliveryTime, deliveryCount, consumer: null };
+        if (!cg.pel.insert(id, nack))
+          throw new RdbError("Duplicated global PEL entry loading stream consumer group");
+      }
+      const consumers = this.len();
+      for (let c = 0; c < consumers; c++) {
+        const cname = this.string();
+        if (cg.consumers.has(cname)) throw new RdbError("Duplicate stream consumer detected.");
+        const seenTime = this.i64LE();
+        if (type >= RDB_TYPE_STREAM_LISTPACKS_3) this.i64LE(); // 7.2's active-time: 7.0 has no such field
+        const consumer = new StreamConsumer(cname, seenTime);
+        cg.consumers.set(cname, consumer);
+        const n = this.len();
+        for (let i = 0; i < n; i++) {
+          const id = decodeId(this.bytes(16), 0);
+          const nack = cg.pel.get(id);
+          if (nack === undefined) throw new RdbError("Consumer entry not found in group global PEL");
+          nack.consumer = consumer;
+          if (!consumer.pel.insert(id, nack))
+            throw new RdbError("Duplicated consumer PEL entry  loading a stream consumer group");
+        }
+      }
+      // Every pending entry must have found its owner, or later commands would meet an orphan NACK.
+      cg.pel.forEach((_id, nack) => {
+        if (nack.consumer === null) throw new RdbError("Stream CG PEL entry without consumer");
+      });
+    }
+    return s;
+  }
+}
+
+/**
+ * streamValidateListpackIntegrity (deep): the listpack is well formed and its elements form a master
+ * entry followed by count + deleted entries whose lp-count fields agree with their shape.
+ */
+function validStreamListpack(b: Buffer): boolean {
+  const offs = validateListpack(b);
+  if (offs === null || offs.length < 4) return false;
+  const lp = new Listpack(b, b.length);
+  let i = 0;
+  const int = (): number | null => {
+    if (i >= offs.length) return null;
+    try {
+      const v = lp.getInt(offs[i++]);
+      return typeof v === "number" ? v : Number(v);
+    } catch {
+      return null;
+    }
+  };
+  const count = int();
+  const deleted = int();
+  const masterFields = int();
+  if (count === null || deleted === null || masterFields === null || masterFields < 0) return false;
+  i += masterFields;
+  if (int() !== 0) return false;
+  let entries = count + deleted;
+  while (entries-- > 0) {
+    const flags = int();
+    if (flags === null || int() === null || int() === null) return false;
+    let fields = masterFields;
+    let extra = 3;
+    if (!(flags & STREAM_ITEM_FLAG_SAMEFIELDS)) {
+      const nf = int();
+      if (nf === null || nf < 0) return false;
+      fields = nf;
+      i += nf;
+      extra += nf + 1;
+    }
+    i += fields;
+    if (i > offs.length) return false;
+    if (int() !== fields + extra) return false;
+  }
+  return i === offs.length;
 }
 
 // ─── compact encodings (listpack, ziplist, intset, zipmap) ────────────────────────────────────────────────

@@ -4,8 +4,8 @@ import { type BlockKind, type Client, ClientFlag } from "./client.js";
 import type { Server } from "./server.js";
 
 /**
- * Blocking on keys (Redis's blocked.c for BLOCKED_LIST and BLOCKED_ZSET): BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
- * BLMPOP here; BZPOPMIN, BZPOPMAX, BZMPOP reuse it.
+ * Blocking on keys (Redis's blocked.c for BLOCKED_LIST, BLOCKED_ZSET and BLOCKED_STREAM): BLPOP, BRPOP,
+ * BLMOVE, BRPOPLPUSH, BLMPOP here; BZPOPMIN, BZPOPMAX, BZMPOP and XREAD/XREADGROUP BLOCK reuse it.
  *
  * How it works, as in Redis 7.0:
  * - a blocking command that finds nothing to pop calls `blockForKeys`: the client is queued (FIFO) on every
@@ -42,8 +42,13 @@ import type { Server } from "./server.js";
  *       the non-blocking equivalent with `c.server.propagator.add(c.db.id, argv)`, signal keys it pushed to,
  *       write the reply, and return true. Returning false leaves the client blocked (the key holds another
  *       type, or nothing it can use). `data` is handed back untouched (BLMOVE's destination and ends, a count).
+ *       Waiters of kind "stream" are also served when the key is gone or holds another type: XREADGROUP
+ *       ends then with -UNBLOCKED, as Redis's unblockDeletedStreamReadgroupClients (XREAD keeps waiting).
  *   server.blocking.signalKeyAsReady(db, key)
  *       Called by writers, see above (modified() → signalModifiedKey already covers the usual write path).
+ *   server.blocking.signalBlockedKeys(db)
+ *       Every key of `db` someone waits on is ready (FLUSHDB, SWAPDB: Redis's scanDatabaseForReadyKeys and
+ *       scanDatabaseForDeletedStreams).
  *   server.blocking.handleClientsBlockedOnKeys() / hasReadyKeys
  *       For the dispatcher.
  */
@@ -53,6 +58,8 @@ export type ServeBlockedClient = (c: Client, key: string, data: unknown) => bool
 
 interface Waiter {
   readonly client: Client;
+  /** Served even when the key no longer exists (stream waiters, see the module comment). */
+  readonly servedWhenMissing: boolean;
   readonly db: Database;
   readonly keys: string[];
   readonly serve: ServeBlockedClient;
@@ -150,7 +157,15 @@ export class Blocking {
     }
     const unique: string[] = [];
     for (const k of keys) if (!unique.includes(k)) unique.push(k);
-    const w: Waiter = { client: c, db, keys: unique, serve, data, active: true };
+    const w: Waiter = {
+      client: c,
+      servedWhenMissing: kind === "stream",
+      db,
+      keys: unique,
+      serve,
+      data,
+      active: true,
+    };
     for (const k of unique) {
       const list = perKey.get(k);
       if (list === undefined) perKey.set(k, [w]);
@@ -187,6 +202,13 @@ export class Blocking {
     }
   }
 
+  /** Marks every key of `db` that someone waits on as ready (after FLUSHDB, SWAPDB). */
+  signalBlockedKeys(db: Database): void {
+    const perKey = this.byDb.get(db);
+    if (perKey === undefined) return;
+    for (const key of [...perKey.keys()]) this.signalKeyAsReady(db, key);
+  }
+
   /**
    * Serves clients blocked on the keys signalled ready, FIFO per key, until each key is empty or has no
    * waiter left. Keys that become ready meanwhile (BLMOVE pushing to a destination) are served in the same
@@ -215,7 +237,7 @@ export class Blocking {
     const propagator = this.server.propagator;
     for (const w of snapshot) {
       if (!w.active) continue;
-      if (db.lookupKeyRead(key) === undefined) return;
+      if (!w.servedWhenMissing && db.lookupKeyRead(key) === undefined) continue;
       const c = w.client;
       propagator.begin();
       let served = false;

@@ -41,6 +41,8 @@ export const ClientFlag = {
   NO_EVICT: 1 << 13,
   /** CLIENT NO-TOUCH on. */
   NO_TOUCH: 1 << 14,
+  /** The client replaying the append-only file (Redis's CLIENT_ID_AOF): like the master, it must be obeyed. */
+  AOF: 1 << 15,
 } as const;
 
 const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
@@ -54,7 +56,7 @@ const OUTPUT_FLUSH_BYTES = 64 * 1024;
 const OUTPUT_PAUSE_BYTES = 1024 * 1024;
 
 /** Why a client is blocked, for CLIENT LIST and CLIENT UNBLOCK. */
-export type BlockKind = "list" | "zset" | "wait" | "waitoffset" | "sleep" | "module" | "pause";
+export type BlockKind = "list" | "zset" | "stream" | "wait" | "waitoffset" | "sleep" | "module" | "pause";
 
 export interface BlockState {
   kind: BlockKind;
@@ -73,6 +75,9 @@ export interface QueuedCommand {
 }
 
 let nextClientId = 1;
+
+/** The longest delay a Node timer honours. */
+const MAX_TIMER_MS = 2147483647;
 
 export class Client implements RequestSink {
   readonly id = nextClientId++;
@@ -245,23 +250,32 @@ export class Client implements RequestSink {
 
   /** Blocks the client: no more of its commands run until `unblock`. */
   blockOn(state: Omit<BlockState, "timer">): void {
-    const timer =
-      state.deadline > 0
-        ? setTimeout(
-            () => {
-              if (this.block === block) {
-                this.block = null;
-                this.flags &= ~ClientFlag.BLOCKED;
-                block.onTimeout();
-                this.afterUnblock();
-              }
-            },
-            Math.max(0, state.deadline - Date.now()),
-          )
-        : null;
-    const block: BlockState = { ...state, timer };
+    const block: BlockState = { ...state, timer: null };
     this.block = block;
     this.flags |= ClientFlag.BLOCKED;
+    if (block.deadline > 0) this.armBlockTimer(block);
+  }
+
+  /**
+   * Node's timers fire after at most 2^31 - 1 ms (a longer delay fires at once), so a deadline further
+   * away (BLPOP k 3000000, XREAD BLOCK 4000000000) is reached in steps.
+   */
+  private armBlockTimer(block: BlockState): void {
+    const left = Math.max(0, block.deadline - Date.now());
+    block.timer = setTimeout(
+      () => {
+        if (this.block !== block) return;
+        if (block.deadline - Date.now() > 0 && left > MAX_TIMER_MS) {
+          this.armBlockTimer(block);
+          return;
+        }
+        this.block = null;
+        this.flags &= ~ClientFlag.BLOCKED;
+        block.onTimeout();
+        this.afterUnblock();
+      },
+      Math.min(left, MAX_TIMER_MS),
+    );
   }
 
   /** Ends the block after its owner wrote the reply; resumes reading pipelined commands. */

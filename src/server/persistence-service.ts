@@ -164,6 +164,7 @@ export class PersistenceService {
   private replayer(): (argv: string[]) => void {
     const server = this.server;
     const c = new Client(server, null);
+    c.flags |= ClientFlag.AOF;
     return (argv) => {
       let cmd = server.registry.lookup(argv[0]);
       if (cmd === undefined) throw new Error(`Unknown command '${argv[0]}' reading the append only file`);

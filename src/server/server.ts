@@ -551,9 +551,13 @@ export class Server {
     this.blocking.signalKeyAsReady(db, key);
   }
 
-  /** Call before a db is emptied (FLUSHDB/FLUSHALL): watches on its existing keys break. */
+  /**
+   * Call before a db is emptied (FLUSHDB/FLUSHALL): watches on its existing keys break, and clients blocked
+   * on its keys are looked at again (an XREADGROUP waiter whose stream vanished gets -UNBLOCKED).
+   */
   signalFlushedDb(db: Database): void {
     if (this.watches.size !== 0) this.watches.touchDb(db, (k) => db.exists(k));
+    if (this.blocking.blockedCount !== 0) this.blocking.signalBlockedKeys(db);
   }
 
   /** Keyspace notifications; the pub/sub module replaces this when `notify-keyspace-events` is set. */
@@ -564,6 +568,8 @@ export class Server {
     if (this.watches.size !== 0) this.watches.touch(db, key, true);
     this.notifyKeyspaceEvent(Notify.EXPIRED, "expired", key, db.id);
     this.propagator.add(db.id, ["DEL", key]);
+    // A stream that expired ends its XREADGROUP waiters (Redis's dbGenericDelete signals it).
+    this.blocking.signalKeyAsReady(db, key);
   }
 
   // ─── cron ───────────────────────────────────────────────────────────────────────────────────────────

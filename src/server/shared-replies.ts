@@ -43,3 +43,8 @@ export function errUnknownCommand(argv: readonly string[]): string {
 export function errUnknownSubcommand(argv: readonly string[]): string {
   return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
 }
+
+/** addReplySubcommandSyntaxError: a known container command with a subcommand it cannot run as given. */
+export function errSubcommandSyntax(argv: readonly string[]): string {
+  return `ERR unknown subcommand or wrong number of arguments for '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
+}

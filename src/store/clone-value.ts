@@ -1,4 +1,5 @@
 import { RedisList } from "./redis-list.js";
+import { RedisStream } from "./redis-stream.js";
 import type { RedisValue } from "./redis-value.js";
 import { RedisZSet } from "./redis-zset.js";
 
@@ -12,6 +13,7 @@ export function cloneValue(v: RedisValue): RedisValue {
   if (v instanceof Map) return new Map(v);
   if (v instanceof Set) return new Set(v);
   if (v instanceof RedisList) return RedisList.from(v.toArray());
+  if (v instanceof RedisStream) return v.clone();
   const z = new RedisZSet();
   for (const [member, score] of v.entries()) z.add(member, score);
   return z;

@@ -1,5 +1,6 @@
 import { MutableString } from "./mutable-string.js";
 import { RedisList } from "./redis-list.js";
+import { RedisStream } from "./redis-stream.js";
 import { RedisZSet } from "./redis-zset.js";
 
 /**
@@ -8,7 +9,7 @@ import { RedisZSet } from "./redis-zset.js";
  */
 export type RedisHash = Map<string, string>;
 export type RedisSet = Set<string>;
-export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet;
+export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet | RedisStream;
 
 /**
  * What the keyspace's dict holds: a value, or a string in its in-place editable form (see
@@ -17,14 +18,15 @@ export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet;
  */
 export type StoredValue = RedisValue | MutableString;
 
-export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset";
+export type RedisTypeName = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
 export function typeName(v: StoredValue): RedisTypeName {
   if (typeof v === "string" || v instanceof MutableString) return "string";
   if (v instanceof Map) return "hash";
   if (v instanceof Set) return "set";
   if (v instanceof RedisList) return "list";
+  if (v instanceof RedisStream) return "stream";
   return "zset";
 }
 
-export { MutableString, RedisList, RedisZSet };
+export { MutableString, RedisList, RedisStream, RedisZSet };

@@ -20,6 +20,8 @@ export type CompareMode = "exact" | "sorted" | "pairs" | "shape" | "scan";
 export interface RandomCommand {
   args: string[];
   mode?: CompareMode;
+  /** Replaces `mode`: turns a raw reply into the text compared (e.g. with time fields masked). */
+  canon?: (frame: Buffer) => string;
 }
 
 export type CommandGenerator = (rnd: () => number) => RandomCommand | RandomCommand[];
@@ -81,9 +83,10 @@ export async function runRandomDiff(
     const argvs = cmds.map((c) => c.args);
     const [a, b] = await Promise.all([tandem.pipeline(argvs), redis.pipeline(argvs)]);
     for (let i = 0; i < cmds.length; i++) {
-      const mode = cmds[i].mode ?? "exact";
-      const ta = canonicalReply(a[i], mode);
-      const rb = canonicalReply(b[i], mode);
+      const canon = cmds[i].canon;
+      const mode = canon ? "custom" : (cmds[i].mode ?? "exact");
+      const ta = canon ? canon(a[i]) : canonicalReply(a[i], mode as CompareMode);
+      const rb = canon ? canon(b[i]) : canonicalReply(b[i], mode as CompareMode);
       if (ta !== rb) {
         const recent = [
           ...history.slice(-20),

@@ -8,7 +8,7 @@ import { loadRdb } from "../../src/persistence/rdb-loader.js";
 import { saveRdbSync } from "../../src/persistence/rdb-snapshot.js";
 import { RespErrorReply } from "../../src/resp/resp-value.js";
 import { Keyspace } from "../../src/store/keyspace.js";
-import { MutableString, RedisList, type RedisValue } from "../../src/store/redis-value.js";
+import { MutableString, RedisList, type RedisValue, RedisZSet } from "../../src/store/redis-value.js";
 import { dumpKeyspace, populateAllTypes } from "../helpers/keyspace-fixtures.js";
 import { NO_REDIS, REDIS_CHECK_RDB, type ServerProcess, startRedis } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
@@ -46,7 +46,7 @@ async function assertRedisHolds(r: RawClient, ks: Keyspace): Promise<void> {
       } else if (v instanceof Set) {
         const got = ((await r.call("SMEMBERS", key)) as Buffer[]).map(text).sort();
         assert.deepEqual(got, [...v].sort(), where);
-      } else {
+      } else if (v instanceof RedisZSet) {
         const flat = ((await r.call("ZRANGE", key, 0, -1, "WITHSCORES")) as Buffer[]).map(text);
         const want = [...v.entries()];
         assert.equal(flat.length, want.length * 2, where);

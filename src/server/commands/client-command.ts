@@ -307,7 +307,7 @@ function clientUnpause(c: Client): void {
 }
 
 /** Kinds of block CLIENT UNBLOCK may end (Redis: blocking commands and WAIT, not a pause). */
-const UNBLOCKABLE = new Set(["list", "zset", "wait", "waitoffset", "module"]);
+const UNBLOCKABLE = new Set(["list", "zset", "stream", "wait", "waitoffset", "module"]);
 
 function clientUnblock(c: Client, argv: string[]): void {
   const id = parseInteger(argv[2]);

@@ -3,9 +3,11 @@ import { readFileSync } from "node:fs";
 import { loadRdbSync } from "../../persistence/rdb-loader.js";
 import type { Database } from "../../store/database.js";
 import type { Keyspace } from "../../store/keyspace.js";
+import { StreamIterator } from "../../store/redis-stream.js";
 import {
   MutableString,
   RedisList,
+  RedisStream,
   type RedisValue,
   RedisZSet,
   type StoredValue,
@@ -78,6 +80,14 @@ function valueDigest(v: RedisValue): Buffer {
       xorInto(acc, e.digest());
     }
     h.update(acc);
+  } else if (v instanceof RedisStream) {
+    // Entries only, as Redis's digest of a stream (groups are not part of it).
+    h.update("stream\0");
+    const it = new StreamIterator(v, null, null, false);
+    while (it.next()) {
+      feedString(h, `${it.ms}.${it.seq}`);
+      for (const x of it.fieldValues()) feedString(h, x);
+    }
   } else if (v instanceof RedisZSet) {
     h.update("zset\0");
     const score = Buffer.alloc(8);

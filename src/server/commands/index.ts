@@ -15,6 +15,7 @@ import { scriptingCommands } from "./scripting.js";
 import { serverAdminCommands } from "./server-admin.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
+import { streamCommands } from "./streams.js";
 import { stringCommands } from "./strings.js";
 import { transactionCommands } from "./transactions.js";
 import { zsetCommands } from "./zsets.js";
@@ -32,6 +33,7 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   setCommands,
   zsetCommands,
   geoCommands,
+  streamCommands,
   sortCommands,
   transactionCommands,
   pubsubCommands,

@@ -238,12 +238,12 @@ function swapdbCommand(c: Client, argv: string[]): void {
       watches.touchDb(db2, (k) => db2.dict.has(k) || db1.dict.has(k));
     }
     db1.swapWith(db2);
-    // Clients blocked on a list/zset key (BLPOP, BZPOPMIN...) may find it there now, as Redis's
-    // scanDatabaseForReadyKeys. Only when someone is blocked at all, since it walks both databases.
+    // Clients blocked on a key (BLPOP, BZPOPMIN, XREAD...) may find it there now, as Redis's
+    // scanDatabaseForReadyKeys; an XREADGROUP waiter whose stream went away ends (scanDatabaseForDeletedStreams).
     const blocking = c.server.blocking;
     if (blocking.blockedCount !== 0) {
-      for (const k of db1.dict.keys()) blocking.signalKeyAsReady(db1, k);
-      for (const k of db2.dict.keys()) blocking.signalKeyAsReady(db2, k);
+      blocking.signalBlockedKeys(db1);
+      blocking.signalBlockedKeys(db2);
     }
   }
   c.server.dirty++;

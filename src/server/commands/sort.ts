@@ -1,4 +1,5 @@
 import { RedisList } from "../../store/redis-list.js";
+import { RedisStream } from "../../store/redis-stream.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import { RedisZSet } from "../../store/redis-zset.js";
 import { parseInt64, parseInteger } from "../arguments.js";
@@ -451,6 +452,7 @@ function encodingOf(v: RedisValue): string {
   if (typeof v === "string") return "raw";
   if (v instanceof RedisZSet) return "skiplist";
   if (v instanceof RedisList) return "ringbuffer";
+  if (v instanceof RedisStream) return "stream";
   return "hashtable";
 }
 
