@@ -82,6 +82,26 @@ function parseKeyspaceEvents(args: readonly string[]): string {
   return v;
 }
 
+/**
+ * Redis's long long / size_t parameters bounded by LLONG_MAX or LONG_MAX: integers from `min` up, with
+ * Redis's two error texts (the bound is printed exactly, beyond a double's precision).
+ */
+function parseLongFrom(min: number) {
+  return (args: readonly string[]): string => {
+    if (args.length !== 1) throw "wrong number of arguments";
+    const v = args[0];
+    if (
+      !/^(0|-?[1-9]\d*)$/.test(v) ||
+      BigInt(v) > 9223372036854775807n ||
+      BigInt(v) < -9223372036854775808n
+    ) {
+      throw "argument couldn't be parsed into an integer";
+    }
+    if (BigInt(v) < BigInt(min)) throw `argument must be between ${min} and 9223372036854775807 inclusive`;
+    return String(BigInt(v));
+  };
+}
+
 // ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
 
 const d = REDIS_70_DEFAULTS;
@@ -150,6 +170,31 @@ const specs: DirectiveSpec[] = [
     kind: "string",
     default: "default",
     runtime: true,
+  },
+
+  // introspection: slow log, latency monitor, client-side caching (src/server/introspection.ts)
+  {
+    name: "slowlog-log-slower-than",
+    kind: "special",
+    default: "10000",
+    runtime: true,
+    parse: parseLongFrom(-1),
+  },
+  { name: "slowlog-max-len", kind: "special", default: "128", runtime: true, parse: parseLongFrom(0) },
+  {
+    name: "latency-monitor-threshold",
+    kind: "special",
+    default: "0",
+    runtime: true,
+    parse: parseLongFrom(0),
+  },
+  { name: "latency-tracking", kind: "bool", default: "yes", runtime: true },
+  {
+    name: "tracking-table-max-keys",
+    kind: "special",
+    default: "1000000",
+    runtime: true,
+    parse: parseLongFrom(0),
   },
 
   // persistence

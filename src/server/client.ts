@@ -40,9 +40,23 @@ export const ClientFlag = {
   NO_EVICT: 1 << 13,
   /** CLIENT NO-TOUCH on. */
   NO_TOUCH: 1 << 14,
+  /** In MONITOR mode (Redis marks these CLIENT_SLAVE|CLIENT_MONITOR; Tandem keeps SLAVE for replicas). */
+  MONITOR: 1 << 15,
+  /** CLIENT TRACKING on, and its modes (Redis's CLIENT_TRACKING_*). */
+  TRACKING: 1 << 16,
+  TRACKING_BROKEN_REDIR: 1 << 17,
+  TRACKING_BCAST: 1 << 18,
+  TRACKING_OPTIN: 1 << 19,
+  TRACKING_OPTOUT: 1 << 20,
+  /** CLIENT CACHING yes/no given for the next command. */
+  TRACKING_CACHING: 1 << 21,
+  TRACKING_NOLOOP: 1 << 22,
 } as const;
 
 const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
+const QUIET_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP;
+/** Flags that need work after each command (Redis's resetClient): one test covers them all. */
+const AFTER_COMMAND_FLAGS = REPLY_FLAGS | ClientFlag.TRACKING_CACHING;
 
 /** Replies buffered past this are written out between the commands of one chunk (not only at its end). */
 const OUTPUT_FLUSH_BYTES = 64 * 1024;
@@ -102,6 +116,10 @@ export class Client implements RequestSink {
   /** Pub/sub subscriptions. */
   channels = new Set<string>();
   patterns = new Set<string>();
+  /** Shard channel subscriptions (SSUBSCRIBE). */
+  shardChannels = new Set<string>();
+  /** CLIENT TRACKING state (redirect id, BCAST prefixes), created on first use. */
+  tracking: { redirect: number; prefixes: string[] } | null = null;
   /** Set while blocked (BLPOP, WAIT, WAITOFFSET, DEBUG SLEEP). */
   block: BlockState | null = null;
 
@@ -113,6 +131,10 @@ export class Client implements RequestSink {
   private closed = false;
   /** Waiting for the socket to drain before running more of this client's commands. */
   private outputWaiting = false;
+  /** Running a command under CLIENT REPLY OFF/SKIP: its replies are dropped, its pushes kept. */
+  private quietExecuting = false;
+  /** Push messages written during such a command (Redis's CLIENT_PUSHING bypasses the silencing). */
+  private keptPushes: Buffer[] | null = null;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
@@ -152,9 +174,12 @@ export class Client implements RequestSink {
   /** RequestSink: run one command; false stops reading (blocked, closing). */
   onCommand(argv: string[]): boolean {
     if (this.closed || this.flags & ClientFlag.CLOSE_AFTER_REPLY) return false;
-    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.flush(); // earlier replies still go out
+    if (this.flags & QUIET_FLAGS) {
+      this.flush(); // earlier replies still go out
+      this.quietExecuting = true;
+    }
     this.server.processCommand(this, argv);
-    if (this.flags & REPLY_FLAGS) this.afterQuietCommand();
+    if (this.flags & AFTER_COMMAND_FLAGS || this.quietExecuting) this.afterCommandFlags();
     if (this.reply.pendingBytes > OUTPUT_FLUSH_BYTES && this.socket !== null) {
       this.flush();
       if (this.socket.writableLength > OUTPUT_PAUSE_BYTES && !this.closed) {
@@ -169,14 +194,45 @@ export class Client implements RequestSink {
     );
   }
 
-  /** CLIENT REPLY OFF/SKIP: Redis drops replies at addReply time; we drop the command's replies after it. */
-  private afterQuietCommand(): void {
-    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.reply.takeChunks();
-    // Redis's resetClient: SKIP lasts one command; CLIENT REPLY SKIP arms it for the next one.
+  /**
+   * Redis's resetClient for the switches that last one command. CLIENT REPLY OFF/SKIP: Redis drops replies
+   * at addReply time; we drop the command's replies after it, keeping the push messages it produced.
+   */
+  private afterCommandFlags(): void {
+    if (this.quietExecuting) {
+      this.quietExecuting = false;
+      this.reply.takeChunks();
+      const kept = this.keptPushes;
+      if (kept !== null) {
+        this.keptPushes = null;
+        for (const b of kept) this.reply.rawBuffer(b);
+      }
+    }
+    // SKIP lasts one command; CLIENT REPLY SKIP arms it for the next one.
     this.flags &= ~ClientFlag.REPLY_SKIP;
     if (this.flags & ClientFlag.REPLY_SKIP_NEXT) {
       this.flags = (this.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
     }
+    // CLIENT CACHING applies to the next command (or transaction) only; CLIENT commands keep it.
+    if (
+      this.flags & ClientFlag.TRACKING_CACHING &&
+      !(this.flags & ClientFlag.MULTI) &&
+      (this.lastCmd?.spec.parent?.name ?? this.lastCmd?.spec.name) !== "client"
+    ) {
+      this.flags &= ~ClientFlag.TRACKING_CACHING;
+    }
+  }
+
+  /**
+   * Around writing a push message (pub/sub, invalidation): while this client runs a command under CLIENT
+   * REPLY OFF/SKIP, the push is kept apart so dropping the command's replies does not drop it.
+   */
+  beginPush(): void {
+    if (this.quietExecuting) this.reply.takeChunks(); // the command's own replies so far: dropped anyway
+  }
+
+  endPush(): void {
+    if (this.quietExecuting) (this.keptPushes ??= []).push(...this.reply.takeChunks());
   }
 
   private waitForDrain(socket: Socket): void {

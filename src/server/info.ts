@@ -206,7 +206,7 @@ export class InfoBuilder {
       ["client_recent_max_input_buffer", maxIn],
       ["client_recent_max_output_buffer", maxOut],
       ["blocked_clients", blocked],
-      ["tracking_clients", 0],
+      ["tracking_clients", this.server.tracking.clients],
       ["clients_in_timeout_table", blocked],
     ];
   }
@@ -266,7 +266,10 @@ export class InfoBuilder {
       ["keyspace_misses", st.keyspaceMisses],
       ["pubsub_channels", s.pubsub.channels.size],
       ["pubsub_patterns", s.pubsub.patterns.size],
-      ["pubsubshard_channels", 0],
+      ["pubsubshard_channels", s.pubsub.shardChannels.size],
+      ["tracking_total_keys", s.tracking.totalKeys],
+      ["tracking_total_items", s.tracking.totalItems],
+      ["tracking_total_prefixes", s.tracking.prefixTable.size],
       ["total_error_replies", st.errorReplies],
     ];
   }

@@ -2,6 +2,7 @@ import type { CommandDef } from "../command-registry.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
+import { introspectionCommands } from "./introspection.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
@@ -32,4 +33,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   debugCommands,
   replicationCommands,
   scriptingCommands,
+  introspectionCommands,
 ];
