@@ -24,11 +24,10 @@ export class Monitors {
 
   /** Sends one executed command to every monitor (the caller checked that there is one). */
   feed(c: Client, dbId: number, argv: readonly string[]): void {
-    const now = Date.now();
-    // Date.now() has ms precision; the sub-ms digits come from the monotonic clock's fraction.
-    const us = Math.floor((performance.now() % 1) * 1000);
-    const sec = Math.floor(now / 1000);
-    const micros = (now % 1000) * 1000 + us;
+    // Wall-clock microseconds from the monotonic clock and its origin (Date.now() has only ms).
+    const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    const sec = Math.floor(nowUs / 1e6);
+    const micros = nowUs % 1e6;
     let line = `+${sec}.${String(micros).padStart(6, "0")} [${dbId} ${c.addr}] `;
     for (let j = 0; j < argv.length; j++) {
       if (j !== 0) line += " ";

@@ -9,7 +9,7 @@ import { arityOk } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
-import { ERR_SYNTAX } from "../shared-replies.js";
+import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
 import { replyHelp } from "./helpers.js";
 
 /**
@@ -486,6 +486,11 @@ function keysFromProc(name: string, argv: readonly string[]): KeyRef[] | null {
 
 /** getKeysSubcommandImpl. */
 function getKeys(c: Client, argv: string[], withFlags: boolean): void {
+  // Redis 7.0 declares arity -4 here (the command table, from a later Redis, says -3).
+  if (argv.length < 4) {
+    c.reply.error(errWrongArity(withFlags ? "command|getkeysandflags" : "command|getkeys"));
+    return;
+  }
   const args = argv.slice(2);
   const cmd = resolveForGetKeys(c, args);
   if (cmd === undefined) {

@@ -37,7 +37,7 @@ function intArgs(c: Client, args: string[], defaults: number[]): number[] | null
   return out;
 }
 
-const clamp = (n: number, lo: number, hi: number) => (n < lo ? lo : n > hi ? hi : n);
+const clamp = (n: number, lo: number, hi: number) => Math.max(lo, Math.min(n, hi));
 /** C's rand(): 0..RAND_MAX (2^31-1). */
 const rand = () => Math.floor(Math.random() * 2147483648);
 const RAND_MAX = 2147483647;
@@ -88,6 +88,7 @@ class Canvas {
 
   /** lwDrawSquare: a square of side `size` centred on x,y, rotated by `angle`. */
   square(x: number, y: number, size: number, angle: number, color: number): void {
+    // biome-ignore lint/suspicious/noApproximativeNumericConstant: Redis divides by this truncated constant
     let s = Math.fround(size / 1.4142135623);
     s = Math.fround(cRound(s));
     let k = Math.fround(Math.PI / 4 + angle);
