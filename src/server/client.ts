@@ -201,7 +201,8 @@ export class Client implements RequestSink {
   private afterCommandFlags(): void {
     if (this.quietExecuting) {
       this.quietExecuting = false;
-      this.reply.takeChunks();
+      // Still quiet: drop the command's replies. CLIENT REPLY ON ended the silence: its +OK goes out.
+      if (this.flags & QUIET_FLAGS) this.reply.takeChunks();
       const kept = this.keptPushes;
       if (kept !== null) {
         this.keptPushes = null;
