@@ -160,6 +160,13 @@ const specs: DirectiveSpec[] = [
     runtime: false,
   },
   {
+    name: "enable-module-command",
+    kind: "enum",
+    default: "no",
+    enumValues: ["no", "yes", "local"],
+    runtime: false,
+  },
+  {
     name: "shutdown-on-sigterm",
     kind: "string",
     default: "default",
@@ -393,7 +400,6 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   supervised: ["upstart", "systemd", "auto", "no"],
   "oom-score-adj": ["no", "yes", "relative", "absolute"],
   "enable-protected-configs": ["no", "yes", "local"],
-  "enable-module-command": ["no", "yes", "local"],
   "sanitize-dump-payload": ["no", "yes", "clients"],
   "propagation-error-behavior": ["ignore", "panic", "panic-on-replicas"],
   "repl-diskless-load": ["disabled", "on-empty-db", "swapdb"],
