@@ -102,6 +102,20 @@ function parseLongFrom(min: number) {
   };
 }
 
+/** latency-tracking-info-percentiles: doubles in [0, 100], kept as Redis prints them (%f, zeros trimmed). */
+function parsePercentiles(args: readonly string[]): string {
+  if (args.length === 1 && args[0] === "") return "";
+  return args
+    .map((a) => {
+      const n = a.trim() === a && a !== "" ? Number(a) : Number.NaN;
+      if (Number.isNaN(n)) throw "Invalid latency-tracking-info-percentiles parameters";
+      if (n > 100 || n < 0)
+        throw "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      return n.toFixed(6).replace(/\.?0+$/, "");
+    })
+    .join(" ");
+}
+
 // ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
 
 const d = REDIS_70_DEFAULTS;
@@ -196,6 +210,13 @@ const specs: DirectiveSpec[] = [
     parse: parseLongFrom(0),
   },
   { name: "latency-tracking", kind: "bool", default: "yes", runtime: true },
+  {
+    name: "latency-tracking-info-percentiles",
+    kind: "special",
+    default: "50 99 99.9",
+    runtime: true,
+    parse: parsePercentiles,
+  },
   {
     name: "tracking-table-max-keys",
     kind: "special",
@@ -419,11 +440,7 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   "tls-auth-clients": ["no", "yes", "optional"],
 };
 /** Parameters whose value is a list of words (the rest take exactly one argument). */
-const NO_EFFECT_LISTS = new Set([
-  "oom-score-adj-values",
-  "latency-tracking-info-percentiles",
-  "ignore-warnings",
-]);
+const NO_EFFECT_LISTS = new Set(["oom-score-adj-values", "ignore-warnings"]);
 
 /**
  * Validates a parameter Tandem keeps without acting on (so a typo in a stock redis.conf still stops

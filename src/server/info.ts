@@ -27,7 +27,14 @@ const DEFAULT_SECTIONS = [
   "cluster",
   "keyspace",
 ];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", ...DEFAULT_SECTIONS.slice(8)];
+/** INFO all/everything: commandstats after modules, latencystats after errorstats, as Redis orders them. */
+const ALL_SECTIONS = [
+  ...DEFAULT_SECTIONS.slice(0, 8),
+  "commandstats",
+  DEFAULT_SECTIONS[8],
+  "latencystats",
+  ...DEFAULT_SECTIONS.slice(9),
+];
 
 const TITLES: Record<string, string> = {
   server: "Server",
@@ -40,6 +47,7 @@ const TITLES: Record<string, string> = {
   modules: "Modules",
   commandstats: "Commandstats",
   errorstats: "Errorstats",
+  latencystats: "Latencystats",
   cluster: "Cluster",
   keyspace: "Keyspace",
 };

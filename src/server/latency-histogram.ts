@@ -27,12 +27,6 @@ function subBucketIndex(value: number, bucket: number): number {
   return Math.floor(value / 2 ** (bucket + UNIT_MAGNITUDE));
 }
 
-function countsIndexFor(value: number): number {
-  const b = bucketIndex(value);
-  const sb = subBucketIndex(value, b);
-  return ((b + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (sb - SUB_BUCKET_HALF_COUNT);
-}
-
 function valueAtIndex(index: number): number {
   let b = (index >> SUB_BUCKET_HALF_COUNT_MAGNITUDE) - 1;
   let sb = (index & (SUB_BUCKET_HALF_COUNT - 1)) + SUB_BUCKET_HALF_COUNT;
@@ -62,10 +56,14 @@ export class LatencyHistogram {
   private readonly counts = new Float64Array(COUNTS_LEN);
   totalCount = 0;
 
-  /** Records one duration in nanoseconds, clamped to the tracked range as Redis does. */
+  /**
+   * Records one duration in nanoseconds, clamped to the tracked range as Redis does. Runs after every
+   * command: integer bit operations only (values stay below 2^31).
+   */
   record(ns: number): void {
-    const v = ns < LOWEST ? LOWEST : ns > HIGHEST ? HIGHEST : Math.floor(ns);
-    this.counts[countsIndexFor(v)]++;
+    const v = ns < LOWEST ? LOWEST : ns > HIGHEST ? HIGHEST : ns | 0;
+    const bucket = 32 - Math.clz32(v | SUB_BUCKET_MASK) - (SUB_BUCKET_HALF_COUNT_MAGNITUDE + 1);
+    this.counts[((bucket + 1) << SUB_BUCKET_HALF_COUNT_MAGNITUDE) + (v >>> bucket) - SUB_BUCKET_HALF_COUNT]++;
     this.totalCount++;
   }
 
@@ -114,10 +112,14 @@ export class LatencyHistogram {
     let countAtPercentile = Math.floor((p / 100) * this.totalCount + 0.5);
     if (countAtPercentile < 1) countAtPercentile = 1;
     let total = 0;
+    let value = 0;
     for (let i = 0; i < COUNTS_LEN; i++) {
       total += this.counts[i];
-      if (total >= countAtPercentile) return highestEquivalent(valueAtIndex(i));
+      if (total >= countAtPercentile) {
+        value = valueAtIndex(i);
+        break;
+      }
     }
-    return 0;
+    return percentile === 0 ? lowestEquivalent(value) : highestEquivalent(value);
   }
 }
