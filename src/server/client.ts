@@ -122,6 +122,8 @@ export class Client implements RequestSink {
   tracking: { redirect: number; prefixes: string[] } | null = null;
   /** Set while blocked (BLPOP, WAIT, WAITOFFSET, DEBUG SLEEP). */
   block: BlockState | null = null;
+  /** The command that blocked: the slow log and latency histogram take it when it is served. */
+  blockedCall: { cmd: RegisteredCommand; argv: string[]; usec: number } | null = null;
 
   /** Extra per-client state owned by other modules (replication keeps the replica's state here). */
   ext: Record<string, unknown> = {};
@@ -302,6 +304,7 @@ export class Client implements RequestSink {
               if (this.block === block) {
                 this.block = null;
                 this.flags &= ~ClientFlag.BLOCKED;
+                this.blockedCall = null; // Redis keeps a timed-out command out of the slow log and histograms
                 block.onTimeout();
                 this.afterUnblock();
               }
@@ -321,6 +324,13 @@ export class Client implements RequestSink {
     if (b.timer) clearTimeout(b.timer);
     this.block = null;
     this.flags &= ~ClientFlag.BLOCKED;
+    const call = this.blockedCall;
+    if (call !== null) {
+      this.blockedCall = null;
+      // Served on keys (or CLIENT UNBLOCK ... ERROR): Redis's updateStatsOnUnblock. WAIT & co. are not.
+      if (b.kind !== "wait" && b.kind !== "waitoffset" && b.kind !== "pause")
+        this.server.afterBlockedCall(this, call);
+    }
     this.afterUnblock();
   }
 

@@ -488,8 +488,12 @@ export class Server {
       c.flags &= ~ClientFlag.PREVENT_PROP;
       this.propagator.end();
       // ─── introspection, as Redis's call(): one test each while the feature is off ───
-      if (this.latencyTracking && c.block === null) cmd.recordLatency(usec);
-      if (usec >= this.slowlog.slowerThan && c.block === null) this.logSlowCommand(c, cmd, argv, usec);
+      if (c.block === null) {
+        if (this.latencyTracking) cmd.recordLatency(usec);
+        if (usec >= this.slowlog.slowerThan) this.logSlowCommand(c, cmd, argv, usec);
+      } else {
+        c.blockedCall = { cmd, argv, usec }; // logged when served (afterBlockedCall), as Redis does
+      }
       if (usec >= this.latency.thresholdUs) {
         this.latency.addSample(
           cmd.spec.flags & CommandFlag.FAST ? "fast-command" : "command",
@@ -509,6 +513,12 @@ export class Server {
       c.lastCmd = cmd;
       c.cmd = null;
     }
+  }
+
+  /** updateStatsOnUnblock: a blocking command is logged and timed once it is served or times out. */
+  afterBlockedCall(c: Client, call: { cmd: RegisteredCommand; argv: string[]; usec: number }): void {
+    if (this.latencyTracking) call.cmd.recordLatency(call.usec);
+    if (call.usec >= this.slowlog.slowerThan) this.logSlowCommand(c, call.cmd, call.argv, call.usec);
   }
 
   /** slowlogPushCurrentCommand: the arguments as the client sent them, secrets redacted. */

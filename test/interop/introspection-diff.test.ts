@@ -5,6 +5,7 @@ import { RespPush, type RespValue, RespVerbatim } from "../../src/resp/resp-valu
 import { same } from "../helpers/differential.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * Introspection and ops commands against Debian's redis-server: COMMAND INFO/GETKEYS/LIST/DOCS, the
@@ -261,6 +262,14 @@ describe("MONITOR, SLOWLOG and LATENCY: tandem vs redis-server", { skip: NO_REDI
     await Promise.all([tandem?.stop(), redis?.stop()]);
   });
 
+  /** Waits until one client is blocked on each server. */
+  async function waitForBlocked(tw: RawClient, rw: RawClient): Promise<void> {
+    await waitFor("a blocked client on both servers", async () => {
+      const [a, b] = await Promise.all([tw.text("INFO", "clients"), rw.text("INFO", "clients")]);
+      return a.includes("blocked_clients:1\r\n") && b.includes("blocked_clients:1\r\n");
+    });
+  }
+
   /** A MONITOR line with its time and client port masked. */
   const maskMonitor = (f: Buffer) =>
     f
@@ -334,6 +343,15 @@ describe("MONITOR, SLOWLOG and LATENCY: tandem vs redis-server", { skip: NO_REDI
     await same(t, r, ["AUTH", "pw"]);
     await same(t, r, ["CONFIG", "SET", "requirepass", ""]);
     await same(t, r, ["GET", "k"]);
+    await same(t, r, ["BLPOP", "nolist", "0.01"]); // timed out: not logged
+    const [tw, rw] = await Promise.all([tandem.client(), redis.client()]);
+    const served = Promise.all([t.raw("BLPOP", "blist", "0"), r.raw("BLPOP", "blist", "0")]);
+    await waitForBlocked(tw, rw);
+    await same(tw, rw, ["RPUSH", "blist", "x"]);
+    const [sa, sb] = await served;
+    assert.equal(sa.toString("latin1"), sb.toString("latin1"));
+    tw.close();
+    rw.close();
     await same(t, r, ["MULTI"]);
     await same(t, r, ["INCR", "c"]);
     await same(t, r, ["EXEC"]);

@@ -338,6 +338,7 @@ function clientUnblock(c: Client, argv: string[]): void {
     block.onCancel?.("unblock-error");
     target.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
+    target.blockedCall = null; // a timeout: kept out of the slow log, as Redis does
     block.onTimeout();
   }
   target.unblock();
