@@ -171,8 +171,8 @@ export class Tracking {
   // ─── invalidation ──────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * trackingInvalidateKey: `key` was modified (by `by`, null for expiry/eviction). The caller tested
-   * `clients !== 0 || table not empty` through `active`.
+   * trackingInvalidateKey: `key` was modified (by `by`, null for expiry/eviction). Callers test `active`
+   * first, so a server without remembered keys or BCAST prefixes pays one test per modified key.
    */
   invalidateKey(by: Client | null, key: string, bcast = true): void {
     if (bcast && this.prefixTable.size > 0) this.rememberKeyToBroadcast(by, key);
