@@ -91,14 +91,38 @@ function parseStreamNodeMaxBytes(args: readonly string[]): string {
   return String(n);
 }
 
-/** A long long 0..LLONG_MAX (Redis's stream-node-max-entries), parsed as string2ll does. */
-function parseStreamNodeMaxEntries(args: readonly string[]): string {
-  if (args.length !== 1) throw "wrong number of arguments";
-  const v = args[0];
-  if (!/^(0|-?[1-9]\d*)$/.test(v) || BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n)
-    throw "argument couldn't be parsed into an integer";
-  if (BigInt(v) < 0n) throw "argument must be between 0 and 9223372036854775807 inclusive";
-  return v;
+/**
+ * Redis's long long / size_t parameters bounded by LLONG_MAX or LONG_MAX: integers from `min` up, with
+ * Redis's two error texts (the bound is printed exactly, beyond a double's precision).
+ */
+function parseLongFrom(min: number) {
+  return (args: readonly string[]): string => {
+    if (args.length !== 1) throw "wrong number of arguments";
+    const v = args[0];
+    if (
+      !/^(0|-?[1-9]\d*)$/.test(v) ||
+      BigInt(v) > 9223372036854775807n ||
+      BigInt(v) < -9223372036854775808n
+    ) {
+      throw "argument couldn't be parsed into an integer";
+    }
+    if (BigInt(v) < BigInt(min)) throw `argument must be between ${min} and 9223372036854775807 inclusive`;
+    return String(BigInt(v));
+  };
+}
+
+/** latency-tracking-info-percentiles: doubles in [0, 100], kept as Redis prints them (%f, zeros trimmed). */
+function parsePercentiles(args: readonly string[]): string {
+  if (args.length === 1 && args[0] === "") return "";
+  return args
+    .map((a) => {
+      const n = a.trim() === a && a !== "" ? Number(a) : Number.NaN;
+      if (Number.isNaN(n)) throw "Invalid latency-tracking-info-percentiles parameters";
+      if (n > 100 || n < 0)
+        throw "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+      return n.toFixed(6).replace(/\.?0+$/, "");
+    })
+    .join(" ");
 }
 
 // ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
@@ -198,6 +222,13 @@ const specs: DirectiveSpec[] = [
     runtime: false,
   },
   {
+    name: "enable-module-command",
+    kind: "enum",
+    default: "no",
+    enumValues: ["no", "yes", "local"],
+    runtime: false,
+  },
+  {
     name: "shutdown-on-sigterm",
     kind: "string",
     default: "default",
@@ -208,6 +239,38 @@ const specs: DirectiveSpec[] = [
     kind: "string",
     default: "default",
     runtime: true,
+  },
+
+  // introspection: slow log, latency monitor, client-side caching (src/server/introspection.ts)
+  {
+    name: "slowlog-log-slower-than",
+    kind: "special",
+    default: "10000",
+    runtime: true,
+    parse: parseLongFrom(-1),
+  },
+  { name: "slowlog-max-len", kind: "special", default: "128", runtime: true, parse: parseLongFrom(0) },
+  {
+    name: "latency-monitor-threshold",
+    kind: "special",
+    default: "0",
+    runtime: true,
+    parse: parseLongFrom(0),
+  },
+  { name: "latency-tracking", kind: "bool", default: "yes", runtime: true },
+  {
+    name: "latency-tracking-info-percentiles",
+    kind: "special",
+    default: "50 99 99.9",
+    runtime: true,
+    parse: parsePercentiles,
+  },
+  {
+    name: "tracking-table-max-keys",
+    kind: "special",
+    default: "1000000",
+    runtime: true,
+    parse: parseLongFrom(0),
   },
 
   // persistence
@@ -322,7 +385,7 @@ const specs: DirectiveSpec[] = [
     kind: "special",
     default: d["stream-node-max-entries"],
     runtime: true,
-    parse: parseStreamNodeMaxEntries,
+    parse: parseLongFrom(0),
   },
 ];
 
@@ -421,7 +484,6 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   supervised: ["upstart", "systemd", "auto", "no"],
   "oom-score-adj": ["no", "yes", "relative", "absolute"],
   "enable-protected-configs": ["no", "yes", "local"],
-  "enable-module-command": ["no", "yes", "local"],
   "sanitize-dump-payload": ["no", "yes", "clients"],
   "propagation-error-behavior": ["ignore", "panic", "panic-on-replicas"],
   "repl-diskless-load": ["disabled", "on-empty-db", "swapdb"],
@@ -441,11 +503,7 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   "tls-auth-clients": ["no", "yes", "optional"],
 };
 /** Parameters whose value is a list of words (the rest take exactly one argument). */
-const NO_EFFECT_LISTS = new Set([
-  "oom-score-adj-values",
-  "latency-tracking-info-percentiles",
-  "ignore-warnings",
-]);
+const NO_EFFECT_LISTS = new Set(["oom-score-adj-values", "ignore-warnings"]);
 
 /**
  * Validates a parameter Tandem keeps without acting on (so a typo in a stock redis.conf still stops

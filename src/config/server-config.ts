@@ -78,11 +78,7 @@ export function parseCommandLineDirectives(argv: readonly string[]): Directive[]
 }
 
 /** No-effect list parameters whose CONFIG SET value is split on spaces. */
-const NO_EFFECT_SPLIT = new Set([
-  "oom-score-adj-values",
-  "latency-tracking-info-percentiles",
-  "ignore-warnings",
-]);
+const NO_EFFECT_SPLIT = new Set(["oom-score-adj-values", "ignore-warnings"]);
 
 // ─── the configuration object ─────────────────────────────────────────────────────────────────────────────
 

@@ -189,6 +189,11 @@ export interface AofOptions {
   warn?: (msg: string) => void;
   /** Asks for the end of this event-loop turn, where the owner calls `writePending` (its beforeSleep). */
   endOfTurn: () => void;
+  /**
+   * The latency monitor's hook: Redis's aof-write (and aof-write-pending-fsync / aof-write-alone) for each
+   * write, aof-fsync-always for the fsync of appendfsync always, in ms.
+   */
+  latency?: (event: string, ms: number) => void;
 }
 
 export class AppendOnlyFile {
@@ -431,8 +436,16 @@ export class AppendOnlyFile {
       const data = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(""), "latin1");
       this.pending = [];
       let off = 0;
+      const start = performance.now();
       try {
         while (off < data.length) off += writeSync(this.fd, data, off, data.length - off);
+        const latency = this.opts.latency;
+        if (latency !== undefined) {
+          const ms = performance.now() - start;
+          // Tandem has no child process writing while the AOF appends: "pending fsync" or "alone".
+          latency(this.fsyncInFlight ? "aof-write-pending-fsync" : "aof-write-alone", ms);
+          latency("aof-write", ms);
+        }
         this.incrSize += data.length;
         this.unsyncedBytes += data.length;
         this.lastWriteOk = true;
@@ -448,7 +461,9 @@ export class AppendOnlyFile {
       }
     }
     if (sync && this.unsyncedBytes > 0) {
+      const start = performance.now();
       fdatasyncSync(this.fd);
+      if (this.opts.fsync() === "always") this.opts.latency?.("aof-fsync-always", performance.now() - start);
       this.unsyncedBytes = 0;
       this.lastFsync = Date.now();
     }

@@ -41,11 +41,25 @@ export const ClientFlag = {
   NO_EVICT: 1 << 13,
   /** CLIENT NO-TOUCH on. */
   NO_TOUCH: 1 << 14,
+  /** In MONITOR mode (Redis marks these CLIENT_SLAVE|CLIENT_MONITOR; Tandem keeps SLAVE for replicas). */
+  MONITOR: 1 << 15,
+  /** CLIENT TRACKING on, and its modes (Redis's CLIENT_TRACKING_*). */
+  TRACKING: 1 << 16,
+  TRACKING_BROKEN_REDIR: 1 << 17,
+  TRACKING_BCAST: 1 << 18,
+  TRACKING_OPTIN: 1 << 19,
+  TRACKING_OPTOUT: 1 << 20,
+  /** CLIENT CACHING yes/no given for the next command. */
+  TRACKING_CACHING: 1 << 21,
+  TRACKING_NOLOOP: 1 << 22,
   /** The client replaying the append-only file (Redis's CLIENT_ID_AOF): like the master, it must be obeyed. */
-  AOF: 1 << 15,
+  AOF: 1 << 23,
 } as const;
 
 const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
+const QUIET_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP;
+/** Flags that need work after each command (Redis's resetClient): one test covers them all. */
+const AFTER_COMMAND_FLAGS = REPLY_FLAGS | ClientFlag.TRACKING_CACHING;
 
 /** Replies buffered past this are written out between the commands of one chunk (not only at its end). */
 const OUTPUT_FLUSH_BYTES = 64 * 1024;
@@ -110,8 +124,14 @@ export class Client implements RequestSink {
   /** Pub/sub subscriptions. */
   channels = new Set<string>();
   patterns = new Set<string>();
+  /** Shard channel subscriptions (SSUBSCRIBE). */
+  shardChannels = new Set<string>();
+  /** CLIENT TRACKING state (redirect id, BCAST prefixes), created on first use. */
+  tracking: { redirect: number; prefixes: string[] } | null = null;
   /** Set while blocked (BLPOP, WAIT, WAITOFFSET, DEBUG SLEEP). */
   block: BlockState | null = null;
+  /** The command that blocked: the slow log and latency histogram take it when it is served. */
+  blockedCall: { cmd: RegisteredCommand; argv: string[]; usec: number } | null = null;
 
   /** Extra per-client state owned by other modules (replication keeps the replica's state here). */
   ext: Record<string, unknown> = {};
@@ -121,6 +141,10 @@ export class Client implements RequestSink {
   private closed = false;
   /** Waiting for the socket to drain before running more of this client's commands. */
   private outputWaiting = false;
+  /** Running a command under CLIENT REPLY OFF/SKIP: its replies are dropped, its pushes kept. */
+  private quietExecuting = false;
+  /** Push messages written during such a command (Redis's CLIENT_PUSHING bypasses the silencing). */
+  private keptPushes: Buffer[] | null = null;
   private readonly closeListeners: (() => void)[] = [];
 
   constructor(
@@ -164,9 +188,12 @@ export class Client implements RequestSink {
   /** RequestSink: run one command; false stops reading (blocked, closing). */
   onCommand(argv: string[]): boolean {
     if (this.closed || this.flags & ClientFlag.CLOSE_AFTER_REPLY) return false;
-    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.flush(); // earlier replies still go out
+    if (this.flags & QUIET_FLAGS) {
+      this.flush(); // earlier replies still go out
+      this.quietExecuting = true;
+    }
     this.server.processCommand(this, argv);
-    if (this.flags & REPLY_FLAGS) this.afterQuietCommand();
+    if (this.flags & AFTER_COMMAND_FLAGS || this.quietExecuting) this.afterCommandFlags();
     if (this.reply.pendingBytes > OUTPUT_FLUSH_BYTES && this.socket !== null) {
       this.flush();
       if (this.socket.writableLength > OUTPUT_PAUSE_BYTES && !this.closed) {
@@ -181,14 +208,46 @@ export class Client implements RequestSink {
     );
   }
 
-  /** CLIENT REPLY OFF/SKIP: Redis drops replies at addReply time; we drop the command's replies after it. */
-  private afterQuietCommand(): void {
-    if (this.flags & (ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP)) this.reply.takeChunks();
-    // Redis's resetClient: SKIP lasts one command; CLIENT REPLY SKIP arms it for the next one.
+  /**
+   * Redis's resetClient for the switches that last one command. CLIENT REPLY OFF/SKIP: Redis drops replies
+   * at addReply time; we drop the command's replies after it, keeping the push messages it produced.
+   */
+  private afterCommandFlags(): void {
+    if (this.quietExecuting) {
+      this.quietExecuting = false;
+      // Still quiet: drop the command's replies. CLIENT REPLY ON ended the silence: its +OK goes out.
+      if (this.flags & QUIET_FLAGS) this.reply.takeChunks();
+      const kept = this.keptPushes;
+      if (kept !== null) {
+        this.keptPushes = null;
+        for (const b of kept) this.reply.rawBuffer(b);
+      }
+    }
+    // SKIP lasts one command; CLIENT REPLY SKIP arms it for the next one.
     this.flags &= ~ClientFlag.REPLY_SKIP;
     if (this.flags & ClientFlag.REPLY_SKIP_NEXT) {
       this.flags = (this.flags | ClientFlag.REPLY_SKIP) & ~ClientFlag.REPLY_SKIP_NEXT;
     }
+    // CLIENT CACHING applies to the next command (or transaction) only; CLIENT commands keep it.
+    if (
+      this.flags & ClientFlag.TRACKING_CACHING &&
+      !(this.flags & ClientFlag.MULTI) &&
+      (this.lastCmd?.spec.parent?.name ?? this.lastCmd?.spec.name) !== "client"
+    ) {
+      this.flags &= ~ClientFlag.TRACKING_CACHING;
+    }
+  }
+
+  /**
+   * Around writing a push message (pub/sub, invalidation): while this client runs a command under CLIENT
+   * REPLY OFF/SKIP, the push is kept apart so dropping the command's replies does not drop it.
+   */
+  beginPush(): void {
+    if (this.quietExecuting) this.reply.takeChunks(); // the command's own replies so far: dropped anyway
+  }
+
+  endPush(): void {
+    if (this.quietExecuting) (this.keptPushes ??= []).push(...this.reply.takeChunks());
   }
 
   private waitForDrain(socket: Socket): void {
@@ -271,6 +330,7 @@ export class Client implements RequestSink {
         }
         this.block = null;
         this.flags &= ~ClientFlag.BLOCKED;
+        this.blockedCall = null; // Redis keeps a timed-out command out of the slow log and histograms
         block.onTimeout();
         this.afterUnblock();
       },
@@ -285,6 +345,13 @@ export class Client implements RequestSink {
     if (b.timer) clearTimeout(b.timer);
     this.block = null;
     this.flags &= ~ClientFlag.BLOCKED;
+    const call = this.blockedCall;
+    if (call !== null) {
+      this.blockedCall = null;
+      // Served on keys (or CLIENT UNBLOCK ... ERROR): Redis's updateStatsOnUnblock. WAIT & co. are not.
+      if (b.kind !== "wait" && b.kind !== "waitoffset" && b.kind !== "pause")
+        this.server.afterBlockedCall(this, call);
+    }
     this.afterUnblock();
   }
 

@@ -1,5 +1,6 @@
 import { type CommandSpec, commandTable } from "../commands/command-table.js";
 import type { Client } from "./client.js";
+import { LatencyHistogram } from "./latency-histogram.js";
 
 /**
  * The server's implemented commands: each is a spec from the shared command table plus a handler.
@@ -23,6 +24,8 @@ export class RegisteredCommand {
   usec = 0;
   rejectedCalls = 0;
   failedCalls = 0;
+  /** latency-tracking's histogram, from the first call on (LATENCY HISTOGRAM). */
+  latencyHistogram: LatencyHistogram | null = null;
 
   constructor(
     readonly spec: CommandSpec,
@@ -34,8 +37,13 @@ export class RegisteredCommand {
     return this.spec.fullName;
   }
 
+  recordLatency(usec: number): void {
+    (this.latencyHistogram ??= new LatencyHistogram()).record(usec * 1000);
+  }
+
   resetStats(): void {
     this.calls = this.usec = this.rejectedCalls = this.failedCalls = 0;
+    this.latencyHistogram = null;
     if (this.subcommands) for (const s of this.subcommands.values()) s.resetStats();
   }
 }

@@ -27,7 +27,14 @@ const DEFAULT_SECTIONS = [
   "cluster",
   "keyspace",
 ];
-const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), "commandstats", ...DEFAULT_SECTIONS.slice(8)];
+/** INFO all/everything: commandstats after modules, latencystats after errorstats, as Redis orders them. */
+const ALL_SECTIONS = [
+  ...DEFAULT_SECTIONS.slice(0, 8),
+  "commandstats",
+  DEFAULT_SECTIONS[8],
+  "latencystats",
+  ...DEFAULT_SECTIONS.slice(9),
+];
 
 const TITLES: Record<string, string> = {
   server: "Server",
@@ -40,6 +47,7 @@ const TITLES: Record<string, string> = {
   modules: "Modules",
   commandstats: "Commandstats",
   errorstats: "Errorstats",
+  latencystats: "Latencystats",
   cluster: "Cluster",
   keyspace: "Keyspace",
 };
@@ -206,7 +214,7 @@ export class InfoBuilder {
       ["client_recent_max_input_buffer", maxIn],
       ["client_recent_max_output_buffer", maxOut],
       ["blocked_clients", blocked],
-      ["tracking_clients", 0],
+      ["tracking_clients", this.server.tracking.clients],
       ["clients_in_timeout_table", blocked],
     ];
   }
@@ -266,7 +274,10 @@ export class InfoBuilder {
       ["keyspace_misses", st.keyspaceMisses],
       ["pubsub_channels", s.pubsub.channels.size],
       ["pubsub_patterns", s.pubsub.patterns.size],
-      ["pubsubshard_channels", 0],
+      ["pubsubshard_channels", s.pubsub.shardChannels.size],
+      ["tracking_total_keys", s.tracking.totalKeys],
+      ["tracking_total_items", s.tracking.totalItems],
+      ["tracking_total_prefixes", s.tracking.prefixTable.size],
       ["total_error_replies", st.errorReplies],
     ];
   }

@@ -114,6 +114,7 @@ export class PersistenceService {
       compression: () => cfg.getBool("rdbcompression"),
       warn: (msg) => this.server.log.warn(msg),
       endOfTurn: () => this.server.requestBeforeSleep(),
+      latency: (event, ms) => this.server.latency.addSampleIfNeeded(event, ms),
     });
   }
 

@@ -10,12 +10,19 @@ import { type Client, ClientFlag } from "./client.js";
 export class PubSub {
   readonly channels = new Map<string, Set<Client>>();
   readonly patterns = new Map<string, Set<Client>>();
+  /** Shard channels (SSUBSCRIBE/SPUBLISH): a namespace of their own, without patterns. */
+  readonly shardChannels = new Map<string, Set<Client>>();
   private readonly pendingFlush = new Set<Client>();
   private flushScheduled = false;
 
   /** Subscription count of a client, as the replies report it. */
   static count(c: Client): number {
     return c.channels.size + c.patterns.size;
+  }
+
+  /** Whether any subscription of any kind is left (Redis's clientTotalPubSubSubscriptionCount). */
+  private static updatePubsubFlag(c: Client): void {
+    if (c.channels.size + c.patterns.size + c.shardChannels.size === 0) c.flags &= ~ClientFlag.PUBSUB;
   }
 
   // ─── subscribe / unsubscribe ─────────────────────────────────────────────────────────────────────────
@@ -40,7 +47,7 @@ export class PubSub {
       set?.delete(c);
       if (set?.size === 0) this.channels.delete(channel);
     }
-    if (PubSub.count(c) === 0) c.flags &= ~ClientFlag.PUBSUB;
+    PubSub.updatePubsubFlag(c);
     if (notify) this.replySubscription(c, "unsubscribe", channel);
   }
 
@@ -64,26 +71,54 @@ export class PubSub {
       set?.delete(c);
       if (set?.size === 0) this.patterns.delete(pattern);
     }
-    if (PubSub.count(c) === 0) c.flags &= ~ClientFlag.PUBSUB;
+    PubSub.updatePubsubFlag(c);
     if (notify) this.replySubscription(c, "punsubscribe", pattern);
+  }
+
+  ssubscribe(c: Client, channel: string): void {
+    if (!c.shardChannels.has(channel)) {
+      c.shardChannels.add(channel);
+      let set = this.shardChannels.get(channel);
+      if (!set) {
+        set = new Set();
+        this.shardChannels.set(channel, set);
+      }
+      set.add(c);
+    }
+    c.flags |= ClientFlag.PUBSUB;
+    this.replySubscription(c, "ssubscribe", channel, c.shardChannels.size);
+  }
+
+  sunsubscribe(c: Client, channel: string, notify: boolean): void {
+    if (c.shardChannels.delete(channel)) {
+      const set = this.shardChannels.get(channel);
+      set?.delete(c);
+      if (set?.size === 0) this.shardChannels.delete(channel);
+    }
+    PubSub.updatePubsubFlag(c);
+    if (notify) this.replySubscription(c, "sunsubscribe", channel, c.shardChannels.size);
   }
 
   /** Drops every subscription of a client (disconnect, RESET) without replies. */
   removeClient(c: Client): void {
     for (const ch of [...c.channels]) this.unsubscribe(c, ch, false);
     for (const p of [...c.patterns]) this.punsubscribe(c, p, false);
+    for (const ch of [...c.shardChannels]) this.sunsubscribe(c, ch, false);
   }
 
-  private replySubscription(c: Client, kind: string, name: string | null): void {
+  /** (Un)subscription confirmations count the client's channels and patterns, or its shard channels. */
+  private replySubscription(c: Client, kind: string, name: string | null, count = PubSub.count(c)): void {
+    c.beginPush();
     c.reply.pushHeader(3);
     c.reply.bulk(kind);
     c.reply.bulkOrNull(name);
-    c.reply.integer(PubSub.count(c));
+    c.reply.integer(count);
+    c.endPush();
   }
 
-  /** The reply to UNSUBSCRIBE/PUNSUBSCRIBE with no arguments when nothing is subscribed. */
-  replyNothingToUnsubscribe(c: Client, kind: "unsubscribe" | "punsubscribe"): void {
-    this.replySubscription(c, kind, null);
+  /** The reply to (P|S)UNSUBSCRIBE with no arguments when nothing is subscribed. */
+  replyNothingToUnsubscribe(c: Client, kind: "unsubscribe" | "punsubscribe" | "sunsubscribe"): void {
+    this.replySubscription(c, kind, null, kind === "sunsubscribe" ? 0 : PubSub.count(c));
   }
 
   // ─── publish ─────────────────────────────────────────────────────────────────────────────────────────
@@ -94,10 +129,12 @@ export class PubSub {
     const subs = this.channels.get(channel);
     if (subs) {
       for (const c of subs) {
+        c.beginPush();
         c.reply.pushHeader(3);
         c.reply.bulk("message");
         c.reply.bulk(channel);
         c.reply.bulk(message);
+        c.endPush();
         this.queueFlush(c);
         receivers++;
       }
@@ -106,17 +143,35 @@ export class PubSub {
       for (const [pattern, clients] of this.patterns) {
         if (!globMatch(pattern, channel)) continue;
         for (const c of clients) {
+          c.beginPush();
           c.reply.pushHeader(4);
           c.reply.bulk("pmessage");
           c.reply.bulk(pattern);
           c.reply.bulk(channel);
           c.reply.bulk(message);
+          c.endPush();
           this.queueFlush(c);
           receivers++;
         }
       }
     }
     return receivers;
+  }
+
+  /** SPUBLISH: shard channel subscribers only (no patterns), each gets an `smessage`. */
+  spublish(channel: string, message: string): number {
+    const subs = this.shardChannels.get(channel);
+    if (!subs) return 0;
+    for (const c of subs) {
+      c.beginPush();
+      c.reply.pushHeader(3);
+      c.reply.bulk("smessage");
+      c.reply.bulk(channel);
+      c.reply.bulk(message);
+      c.endPush();
+      this.queueFlush(c);
+    }
+    return subs.size;
   }
 
   private queueFlush(c: Client): void {

@@ -19,7 +19,10 @@ import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { discardTransaction, execHandler } from "./commands/transactions.js";
 import { InfoBuilder } from "./info.js";
+import { installIntrospection } from "./introspection.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
+import { LatencyMonitor } from "./latency-monitor.js";
+import { Monitors, redactedArgv } from "./monitors.js";
 import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
 import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js";
@@ -35,7 +38,9 @@ import {
   errUnknownSubcommand,
   errWrongArity,
 } from "./shared-replies.js";
+import { SlowLog } from "./slowlog.js";
 import { cErrno } from "./strtod.js";
+import { Tracking } from "./tracking.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
@@ -78,6 +83,13 @@ export class Server {
   readonly blocking = new Blocking(this);
   readonly pubsub = new PubSub();
   readonly info = new InfoBuilder(this);
+  // Introspection (introspection.ts wires their configuration): each costs call() one test while idle.
+  readonly monitors = new Monitors();
+  readonly slowlog = new SlowLog();
+  readonly latency = new LatencyMonitor();
+  readonly tracking = new Tracking(this);
+  /** latency-tracking: per-command latency histograms (LATENCY HISTOGRAM). */
+  latencyTracking = true;
   readonly clients = new Map<number, Client>();
   readonly startedAt = Date.now();
   readonly runId: string;
@@ -161,6 +173,7 @@ export class Server {
       this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
     });
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    installIntrospection(this);
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
@@ -290,7 +303,13 @@ export class Server {
   unlinkClient(c: Client): void {
     this.clients.delete(c.id);
     this.watches.unwatchAll(c);
-    if (c.channels.size !== 0 || c.patterns.size !== 0) this.pubsub.removeClient(c);
+    if (c.channels.size !== 0 || c.patterns.size !== 0 || c.shardChannels.size !== 0) {
+      this.pubsub.removeClient(c);
+    }
+    if (c.flags & (ClientFlag.MONITOR | ClientFlag.TRACKING)) {
+      this.monitors.remove(c);
+      this.tracking.removeClient(c);
+    }
   }
 
   // ─── end of the event-loop turn (Redis's beforeSleep) ────────────────────────────────────────────────
@@ -535,17 +554,52 @@ export class Server {
       }
       c.flags &= ~ClientFlag.PREVENT_PROP;
       this.propagator.end();
+      // ─── introspection, as Redis's call(): one test each while the feature is off ───
+      if (c.block === null) {
+        if (this.latencyTracking) cmd.recordLatency(usec);
+        if (usec >= this.slowlog.slowerThan) this.logSlowCommand(c, cmd, argv, usec);
+      } else {
+        c.blockedCall = { cmd, argv, usec }; // logged when served (afterBlockedCall), as Redis does
+      }
+      if (usec >= this.latency.thresholdUs) {
+        this.latency.addSample(
+          cmd.spec.flags & CommandFlag.FAST ? "fast-command" : "command",
+          Math.floor(usec / 1000),
+        );
+      }
+      if (
+        this.monitors.clients.size !== 0 &&
+        !(cmd.spec.flags & (CommandFlag.ADMIN | CommandFlag.SKIP_MONITOR))
+      ) {
+        this.monitors.feed(c, c.db.id, redactedArgv(cmd.spec.parent?.name ?? cmd.spec.name, argv));
+      }
+      if (c.flags & ClientFlag.TRACKING) this.tracking.rememberKeys(c, cmd, argv);
+      if (outerClient === null && this.tracking.hasPending) this.tracking.sendPending(c);
+      // ─── end of introspection ───
       this.currentClient = outerClient;
       c.lastCmd = cmd;
       c.cmd = null;
     }
   }
 
+  /** updateStatsOnUnblock: a blocking command is logged and timed once it is served or times out. */
+  afterBlockedCall(c: Client, call: { cmd: RegisteredCommand; argv: string[]; usec: number }): void {
+    if (this.latencyTracking) call.cmd.recordLatency(call.usec);
+    if (call.usec >= this.slowlog.slowerThan) this.logSlowCommand(c, call.cmd, call.argv, call.usec);
+  }
+
+  /** slowlogPushCurrentCommand: the arguments as the client sent them, secrets redacted. */
+  private logSlowCommand(c: Client, cmd: RegisteredCommand, argv: string[], usec: number): void {
+    if (cmd.spec.flags & CommandFlag.SKIP_SLOWLOG) return;
+    this.slowlog.push(redactedArgv(cmd.spec.parent?.name ?? cmd.spec.name, argv), usec, c.addr, c.name);
+  }
+
   // ─── keyspace events shared by the command families ─────────────────────────────────────────────────
 
-  /** A key changed: break WATCHes on it (Redis's signalModifiedKey). */
+  /** A key changed: break WATCHes on it, invalidate client caches (Redis's signalModifiedKey). */
   signalModifiedKey(db: Database, key: string): void {
     if (this.watches.size !== 0) this.watches.touch(db, key);
+    if (this.tracking.active) this.tracking.invalidateKey(this.currentClient, key);
     // Any write may have put a list/zset under a key someone blocks on (RENAME, MOVE, COPY, SORT STORE...),
     // as Redis's dbAdd signals it; free when nobody is blocked, and serving re-checks the type.
     this.blocking.signalKeyAsReady(db, key);
@@ -558,6 +612,7 @@ export class Server {
   signalFlushedDb(db: Database): void {
     if (this.watches.size !== 0) this.watches.touchDb(db, (k) => db.exists(k));
     if (this.blocking.blockedCount !== 0) this.blocking.signalBlockedKeys(db);
+    this.tracking.invalidateAll();
   }
 
   /** Keyspace notifications; the pub/sub module replaces this when `notify-keyspace-events` is set. */
@@ -566,6 +621,7 @@ export class Server {
   private onKeyExpired(db: Database, key: string): void {
     this.stats.expiredKeys++;
     if (this.watches.size !== 0) this.watches.touch(db, key, true);
+    if (this.tracking.active) this.tracking.invalidateKey(null, key);
     this.notifyKeyspaceEvent(Notify.EXPIRED, "expired", key, db.id);
     this.propagator.add(db.id, ["DEL", key]);
     // A stream that expired ends its XREADGROUP waiters (Redis's dbGenericDelete signals it).
@@ -576,7 +632,11 @@ export class Server {
 
   private cron(): void {
     const now = Date.now();
-    if (!this.keyspace.isReplica) activeExpireCycle(this.keyspace, now);
+    if (!this.keyspace.isReplica) {
+      const start = performance.now();
+      activeExpireCycle(this.keyspace, now);
+      this.latency.addSampleIfNeeded("expire-cycle", performance.now() - start);
+    }
     this.closeIdleClients(now);
     this.info.trackInstantaneousMetrics(now);
     for (const task of this.cronTasks) task(now);

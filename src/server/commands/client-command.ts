@@ -3,12 +3,14 @@ import { parseInteger } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import { ClientPause } from "../client-pause.js";
 import type { CommandDef } from "../command-registry.js";
-import { ERR_SYNTAX, ERR_TIMEOUT_INVALID } from "../shared-replies.js";
+import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_INVALID } from "../shared-replies.js";
 import { validClientName } from "./connection.js";
+import { replyHelp } from "./helpers.js";
 
 /**
  * CLIENT: ID, SETNAME, GETNAME, LIST, INFO, KILL, SETINFO, NO-EVICT, NO-TOUCH, PAUSE, UNPAUSE, REPLY,
- * UNBLOCK, with Redis 7.0's replies (SETINFO and NO-TOUCH follow Redis 7.2, which added them).
+ * UNBLOCK, TRACKING, CACHING, GETREDIR, TRACKINGINFO, HELP, with Redis 7.0's replies (SETINFO and NO-TOUCH
+ * follow Redis 7.2, which added them).
  *
  * CLIENT LIST prints Redis 7.0's line format. Fields that describe Redis's allocator (qbuf-free, rbs,
  * tot-mem, ...) are Tandem's closest equivalents: query bytes buffered, bytes queued on the socket.
@@ -35,11 +37,15 @@ function typeByName(name: string): string | null {
 function flagLetters(c: Client): string {
   const f = c.flags;
   let s = "";
-  if (f & ClientFlag.SLAVE) s += "S";
+  if (f & ClientFlag.MONITOR) s += "O";
+  else if (f & ClientFlag.SLAVE) s += "S";
   if (f & ClientFlag.MASTER) s += "M";
   if (f & ClientFlag.PUBSUB) s += "P";
   if (f & ClientFlag.MULTI) s += "x";
   if (f & ClientFlag.BLOCKED) s += "b";
+  if (f & ClientFlag.TRACKING) s += "t";
+  if (f & ClientFlag.TRACKING_BROKEN_REDIR) s += "R";
+  if (f & ClientFlag.TRACKING_BCAST) s += "B";
   if (f & ClientFlag.DIRTY_CAS) s += "d";
   if (f & ClientFlag.CLOSE_AFTER_REPLY) s += "c";
   if (f & ClientFlag.CLOSE_ASAP) s += "A";
@@ -73,11 +79,11 @@ export function clientInfoString(c: Client, now = Date.now(), cmdName?: string):
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(socket)} name=${c.name}` +
     ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
-    ` flags=${flagLetters(c)} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=0` +
+    ` flags=${flagLetters(c)} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
     ` multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + obl + omem + argvMem + multiMem}` +
-    ` events=${events} cmd=${cmdName ?? (cmd ? cmd.fullName : "NULL")} user=${c.user.name} redir=-1` +
-    ` resp=${c.reply.proto}`
+    ` events=${events} cmd=${cmdName ?? (cmd ? cmd.fullName : "NULL")} user=${c.user.name}` +
+    ` redir=${redirectId(c)} resp=${c.reply.proto}`
   );
 }
 
@@ -337,10 +343,193 @@ function clientUnblock(c: Client, argv: string[]): void {
     block.onCancel?.("unblock-error");
     target.reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
   } else {
+    target.blockedCall = null; // a timeout: kept out of the slow log, as Redis does
     block.onTimeout();
   }
   target.unblock();
   c.reply.integer(1);
+}
+
+// ─── client-side caching ─────────────────────────────────────────────────────────────────────────────────
+
+/** The client id tracking redirects to: 0 for none, -1 when tracking is off (GETREDIR, CLIENT LIST). */
+function redirectId(c: Client): number {
+  return c.flags & ClientFlag.TRACKING ? (c.tracking?.redirect ?? 0) : -1;
+}
+
+/** CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP], as networking.c. */
+function clientTracking(c: Client, argv: string[]): void {
+  let redirect = 0;
+  let options = 0;
+  const prefixes: string[] = [];
+  for (let j = 3; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    const opt = argv[j].toLowerCase();
+    if (opt === "redirect" && more > 0) {
+      j++;
+      if (redirect !== 0) {
+        c.reply.error("ERR A client can only redirect to a single other client");
+        return;
+      }
+      const id = parseInteger(argv[j]);
+      if (id === null) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (!c.server.clients.has(id)) {
+        c.reply.error("ERR The client ID you want redirect to does not exist");
+        return;
+      }
+      redirect = id;
+    } else if (opt === "bcast") options |= ClientFlag.TRACKING_BCAST;
+    else if (opt === "optin") options |= ClientFlag.TRACKING_OPTIN;
+    else if (opt === "optout") options |= ClientFlag.TRACKING_OPTOUT;
+    else if (opt === "noloop") options |= ClientFlag.TRACKING_NOLOOP;
+    else if (opt === "prefix" && more > 0) prefixes.push(argv[++j]);
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const onOff = argv[2].toLowerCase();
+  const tracking = c.server.tracking;
+  if (onOff === "on") {
+    const err = trackingOptionsError(c, options, prefixes);
+    if (err !== null) {
+      c.reply.error(err);
+      return;
+    }
+    tracking.enable(c, redirect, options, prefixes);
+  } else if (onOff === "off") {
+    tracking.disable(c);
+  } else {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  c.reply.ok();
+}
+
+/** The checks CLIENT TRACKING ON makes before enabling, in Redis's order; null when the options are fine. */
+function trackingOptionsError(c: Client, options: number, prefixes: string[]): string | null {
+  const bcast = (options & ClientFlag.TRACKING_BCAST) !== 0;
+  if (!bcast && prefixes.length > 0) return "ERR PREFIX option requires BCAST mode to be enabled";
+  if (c.flags & ClientFlag.TRACKING && ((c.flags & ClientFlag.TRACKING_BCAST) !== 0) !== bcast) {
+    return "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+  }
+  const optin = (options & ClientFlag.TRACKING_OPTIN) !== 0;
+  const optout = (options & ClientFlag.TRACKING_OPTOUT) !== 0;
+  if (bcast && (optin || optout)) return "ERR OPTIN and OPTOUT are not compatible with BCAST";
+  if (optin && optout) return "ERR You can't specify both OPTIN mode and OPTOUT mode";
+  if ((optin && c.flags & ClientFlag.TRACKING_OPTOUT) || (optout && c.flags & ClientFlag.TRACKING_OPTIN)) {
+    return "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+  }
+  if (bcast) return c.server.tracking.prefixCollision(c, prefixes);
+  return null;
+}
+
+function clientCaching(c: Client, argv: string[]): void {
+  if (!(c.flags & ClientFlag.TRACKING)) {
+    c.reply.error(
+      "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+    );
+    return;
+  }
+  const opt = argv[2].toLowerCase();
+  if (opt === "yes") {
+    if (!(c.flags & ClientFlag.TRACKING_OPTIN)) {
+      c.reply.error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+      return;
+    }
+  } else if (opt === "no") {
+    if (!(c.flags & ClientFlag.TRACKING_OPTOUT)) {
+      c.reply.error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+      return;
+    }
+  } else {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  c.flags |= ClientFlag.TRACKING_CACHING;
+  c.reply.ok();
+}
+
+function clientGetRedir(c: Client): void {
+  c.reply.integer(redirectId(c));
+}
+
+function clientTrackingInfo(c: Client): void {
+  const f = c.flags;
+  const flags: string[] = [f & ClientFlag.TRACKING ? "on" : "off"];
+  if (f & ClientFlag.TRACKING_BCAST) flags.push("bcast");
+  if (f & ClientFlag.TRACKING_OPTIN) {
+    flags.push("optin");
+    if (f & ClientFlag.TRACKING_CACHING) flags.push("caching-yes");
+  }
+  if (f & ClientFlag.TRACKING_OPTOUT) {
+    flags.push("optout");
+    if (f & ClientFlag.TRACKING_CACHING) flags.push("caching-no");
+  }
+  if (f & ClientFlag.TRACKING_NOLOOP) flags.push("noloop");
+  if (f & ClientFlag.TRACKING_BROKEN_REDIR) flags.push("broken_redirect");
+  c.reply.mapHeader(3);
+  c.reply.bulk("flags");
+  c.reply.setHeader(flags.length);
+  for (const x of flags) c.reply.bulk(x);
+  c.reply.bulk("redirect");
+  c.reply.integer(redirectId(c));
+  c.reply.bulk("prefixes");
+  const prefixes = f & ClientFlag.TRACKING_BCAST ? (c.tracking?.prefixes ?? []) : [];
+  c.reply.bulkArray(prefixes);
+}
+
+function clientHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv[0], [
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+  ]);
 }
 
 // ─── the command ─────────────────────────────────────────────────────────────────────────────────────────
@@ -361,5 +550,10 @@ export const clientCommand: CommandDef = {
     pause: clientPause,
     unpause: clientUnpause,
     unblock: clientUnblock,
+    tracking: clientTracking,
+    caching: clientCaching,
+    getredir: clientGetRedir,
+    trackinginfo: clientTrackingInfo,
+    help: clientHelp,
   },
 };

@@ -138,7 +138,10 @@ function resetCommand(c: Client): void {
   const s = c.server;
   c.mstate = [];
   s.watches.unwatchAll(c);
-  if (c.channels.size !== 0 || c.patterns.size !== 0) s.pubsub.removeClient(c);
+  if (c.channels.size !== 0 || c.patterns.size !== 0 || c.shardChannels.size !== 0) s.pubsub.removeClient(c);
+  // Redis's clearClientConnectionState also ends MONITOR mode and client-side caching.
+  s.monitors.remove(c);
+  s.tracking.disable(c);
   c.flags &= ~(
     ClientFlag.MULTI |
     ClientFlag.DIRTY_CAS |

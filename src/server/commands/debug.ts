@@ -30,7 +30,7 @@ import { ERR_SYNTAX } from "../shared-replies.js";
 const ERR_DEBUG_NOT_ALLOWED =
   'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 
-function isLocal(c: Client): boolean {
+export function isLocal(c: Client): boolean {
   const ip = c.addr.slice(0, c.addr.lastIndexOf(":"));
   return c.socket === null || ip === "127.0.0.1" || ip === "::1" || ip === "::ffff:127.0.0.1" || ip === "";
 }

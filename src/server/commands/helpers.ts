@@ -56,3 +56,15 @@ export function rewriteCommandVector(c: Client, argv: string[]): void {
 }
 
 export const isString = (v: RedisValue): boolean => typeof v === "string";
+
+/**
+ * Redis's addReplyHelp: a header naming the command as the client typed it (upper-cased), the lines, and
+ * the HELP entry every container command shares.
+ */
+export function replyHelp(c: Client, name: string, lines: readonly string[]): void {
+  c.reply.arrayHeader(lines.length + 3);
+  c.reply.simple(`${name.toUpperCase()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:`);
+  for (const l of lines) c.reply.simple(l);
+  c.reply.simple("HELP");
+  c.reply.simple("    Prints this help.");
+}

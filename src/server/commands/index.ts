@@ -6,6 +6,7 @@ import { debugCommands } from "./debug.js";
 import { geoCommands } from "./geo.js";
 import { hashCommands } from "./hashes.js";
 import { hyperloglogCommands } from "./hyperloglog.js";
+import { introspectionCommands } from "./introspection.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
@@ -42,4 +43,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   replicationCommands,
   scriptingCommands,
   aclCommands,
+  introspectionCommands,
 ];
