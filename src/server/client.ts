@@ -40,6 +40,8 @@ export const ClientFlag = {
   NO_EVICT: 1 << 13,
   /** CLIENT NO-TOUCH on. */
   NO_TOUCH: 1 << 14,
+  /** Blocking commands answer at once instead of blocking (the scripts' client, Redis's CLIENT_DENY_BLOCKING). */
+  DENY_BLOCKING: 1 << 15,
 } as const;
 
 const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
@@ -53,7 +55,7 @@ const OUTPUT_FLUSH_BYTES = 64 * 1024;
 const OUTPUT_PAUSE_BYTES = 1024 * 1024;
 
 /** Why a client is blocked, for CLIENT LIST and CLIENT UNBLOCK. */
-export type BlockKind = "list" | "zset" | "wait" | "waitoffset" | "sleep" | "module" | "pause";
+export type BlockKind = "list" | "zset" | "wait" | "waitoffset" | "sleep" | "module" | "pause" | "script";
 
 export interface BlockState {
   kind: BlockKind;

@@ -1,4 +1,5 @@
 import type { CommandDef } from "../command-registry.js";
+import { evalCommands } from "../scripting/eval-commands.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
@@ -7,7 +8,6 @@ import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
 import { pubsubCommands } from "./pubsub.js";
 import { replicationCommands } from "./replication.js";
-import { scriptingCommands } from "./scripting.js";
 import { serverAdminCommands } from "./server-admin.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
@@ -31,5 +31,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   persistenceCommands,
   debugCommands,
   replicationCommands,
-  scriptingCommands,
+  evalCommands,
 ];

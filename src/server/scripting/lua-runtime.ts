@@ -77,7 +77,12 @@ export class LuaRuntime {
   private readonly globalsProxyRef: number;
   /** Proxies of protected tables → the table they stand for (rawget/rawset/next see through them). */
   private readonly protectedTables = new Map<unknown, number>();
-  readonly rand = new Rand48();
+  rand = new Rand48();
+  /** The coroutine scripts run in (see ScriptingEngine.thread) and its registry reference. */
+  thread: LuaState | null = null;
+  threadRef = 0;
+  /** Lua's own xpcall, kept before the sandbox: scripts run as xpcall(script, error handler). */
+  readonly xpcallRef: number;
   /** Called by the count hook (every HOOK_COUNT instructions) while a script runs. */
   onHook: ((L: LuaState) => void) | null = null;
 
@@ -97,6 +102,8 @@ export class LuaRuntime {
       lua.lua_pop(L, 1);
     }
     this.installCompat();
+    lua.lua_getglobal(L, "xpcall");
+    this.xpcallRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     this.rawGlobalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     globalsSetup(this);
@@ -131,6 +138,17 @@ export class LuaRuntime {
     luaBytes.push(L, "Lua 5.1");
     lua.lua_setglobal(L, "_VERSION");
     setGlobal("tostring", luaToString);
+    // Lua 5.1's error(): a number message gets the position too (5.3 adds it to strings only).
+    setGlobal("error", (L2) => {
+      const level = Math.trunc(lauxlib.luaL_optnumber(L2, 2, 1));
+      lua.lua_settop(L2, 1);
+      if (lua.lua_isstring(L2, 1) && level > 0) {
+        lauxlib.luaL_where(L2, level);
+        lua.lua_pushvalue(L2, 1);
+        lua.lua_concat(L2, 2);
+      }
+      return lua.lua_error(L2);
+    });
     // unpack and loadstring are table.unpack and load under their 5.1 names.
     lua.lua_getglobal(L, "table");
     lua.lua_getfield(L, -1, "unpack");
@@ -247,7 +265,11 @@ export class LuaRuntime {
     const nextRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_pushcfunction(L, (L2) => {
       lauxlib.luaL_checktype(L2, 1, lua.LUA_TTABLE);
-      if (this.protectedTables.has(lua.lua_topointer(L2, 1))) luaBytes.raise(L2, READONLY_TABLE_ERROR);
+      if (this.protectedTables.has(lua.lua_topointer(L2, 1))) {
+        // Raised from inside rawset in Redis: the message carries no position.
+        luaBytes.push(L2, READONLY_TABLE_ERROR);
+        lua.lua_error(L2);
+      }
       lauxlib.luaL_checkany(L2, 2);
       lauxlib.luaL_checkany(L2, 3);
       lua.lua_settop(L2, 3);
