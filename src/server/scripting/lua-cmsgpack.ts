@@ -1,6 +1,9 @@
 import { type LuaState, lauxlib, lua } from "fengari";
 import { luaBytes } from "./lua-bytes.js";
 
+/** 2^63, the bound of C's long long. */
+const TWO_63 = 2 ** 63;
+
 /**
  * The `cmsgpack` library Redis bundles (lua_cmsgpack 0.4): pack/unpack/unpack_one/unpack_limit with its
  * encoding choices — integers in the smallest form, floats as float32 when exact, tables as arrays when
@@ -70,7 +73,7 @@ class Encoder {
   }
 
   number(n: number): void {
-    if (Number.isFinite(n) && Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808) {
+    if (Number.isFinite(n) && Number.isInteger(n) && n >= -TWO_63 && n < TWO_63) {
       this.integer(n);
       return;
     }

@@ -2,6 +2,9 @@ import { type LuaState, lauxlib, lua } from "fengari";
 import { type CFormatFlags, formatCDouble, padNumber } from "./c-number-format.js";
 import { luaBytes } from "./lua-bytes.js";
 
+/** 2^63, the bound of C's long long. */
+const TWO_63 = 2 ** 63;
+
 /**
  * string.format as Lua 5.1 has it (lstrlib.c str_format), not 5.3's: %d/%x/%o/%u/%c take any number and
  * truncate it as C's cast does (5.3 refuses a number without an exact integer value, and fengari's
@@ -51,7 +54,7 @@ class FormatError extends Error {}
 
 /** C's (long long) cast of a double, as x86 does it (out of range → the minimum). */
 function toInt64(x: number): bigint {
-  if (!Number.isFinite(x) || x >= 9223372036854775808 || x < -9223372036854775808) {
+  if (!Number.isFinite(x) || x >= TWO_63 || x < -TWO_63) {
     return -9223372036854775808n;
   }
   return BigInt(Math.trunc(x));

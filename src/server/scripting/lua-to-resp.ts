@@ -2,6 +2,9 @@ import { type LuaState, lauxlib, lua } from "fengari";
 import type { ReplyWriter } from "../../resp/reply-writer.js";
 import { luaBytes } from "./lua-bytes.js";
 
+/** 2^63, the bound of C's long long. */
+const TWO_63 = 2 ** 63;
+
 /**
  * A script's return value written as the caller's reply, as Redis's luaReplyToRedisReply: strings →
  * bulk, numbers → integers truncated toward zero, true → 1 (RESP2 scripts) or a boolean, false/nil →
@@ -34,7 +37,7 @@ export function luaToResp(L: LuaState, idx: number, out: ReplyWriter, scriptResp
 
 /** C's (long long) cast on x86: truncation, and LLONG_MIN for NaN and out-of-range values. */
 function toLongLong(x: number): number | bigint {
-  if (Number.isNaN(x) || x >= 9223372036854775808 || x < -9223372036854775808) return -9223372036854775808n;
+  if (Number.isNaN(x) || x >= TWO_63 || x < -TWO_63) return -9223372036854775808n;
   const t = Math.trunc(x);
   if (Number.isSafeInteger(t)) return Object.is(t, -0) ? 0 : t;
   return BigInt(t);
