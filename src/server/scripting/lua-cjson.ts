@@ -170,7 +170,7 @@ type Token =
   | { t: "T_STRING"; s: string }
   | { t: "T_NUMBER"; n: number }
   | { t: "T_BOOLEAN"; b: boolean }
-  | { t: "T_ERROR"; msg: string };
+  | { t: "T_ERROR"; msg: string; pos?: number };
 
 class JsonDecoder {
   pos = 0;
@@ -199,7 +199,11 @@ class JsonDecoder {
       this.pos++;
       return { tok: { t: single[ch] } as Token, at };
     }
-    if (ch === '"') return { tok: this.string(), at };
+    if (ch === '"') {
+      // Errors inside a string point at the offending character, as Lua CJSON's do.
+      const tok = this.string();
+      return { tok, at: tok.t === "T_ERROR" && tok.pos !== undefined ? tok.pos : at };
+    }
     if (ch === "-" || (ch >= "0" && ch <= "9")) return { tok: this.number(), at };
     for (const [word, tok] of [
       ["true", { t: "T_BOOLEAN", b: true }],
@@ -240,7 +244,7 @@ class JsonDecoder {
     let out = "";
     this.pos++;
     while (true) {
-      if (this.pos >= s.length) return { t: "T_ERROR", msg: "unexpected end of string" };
+      if (this.pos >= s.length) return { t: "T_ERROR", msg: "unexpected end of string", pos: this.pos };
       const ch = s[this.pos];
       if (ch === '"') {
         this.pos++;
@@ -268,12 +272,13 @@ class JsonDecoder {
         continue;
       }
       if (esc === "u") {
+        const at = this.pos;
         const cp = this.unicodeEscape();
-        if (cp < 0) return { t: "T_ERROR", msg: "invalid unicode escape code" };
+        if (cp < 0) return { t: "T_ERROR", msg: "invalid unicode escape code", pos: at };
         out += utf8Latin1(cp);
         continue;
       }
-      return { t: "T_ERROR", msg: "invalid escape code" };
+      return { t: "T_ERROR", msg: "invalid escape code", pos: this.pos };
     }
   }
 

@@ -59,6 +59,27 @@ function installNumberModel(): void {
     if (n !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
     return n;
   };
+  // Lua 5.1's wording of type errors: "attempt to index local 't' (a nil value)", where 5.3 says
+  // "attempt to index a nil value (local 't')". fengari formats them through luaO_pushvfstring with one
+  // cached format string, recognised here by identity.
+  const typeError = to_luastring("attempt to %s a %s value%s", true);
+  const typeError51 = to_luastring("attempt to %s %s '%s' (a %s value)", true);
+  const pushv = lobject.luaO_pushvfstring;
+  lobject.luaO_pushvfstring = (L: LuaState, fmt: Uint8Array, argp: Uint8Array[]) => {
+    if (fmt === typeError && argp[2].length > 0) {
+      const m = /^ \((\w+) '(.*)'\)$/s.exec(luaBytes.toLatin1(argp[2]));
+      // 5.3's "constant" kind does not exist in 5.1, which names no variable then.
+      if (m && m[1] === "constant") return pushv(L, fmt, [argp[0], argp[1], new Uint8Array(0)]);
+      if (m)
+        return pushv(L, typeError51, [
+          argp[0],
+          luaBytes.fromLatin1(m[1]),
+          luaBytes.fromLatin1(m[2]),
+          argp[1],
+        ]);
+    }
+    return pushv(L, fmt, argp);
+  };
   // Number → string in concatenation and lua_tolstring: "%.14g".
   lobject.luaO_tostring = (L: LuaState, obj: { value: number; setsvalue(ts: unknown): void }) => {
     obj.setsvalue(lstring.luaS_bless(L, luaBytes.fromLatin1(luaNumberToString(obj.value))));
