@@ -10,7 +10,7 @@
  * (and older versions) writes for strings, lists (plain, ziplist, quicklist, quicklist 2 of listpacks),
  * sets (plain, intset, listpack), hashes (plain, zipmap, ziplist, listpack) and sorted sets (plain,
  * binary-double, ziplist, listpack). Streams, modules and functions are not supported: a file holding
- * one fails with an RdbError naming it (function libraries are skipped, since we run no functions).
+ * one fails with an RdbError naming it. Function libraries (RDB_OPCODE_FUNCTION2) go to keyspace.functions.
  *
  * Any malformed, truncated or checksum-failing input rejects with an RdbError. Keys applied before the
  * error stay in the keyspace: callers that must not keep a partial dataset (start-up exits; a replica
@@ -261,6 +261,7 @@ class RdbParser {
       throw new RdbError(`Can't handle RDB format version ${magic.slice(5)}`);
     this.version = version;
     this.headerDone = true;
+    this.keyspace.functions?.beginLoad();
   }
 
   private record(): void {
@@ -302,9 +303,18 @@ class RdbParser {
           this.aux.set(k, v);
           return;
         }
-        case RDB_OPCODE_FUNCTION2:
-          this.stringBuf(); // a function library: Tandem runs no functions, so it is skipped
+        case RDB_OPCODE_FUNCTION2: {
+          const code = this.string();
+          const fns = this.keyspace.functions;
+          if (fns !== null) {
+            try {
+              fns.loadLibrary(code);
+            } catch (err) {
+              throw new RdbError(`Failed loading library: ${(err as Error).message}`);
+            }
+          }
           return;
+        }
         case RDB_OPCODE_FUNCTION:
           throw new RdbError("unsupported RDB content: pre-release function format");
         case RDB_OPCODE_MODULE_AUX:

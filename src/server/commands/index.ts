@@ -1,5 +1,6 @@
 import type { CommandDef } from "../command-registry.js";
 import { evalCommands } from "../scripting/eval-commands.js";
+import { functionCommands } from "../scripting/function-commands.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
 import { hashCommands } from "./hashes.js";
@@ -32,4 +33,5 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   debugCommands,
   replicationCommands,
   evalCommands,
+  functionCommands,
 ];

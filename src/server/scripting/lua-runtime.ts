@@ -411,6 +411,19 @@ export class LuaRuntime {
     lua.lua_rawgeti(this.L, lua.LUA_REGISTRYINDEX, this.rawGlobalsRef);
   }
 
+  /**
+   * Points the globals at another table for a while (a function library's load API), or back at the
+   * real globals with null.
+   */
+  setGlobalsIndex(ref: number | null): void {
+    const L = this.L;
+    this.pushGlobals();
+    lua.lua_getmetatable(L, -1);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref ?? this.rawGlobalsRef);
+    lua.lua_setfield(L, -2, "__index");
+    lua.lua_pop(L, 2);
+  }
+
   /** Pushes the protected globals proxy. */
   pushGlobals(): void {
     lua.lua_rawgeti(this.L, lua.LUA_REGISTRYINDEX, this.globalsProxyRef);

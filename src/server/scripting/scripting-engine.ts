@@ -7,6 +7,7 @@ import type { RegisteredCommand } from "../command-registry.js";
 import type { Server } from "../server.js";
 import { ERR_NOREPLICAS } from "../shared-replies.js";
 import { formatCDouble } from "./c-number-format.js";
+import { FunctionLibraries } from "./function-libraries.js";
 import { pushBitModule } from "./lua-bit.js";
 import { luaBytes } from "./lua-bytes.js";
 import { pushCjsonModule } from "./lua-cjson.js";
@@ -128,6 +129,14 @@ export class ScriptingEngine {
     this.scriptClient.flags |= ClientFlag.DENY_BLOCKING;
     this.scriptClient.name = "";
     this.evalRt = this.newRuntime("eval");
+    this.functions = new FunctionLibraries(this);
+  }
+
+  /** FUNCTION libraries and their Lua state. */
+  private readonly functions: FunctionLibraries;
+
+  functionLibraries(): FunctionLibraries {
+    return this.functions;
   }
 
   // ─── interpreter states ────────────────────────────────────────────────────────────────────────────
@@ -489,6 +498,7 @@ export class ScriptingEngine {
   private finish(rt: LuaRuntime, run: ScriptRun, status: number): void {
     const T = run.thread;
     const c = run.caller;
+    lua.lua_checkstack(T, 8);
     if (status === lua.LUA_OK && lua.lua_toboolean(T, 1)) {
       if (lua.lua_gettop(T) >= 2) luaToResp(T, 2, c.reply, run.resp);
       else c.reply.nullBulk();
