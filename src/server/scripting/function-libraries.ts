@@ -180,12 +180,12 @@ export class FunctionLibraries implements KeyspaceFunctions {
         }
         const key = luaBytes.get(L, -2)!.toLowerCase();
         if (key === "function_name") {
-          if (lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+          if (!lua.lua_isstring(L, -1)) {
             return raise(L, "function_name argument given to redis.register_function must be a string");
           }
           name = luaBytes.get(L, -1);
         } else if (key === "description") {
-          if (lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
+          if (!lua.lua_isstring(L, -1)) {
             return raise(L, "description argument given to redis.register_function must be a string");
           }
           desc = luaBytes.get(L, -1);
@@ -215,7 +215,7 @@ export class FunctionLibraries implements KeyspaceFunctions {
       if (!hasCallback) return raise(L, "redis.register_function must get a callback argument");
       lua.lua_getfield(L, lua.LUA_REGISTRYINDEX, "__tandem_pending_callback");
     } else if (argc === 2) {
-      if (lua.lua_type(L, 1) !== lua.LUA_TSTRING) {
+      if (!lua.lua_isstring(L, 1)) {
         return raise(L, "first argument to redis.register_function must be a string");
       }
       if (lua.lua_type(L, 2) !== lua.LUA_TFUNCTION) {
