@@ -17,7 +17,8 @@ redis.register_function{function_name='ro', callback=function(keys, args) return
 redis.register_function{function_name='w', callback=function(keys, args) return redis.call('set', keys[1], args[1]) end}
 redis.register_function{function_name='boom', callback=function(keys, args) return redis.call('incr', keys[1]) end}`;
 
-const ONE = "#!lua name=onelib\nredis.register_function{function_name='one', callback=function() return 1 end, flags={'allow-stale', 'no-writes'}, description='just one'}";
+const ONE =
+  "#!lua name=onelib\nredis.register_function{function_name='one', callback=function() return 1 end, flags={'allow-stale', 'no-writes'}, description='just one'}";
 
 describe("functions vs redis-server", { skip: NO_REDIS }, () => {
   let p: DiffPair;
@@ -36,7 +37,12 @@ describe("functions vs redis-server", { skip: NO_REDIS }, () => {
     for (const c of cmds) await same(p.t, p.r, c);
   }
 
-  const load = (body: string, replace = false): Cmd => ["FUNCTION", "LOAD", ...(replace ? ["REPLACE"] : []), body];
+  const load = (body: string, replace = false): Cmd => [
+    "FUNCTION",
+    "LOAD",
+    ...(replace ? ["REPLACE"] : []),
+    body,
+  ];
 
   it("LOAD, FCALL, FCALL_RO and their errors", async () => {
     await run([
@@ -136,7 +142,10 @@ describe("functions vs redis-server", { skip: NO_REDIS }, () => {
         await client.text("FUNCTION", "RESTORE", payload.toString("latin1")),
         /^-ERR Library (mylib|onelib) already exists\r\n$/,
       );
-      assert.equal(await client.text("FUNCTION", "RESTORE", payload.toString("latin1"), "REPLACE"), "+OK\r\n");
+      assert.equal(
+        await client.text("FUNCTION", "RESTORE", payload.toString("latin1"), "REPLACE"),
+        "+OK\r\n",
+      );
       assert.equal(await client.text("FUNCTION", "FLUSH"), "+OK\r\n");
       assert.equal(await client.text("FUNCTION", "RESTORE", payload.toString("latin1")), "+OK\r\n");
       assert.equal(await client.text("FCALL", "one", 0), ":1\r\n");
