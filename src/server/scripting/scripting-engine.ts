@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type LuaState, lauxlib, lua } from "fengari";
+import { type LuaDebug, type LuaState, lauxlib, lua } from "fengari";
 import { CommandFlag } from "../../commands/command-flags.js";
 import { arityOk } from "../../commands/command-table.js";
 import { Client, ClientFlag } from "../client.js";
@@ -479,6 +479,10 @@ export class ScriptingEngine {
 
   private step(rt: LuaRuntime, run: ScriptRun, nargs: number): void {
     const T = run.thread;
+    if (run.killed) {
+      this.finishKilled(rt, run);
+      return;
+    }
     const status = lua.lua_resume(T, rt.L, nargs);
     if (status === lua.LUA_YIELD) {
       if (!run.suspended) this.suspend(run);
@@ -508,6 +512,42 @@ export class ScriptingEngine {
     }
     lua.lua_settop(T, 0);
     rt.clearHook(T);
+    this.cleanUp(run);
+  }
+
+  /**
+   * SCRIPT KILL / FUNCTION KILL: the script is suspended (a kill is only heard while it yields), so it is
+   * not resumed again — its coroutine is dropped — and the caller gets Redis's error with the line the
+   * script had reached. (Redis raises the error from its hook instead, which a pcall in the script could
+   * catch for a moment; the outcome is the same.)
+   */
+  private finishKilled(rt: LuaRuntime, run: ScriptRun): void {
+    const T = run.thread;
+    let where = "";
+    const ar = {
+      currentline: -1,
+      source: null,
+      short_src: null,
+      what: null,
+      name: null,
+    } as unknown as LuaDebug;
+    for (let level = 0; lua.lua_getstack(T, level, ar); level++) {
+      lua.lua_getinfo(T, "Sl", ar);
+      if (ar.currentline > 0 && ar.source !== null) {
+        where = ` script: ${run.funcName}, on ${luaBytes.toLatin1(ar.source)}:${ar.currentline}.`;
+        break;
+      }
+    }
+    run.caller.reply.error(`ERR Script killed by user with SCRIPT KILL...${where}`);
+    rt.clearHook(T);
+    lauxlib.luaL_unref(rt.L, lua.LUA_REGISTRYINDEX, rt.threadRef);
+    rt.thread = null;
+    rt.threadRef = 0;
+    this.cleanUp(run);
+  }
+
+  private cleanUp(run: ScriptRun): void {
+    const c = run.caller;
     this.current = null;
     this.scriptClient.flags &= ~(ClientFlag.MULTI | ClientFlag.PREVENT_PROP);
     if (this.server.busyScript === run) this.server.busyScript = null;
@@ -546,11 +586,6 @@ export class ScriptingEngine {
   private hook(rt: LuaRuntime, T: LuaState): void {
     const run = this.current;
     if (run === null) return;
-    if (run.killed) {
-      rt.setHook(T, true);
-      pushErrorTable(T, "Script killed by user with SCRIPT KILL...");
-      lua.lua_error(T);
-    }
     if (!run.timedOut) {
       const threshold = this.server.busyReplyThreshold;
       if (threshold <= 0 || performance.now() - run.startedAt < threshold) return;
