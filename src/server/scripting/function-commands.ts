@@ -198,7 +198,7 @@ function functionRestore(c: Client, argv: string[]): void {
 function functionStats(c: Client): void {
   const engine = c.server.scripting;
   const run = engine.current;
-  if (run !== null && run.isEval) {
+  if (run?.isEval) {
     c.reply.error(ERR_BUSY_EVAL);
     return;
   }

@@ -162,7 +162,7 @@ export class ScriptingEngine {
       const err = rt.load(L, SETUP_LUA, "@err_handler_def");
       if (err !== null) throw new Error(err);
       lua.lua_call(L, 0, 0);
-      rt.onHook = (T) => this.hook(rt, T);
+      rt.onHook = (T) => this.hook(T);
     });
   }
 
@@ -582,8 +582,8 @@ export class ScriptingEngine {
     c.reply.error(msg.startsWith("-") ? msg.slice(1) : msg);
   }
 
-  /** The count hook: notices a slow script, yields to the event loop, ends a killed one. */
-  private hook(rt: LuaRuntime, T: LuaState): void {
+  /** The count hook: notices a slow script and, past the threshold, yields to the event loop. */
+  private hook(T: LuaState): void {
     const run = this.current;
     if (run === null) return;
     if (!run.timedOut) {
