@@ -402,7 +402,8 @@ export class LuaRuntime {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.rawGlobalsRef);
     lua.lua_insert(L, -2);
-    lua.lua_setfield(L, -2, name);
+    // to_luastring's cache: the name is encoded once, not on every EVAL.
+    lua.lua_setfield(L, -2, to_luastring(name, true));
     lua.lua_pop(L, 1);
   }
 

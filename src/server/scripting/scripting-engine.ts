@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type LuaDebug, type LuaState, lauxlib, lua } from "fengari";
+import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { CommandFlag } from "../../commands/command-flags.js";
 import { arityOk } from "../../commands/command-table.js";
 import { Client, ClientFlag } from "../client.js";
@@ -47,6 +47,8 @@ export const ERR_BUSY_EVAL =
   "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 export const ERR_BUSY_FUNCTION =
   "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+const ERR_HANDLER_NAME = to_luastring("__redis__err__handler");
+
 export const ERR_NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
 const REDIS_VERSION = "7.0.15";
@@ -457,7 +459,7 @@ export class ScriptingEngine {
     lua.lua_settop(T, 0);
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.xpcallRef);
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, fnRef);
-    lua.lua_getglobal(T, "__redis__err__handler");
+    lua.lua_getglobal(T, ERR_HANDLER_NAME);
     pushArray(L, keys);
     if (isEval) rt.setRawGlobal("KEYS");
     else lua.lua_xmove(L, T, 1);
