@@ -535,7 +535,8 @@ export class ScriptingEngine {
     } as unknown as LuaDebug;
     for (let level = 0; lua.lua_getstack(T, level, ar); level++) {
       lua.lua_getinfo(T, "Sl", ar);
-      if (ar.currentline > 0 && ar.source !== null) {
+      // The first frame of the user's code (not Tandem's pcall wrapper, which a yield can stop in).
+      if (ar.currentline > 0 && ar.source !== null && luaBytes.toLatin1(ar.source) !== "@err_handler_def") {
         where = ` script: ${run.funcName}, on ${luaBytes.toLatin1(ar.source)}:${ar.currentline}.`;
         break;
       }
