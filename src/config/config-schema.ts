@@ -151,6 +151,15 @@ const specs: DirectiveSpec[] = [
   { name: "databases", kind: "int", default: "16", min: 1, max: 1 << 20, runtime: false },
   { name: "dir", kind: "string", default: "", runtime: true },
   { name: "hz", kind: "int", default: "10", min: 1, max: 500, runtime: true },
+  // Scripts running longer than this (ms) make the server answer other clients -BUSY; 0 disables the check.
+  {
+    name: "busy-reply-threshold",
+    kind: "int",
+    aliases: ["lua-time-limit"],
+    default: d["busy-reply-threshold"],
+    min: 0,
+    runtime: true,
+  },
   { name: "requirepass", kind: "string", default: "", runtime: true },
   // HyperLogLog: a sparse value growing past this many bytes (header included) is promoted to dense.
   {

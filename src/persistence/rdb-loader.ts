@@ -10,8 +10,8 @@
  * (and older versions) writes for strings, lists (plain, ziplist, quicklist, quicklist 2 of listpacks),
  * sets (plain, intset, listpack), hashes (plain, zipmap, ziplist, listpack) and sorted sets (plain,
  * binary-double, ziplist, listpack) and streams (types 15, 19 and 7.2's 21, consumer groups included).
- * Modules are not supported: a file holding one fails with an RdbError naming it (function libraries
- * are skipped, since we run no functions).
+ * Function libraries (RDB_OPCODE_FUNCTION2) go to keyspace.functions. Modules are not supported: a file
+ * holding one fails with an RdbError naming it.
  *
  * Any malformed, truncated or checksum-failing input rejects with an RdbError. Keys applied before the
  * error stay in the keyspace: callers that must not keep a partial dataset (start-up exits; a replica
@@ -288,6 +288,7 @@ class RdbParser {
       throw new RdbError(`Can't handle RDB format version ${magic.slice(5)}`, "TANDEM_RDB_BAD_HEADER");
     this.version = version;
     this.headerDone = true;
+    this.keyspace.functions?.beginLoad();
   }
 
   private record(): void {
@@ -330,9 +331,18 @@ class RdbParser {
           this.aux.set(k, v);
           return;
         }
-        case RDB_OPCODE_FUNCTION2:
-          this.stringBuf(); // a function library: Tandem runs no functions, so it is skipped
+        case RDB_OPCODE_FUNCTION2: {
+          const code = this.string();
+          const fns = this.keyspace.functions;
+          if (fns !== null) {
+            try {
+              fns.loadLibrary(code);
+            } catch (err) {
+              throw new RdbError(`Failed loading library: ${(err as Error).message}`);
+            }
+          }
           return;
+        }
         case RDB_OPCODE_FUNCTION:
           throw new RdbError(
             "unsupported RDB content: pre-release function format",

@@ -31,7 +31,7 @@ import type { StoredValue } from "../store/redis-value.js";
 import { Crc64 } from "./crc64.js";
 import { addKeyspaceListener, type KeyspaceListener, removeKeyspaceListener } from "./keyspace-hooks.js";
 import { RdbEncoder } from "./rdb-encoder.js";
-import { RDB_OPCODE_EOF, RDB_VERSION } from "./rdb-format.js";
+import { RDB_OPCODE_EOF, RDB_OPCODE_FUNCTION2, RDB_VERSION } from "./rdb-format.js";
 
 /** Aux fields and options of one dump. */
 export interface RdbAux {
@@ -168,6 +168,11 @@ class Snapshot implements KeyspaceListener {
       e.aux("repl-offset", String(aux.replOffset ?? 0));
     }
     e.aux("aof-base", aux.aofBase ? "1" : "0");
+    // Function libraries come before the databases, as in Redis's rdbSaveRio.
+    for (const code of keyspace.functions?.libraryCodes() ?? []) {
+      e.byte(RDB_OPCODE_FUNCTION2);
+      e.string(code);
+    }
   }
 
   // ─── pre-images (KeyspaceListener) ─────────────────────────────────────────────────────────────────────

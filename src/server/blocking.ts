@@ -114,7 +114,7 @@ function exceedsLongDouble(s: string): boolean {
 
 /** True where Redis never blocks (inside MULTI/EXEC): blocking commands answer at once instead. */
 export function blockingDenied(c: Client): boolean {
-  return (c.flags & ClientFlag.MULTI) !== 0;
+  return (c.flags & (ClientFlag.MULTI | ClientFlag.DENY_BLOCKING)) !== 0;
 }
 
 // ─── the registry of blocked clients ──────────────────────────────────────────────────────────────────────

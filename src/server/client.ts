@@ -54,6 +54,8 @@ export const ClientFlag = {
   TRACKING_NOLOOP: 1 << 22,
   /** The client replaying the append-only file (Redis's CLIENT_ID_AOF): like the master, it must be obeyed. */
   AOF: 1 << 23,
+  /** Blocking commands answer at once instead of blocking (the scripts' client, Redis's CLIENT_DENY_BLOCKING). */
+  DENY_BLOCKING: 1 << 24,
 } as const;
 
 const REPLY_FLAGS = ClientFlag.REPLY_OFF | ClientFlag.REPLY_SKIP | ClientFlag.REPLY_SKIP_NEXT;
@@ -70,7 +72,16 @@ const OUTPUT_FLUSH_BYTES = 64 * 1024;
 const OUTPUT_PAUSE_BYTES = 1024 * 1024;
 
 /** Why a client is blocked, for CLIENT LIST and CLIENT UNBLOCK. */
-export type BlockKind = "list" | "zset" | "stream" | "wait" | "waitoffset" | "sleep" | "module" | "pause";
+export type BlockKind =
+  | "list"
+  | "zset"
+  | "stream"
+  | "wait"
+  | "waitoffset"
+  | "sleep"
+  | "module"
+  | "pause"
+  | "script";
 
 export interface BlockState {
   kind: BlockKind;

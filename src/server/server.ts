@@ -27,6 +27,8 @@ import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
 import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js";
 import { PubSub } from "./pubsub.js";
+import type { ScriptRun } from "./scripting/script-run.js";
+import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ScriptingEngine } from "./scripting/scripting-engine.js";
 import {
   ERR_LOADING,
   ERR_MASTERDOWN,
@@ -103,6 +105,7 @@ export class Server {
   replicaReadOnly = true;
   replicaServeStaleData = true;
   minReplicasToWrite = 0;
+  busyReplyThreshold = 5000;
 
   /** Changes since the last save (Redis's server.dirty). */
   dirty = 0;
@@ -121,6 +124,10 @@ export class Server {
   readonly cronTasks: CronTask[] = [];
   /** The client whose command is executing (propagation sinks note its replication offset, for WAIT). */
   currentClient: Client | null = null;
+  /** Lua scripting (EVAL, FUNCTION): interpreter states, script cache, function libraries. */
+  readonly scripting: ScriptingEngine;
+  /** A script running past busy-reply-threshold: other clients get -BUSY (Redis's scriptIsTimedout). */
+  busyScript: ScriptRun | null = null;
   /** Set by CLIENT PAUSE while a pause is in effect (processCommand postpones commands then). */
   clientPause: ClientPause | null = null;
   /** Ends the process after SHUTDOWN; the CLI sets it (tests embedding a Server may leave it). */
@@ -172,8 +179,10 @@ export class Server {
     config.onChange("notify-keyspace-events", (v) => {
       this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
     });
+    config.onChange("busy-reply-threshold", (v) => (this.busyReplyThreshold = Number(v)));
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     installIntrospection(this);
+    this.scripting = new ScriptingEngine(this);
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
@@ -422,7 +431,9 @@ export class Server {
       this.rejectCommand(c, cmd, errWrongArity(cmd.fullName));
       return;
     }
-    const flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
+    let flags = cmd.spec.flags | (cmd.spec.parent?.flags ?? 0);
+    // EVAL/FCALL of a script that declared flags run with the flags they imply (Redis's getCommandFlags).
+    if (flags & CommandFlag.SCRIPT_RUNNER) flags = this.scripting.commandFlags(cmd, argv, flags);
     const isMaster = (c.flags & ClientFlag.MASTER) !== 0;
 
     if (this.acl.authRequired && !c.authenticated && !(flags & CommandFlag.NO_AUTH)) {
@@ -483,6 +494,10 @@ export class Server {
       this.rejectCommand(c, cmd, ERR_LOADING);
       return;
     }
+    if (this.busyScript !== null && !(flags & CommandFlag.ALLOW_BUSY)) {
+      this.rejectCommand(c, cmd, this.busyScript.isEval ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION);
+      return;
+    }
     if (this.clientPause?.active && this.clientPause.postpones(c, cmd, argv, flags)) return;
     if (c.flags & ClientFlag.MULTI && !MULTI_IMMEDIATE.has(cmd.spec.parent?.name ?? cmd.spec.name)) {
       if (flags & CommandFlag.NO_MULTI) {
@@ -495,7 +510,8 @@ export class Server {
     }
     this.call(c, cmd, argv);
     // Serve clients blocked on keys this command (or the EXEC it was) pushed to, as Redis does after call().
-    if (this.blocking.hasReadyKeys) this.blocking.handleClientsBlockedOnKeys();
+    // (Not while a slow script is suspended: its keys are served when it ends, as one atomic unit.)
+    if (this.blocking.hasReadyKeys && this.busyScript === null) this.blocking.handleClientsBlockedOnKeys();
   }
 
   /**
@@ -631,6 +647,8 @@ export class Server {
   // ─── cron ───────────────────────────────────────────────────────────────────────────────────────────
 
   private cron(): void {
+    // While a slow script is suspended nothing may change the dataset under it (expiry, saves).
+    if (this.busyScript !== null) return;
     const now = Date.now();
     if (!this.keyspace.isReplica) {
       const start = performance.now();

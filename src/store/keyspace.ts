@@ -4,6 +4,16 @@ import { Database } from "./database.js";
  * All databases plus the hooks the layers above attach: the server propagates expirations, snapshots
  * copy keys before they change. The store itself knows nothing of sockets, RESP or replication.
  */
+/** What the RDB layer needs from the function libraries. */
+export interface KeyspaceFunctions {
+  /** The code of every library ("#!lua name=..." included), for a snapshot. */
+  libraryCodes(): string[];
+  /** A load starts: the libraries are replaced by the ones the file holds. */
+  beginLoad(): void;
+  /** One library from a file; throws an Error with Redis's text when it cannot be created. */
+  loadLibrary(code: string): void;
+}
+
 export class Keyspace {
   readonly dbs: Database[];
 
@@ -16,6 +26,11 @@ export class Keyspace {
   writeHook: ((db: Database, key: string) => void) | null = null;
   /** Called before a whole database is replaced (FLUSHDB, FLUSHALL, SWAPDB). */
   flushHook: ((db: Database) => void) | null = null;
+  /**
+   * Function libraries (FUNCTION LOAD) live beside the data and persist with it (RDB_OPCODE_FUNCTION2):
+   * the scripting engine installs this so snapshots save them and loads restore them.
+   */
+  functions: KeyspaceFunctions | null = null;
   /** Called after a master deleted a key because its TTL passed (lazily or by the active cycle). */
   onExpired: (db: Database, key: string) => void = () => {};
 

@@ -1,4 +1,6 @@
 import type { CommandDef } from "../command-registry.js";
+import { evalCommands } from "../scripting/eval-commands.js";
+import { functionCommands } from "../scripting/function-commands.js";
 import { aclCommands } from "./acl-command.js";
 import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
@@ -12,7 +14,6 @@ import { listCommands } from "./lists.js";
 import { persistenceCommands } from "./persistence.js";
 import { pubsubCommands } from "./pubsub.js";
 import { replicationCommands } from "./replication.js";
-import { scriptingCommands } from "./scripting.js";
 import { serverAdminCommands } from "./server-admin.js";
 import { setCommands } from "./sets.js";
 import { sortCommands } from "./sort.js";
@@ -41,7 +42,8 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   persistenceCommands,
   debugCommands,
   replicationCommands,
-  scriptingCommands,
+  evalCommands,
+  functionCommands,
   aclCommands,
   introspectionCommands,
 ];

@@ -36,8 +36,19 @@ function createMasterClient(server: Server, dbId: number) {
   c.user = server.acl.superUser;
   c.db = server.keyspace.dbs[dbId] ?? server.keyspace.dbs[0];
   c.name = "master";
+  const pending: string[][] = [];
   return {
     execute(argv: string[]): void {
+      // While a slow script runs, the master's stream waits (Redis stops reading its master then).
+      if (server.busyScript !== null || pending.length > 0) {
+        if (pending.length === 0) {
+          server.scripting.afterBusy.push(() => {
+            for (const a of pending.splice(0)) server.processCommand(c, a);
+          });
+        }
+        pending.push(argv);
+        return;
+      }
       server.processCommand(c, argv);
     },
     get dbId(): number {

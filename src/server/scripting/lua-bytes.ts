@@ -1,0 +1,48 @@
+import "../../resp/buffer-internals.js";
+import { type LuaState, type LuaString, lauxlib, lua } from "fengari";
+
+/**
+ * Lua strings are byte arrays in fengari; Tandem keeps keys and values as latin1 strings (one char per
+ * byte). These convert between the two without any text encoding, so binary values stay intact.
+ */
+export const luaBytes = {
+  /** Lua bytes → latin1 string. */
+  toLatin1(u8: LuaString): string {
+    const n = u8.length;
+    if (n < 48) {
+      let s = "";
+      for (let i = 0; i < n; i++) s += String.fromCharCode(u8[i]);
+      return s;
+    }
+    return Buffer.from(u8.buffer, u8.byteOffset, n).latin1Slice(0, n);
+  },
+
+  /** latin1 string → Lua bytes. */
+  fromLatin1(s: string): LuaString {
+    const n = s.length;
+    if (n < 48) {
+      const u8 = new Uint8Array(n);
+      for (let i = 0; i < n; i++) u8[i] = s.charCodeAt(i);
+      return u8;
+    }
+    return Buffer.from(s, "latin1");
+  },
+
+  push(L: LuaState, s: string): void {
+    lua.lua_pushstring(L, luaBytes.fromLatin1(s));
+  },
+
+  /** Raises a Lua error with the message as is (no format directives), prefixed with the position. */
+  raise(L: LuaState, message: string): never {
+    lauxlib.luaL_where(L, 1);
+    luaBytes.push(L, message);
+    lua.lua_concat(L, 2);
+    return lua.lua_error(L);
+  },
+
+  /** The value at idx as a latin1 string (numbers converted by Lua), or null. */
+  get(L: LuaState, idx: number): string | null {
+    const u8 = lua.lua_tolstring(L, idx);
+    return u8 === null ? null : luaBytes.toLatin1(u8);
+  },
+};
