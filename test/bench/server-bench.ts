@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../helpers/free-port.js";
@@ -15,7 +16,9 @@ import { type BenchRow, fmt, machineLine, mb, median, redisBenchmark, rssOf } fr
  * The first two suites also run against bare-resp-server.ts, a minimal Node RESP loop: the reference row
  * that says how close Tandem is to what Node itself does on this machine.
  * Run: npm run bench -- server      (or node dist/test/bench/server-bench.js after a build)
- * Env: BENCH_ROUNDS (default 3), BENCH_SUITES=no,-P (name prefixes), BENCH_SKIP_MEMORY=1.
+ *   - EVALSHA of a 3-command script and FCALL of the same function                    (target ≥ 0.5)
+ *   - XADD, XRANGE of 100, PFADD, PFCOUNT, GEOADD, GEOSEARCH, BITFIELD                  (target ≥ 0.8)
+ * Env: BENCH_ROUNDS (default 3), BENCH_SUITES=no,-P,data,scripts,new (name prefixes), BENCH_SKIP_MEMORY=1.
  */
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -66,6 +69,111 @@ const SUITES: Suite[] = [
     target: 0.9,
   },
 ];
+
+/**
+ * Commands redis-benchmark has no -t test for, each run as its own `redis-benchmark … <command>` after a
+ * setup sent to both servers: the script and function of issue 11, the types of issue 12.
+ */
+interface CustomSuite {
+  name: string;
+  target: number;
+  setup: string[][];
+  commands: { label: string; argv: string[] }[];
+}
+
+const SCRIPT_3 =
+  "redis.call('INCR', KEYS[1]); redis.call('EXPIRE', KEYS[1], 60); return redis.call('GET', KEYS[1])";
+const SCRIPT_SHA = createHash("sha1").update(SCRIPT_3).digest("hex");
+const BENCH_LIBRARY = `#!lua name=benchlib\nredis.register_function('bench3', function(keys) ${SCRIPT_3.replaceAll("KEYS", "keys")} end)`;
+
+const CUSTOM: CustomSuite[] = [
+  {
+    name: "scripts",
+    target: 0.5,
+    setup: [
+      ["SCRIPT", "LOAD", SCRIPT_3],
+      ["FUNCTION", "LOAD", "REPLACE", BENCH_LIBRARY],
+    ],
+    commands: [
+      { label: "EVALSHA (INCR, EXPIRE, GET)", argv: ["EVALSHA", SCRIPT_SHA, "1", "counter:__rand_int__"] },
+      { label: "FCALL (INCR, EXPIRE, GET)", argv: ["FCALL", "bench3", "1", "counter:__rand_int__"] },
+    ],
+  },
+  {
+    name: "new types",
+    target: 0.8,
+    setup: [
+      ...Array.from({ length: 100 }, (_, i) => [
+        "XADD",
+        "stream100",
+        "*",
+        "field",
+        String(i),
+        "other",
+        "value",
+      ]),
+      ["PFADD", "hll", ...Array.from({ length: 5000 }, (_, i) => `e${i}`)],
+      [
+        "GEOADD",
+        "geo",
+        ...Array.from({ length: 2000 }, (_, i) => [
+          String(-10 + (i % 200) * 0.1),
+          String(40 + Math.floor(i / 200) * 0.1),
+          `p${i}`,
+        ]).flat(),
+      ],
+    ],
+    commands: [
+      {
+        label: "XADD",
+        argv: ["XADD", "bench:stream", "MAXLEN", "~", "100000", "*", "field", "__rand_int__"],
+      },
+      { label: "XRANGE of 100", argv: ["XRANGE", "stream100", "-", "+", "COUNT", "100"] },
+      { label: "PFADD", argv: ["PFADD", "hll", "__rand_int__"] },
+      { label: "PFCOUNT", argv: ["PFCOUNT", "hll"] },
+      { label: "GEOADD", argv: ["GEOADD", "geo:w", "13.361389", "38.115556", "m:__rand_int__"] },
+      {
+        label: "GEOSEARCH (5 km, ~20 hits)",
+        argv: ["GEOSEARCH", "geo", "FROMLONLAT", "0", "40.5", "BYRADIUS", "5", "km", "ASC"],
+      },
+      { label: "BITFIELD", argv: ["BITFIELD", "bf", "INCRBY", "u8", "100", "1", "GET", "u4", "0"] },
+    ],
+  },
+];
+
+async function customThroughput(tandem: Target, redis: Target): Promise<string> {
+  let out = "";
+  const only = process.env.BENCH_SUITES?.split(",");
+  for (const suite of CUSTOM.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
+    for (const t of [tandem, redis]) {
+      await flush(t.port);
+      const c = await RawClient.connect(t.port);
+      for (const cmd of suite.setup) await c.call(...cmd);
+      c.close();
+    }
+    const n = "100000";
+    out += `\n#### ${suite.name}: \`redis-benchmark -n ${n} -c 50 <command>\` (median of ${ROUNDS} alternating rounds; target ratio ≥ ${suite.target})\n\n`;
+    out +=
+      "| command | tandem rps | redis rps | tandem/redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|\n";
+    for (const cmd of suite.commands) {
+      const rows = new Map<Target, BenchRow[]>([
+        [tandem, []],
+        [redis, []],
+      ]);
+      for (let i = 0; i < ROUNDS; i++) {
+        const order = i % 2 === 0 ? [tandem, redis] : [redis, tandem];
+        for (const t of order)
+          rows.get(t)?.push(...redisBenchmark(t.port, ["-n", n, "-c", "50", "-r", "100000", ...cmd.argv]));
+      }
+      const tr = rows.get(tandem) ?? [];
+      const rr = rows.get(redis) ?? [];
+      const trps = median(tr.map((x) => x.rps));
+      const rrps = median(rr.map((x) => x.rps));
+      out += `| ${cmd.label} | ${fmt(trps)} | ${fmt(rrps)} | ${(trps / rrps).toFixed(2)} | ${median(tr.map((x) => x.p50)).toFixed(3)} | ${median(rr.map((x) => x.p50)).toFixed(3)} |\n`;
+    }
+  }
+  return out;
+}
 
 async function flush(port: number): Promise<void> {
   const c = await RawClient.connect(port);
@@ -141,6 +249,7 @@ async function main(): Promise<void> {
   let report = `### Server: tandem server vs redis-server\n\nMachine: ${machineLine()}. Command: \`npm run bench -- server\`.\n`;
   try {
     report += await throughput(tandem, redis, bare);
+    report += await customThroughput(tandem, redis);
   } finally {
     bare.stop();
     await Promise.all([tandem.stop(), redis.stop()]);
