@@ -1,6 +1,15 @@
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import {
+  cipherString,
+  loadCaCertificates,
+  loadCertificate,
+  loadPrivateKey,
+  TlsSettingsError,
+} from "../net/tls-settings.js";
 import { INCOMPLETE, scanFrame } from "../resp/frame-scanner.js";
 import { encodeCommand } from "../resp/reply-writer.js";
+import type { CliTlsOptions } from "./cli-options.js";
 
 /**
  * The one connection `tandem cli` talks over: commands go out as RESP arrays (encodeCommand), replies come
@@ -29,14 +38,76 @@ export class CliConnectionError extends Error {
     message: string,
     /** True when the server closed the connection or reset it (the REPL then just reconnects). */
     readonly lost: boolean,
+    /**
+     * The TLS settings themselves are unusable (a CA, certificate or key file): redis-cli says "Could not
+     * negotiate a TLS connection: ..." for these, instead of "Could not connect to Redis at ...".
+     */
+    readonly tlsSetup = false,
   ) {
     super(message);
     this.name = "CliConnectionError";
   }
 }
 
-function describe(err: NodeJS.ErrnoException): string {
-  return (err.code && ERROR_TEXT[err.code]) || err.message;
+function describe(err: NodeJS.ErrnoException & { reason?: string }): string {
+  if (err.code && ERROR_TEXT[err.code]) return ERROR_TEXT[err.code];
+  // An OpenSSL failure during the handshake: hiredis prints OpenSSL's reason text after this prefix.
+  if (typeof err.reason === "string") return `SSL_connect failed: ${err.reason}`;
+  return err.message;
+}
+
+/**
+ * node:tls options for redis-cli's TLS flags, with redis-cli's texts when a file or setting is unusable.
+ * As hiredis, the server's certificate must chain to the CA (unless --insecure) but its name is not checked;
+ * a certificate is sent only when both --cert and --key are given.
+ */
+export function cliTlsOptions(t: CliTlsOptions): ConnectionOptions {
+  const setup = (text: string) => new CliConnectionError(text, false, true);
+  const o: ConnectionOptions = { rejectUnauthorized: false, checkServerIdentity: () => undefined };
+  if (t.cacert !== null || t.cacertdir !== null) {
+    try {
+      o.ca = loadCaCertificates(t.cacert ?? "", t.cacertdir ?? "");
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid CA Certificate File/Directory");
+    }
+  }
+  let cert: Buffer | null = null;
+  if (t.cert !== null) {
+    try {
+      cert = loadCertificate(t.cert);
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid client certificate");
+    }
+  }
+  if (t.key !== null) {
+    try {
+      const key = loadPrivateKey(t.key, "", cert);
+      if (cert !== null) {
+        o.cert = cert;
+        o.key = key;
+      }
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid private key");
+    }
+  }
+  const ciphers = t.ciphers ?? "";
+  const suites = t.ciphersuites ?? "";
+  try {
+    cipherString(ciphers, "");
+  } catch {
+    throw setup("Error while configuring ciphers");
+  }
+  try {
+    cipherString("", suites);
+  } catch {
+    throw setup("Error while setting cypher suites");
+  }
+  o.ciphers = cipherString(ciphers, suites);
+  if (t.sni !== null) o.servername = t.sni;
+  return o;
 }
 
 export class CliConnection {
@@ -53,17 +124,29 @@ export class CliConnection {
     socket.on("close", () => this.fail(new CliConnectionError(SERVER_CLOSED, true)));
   }
 
-  /** Connects; rejects with a CliConnectionError ("Connection refused", ...). */
-  static open(host: string, port: number): Promise<CliConnection> {
+  /**
+   * Connects (with TLS when `tls` is given: options from cliTlsOptions, plus whether to verify); rejects
+   * with a CliConnectionError ("Connection refused", "SSL_connect failed: certificate verify failed", ...).
+   */
+  static open(
+    host: string,
+    port: number,
+    tls: { options: ConnectionOptions; verify: boolean } | null = null,
+  ): Promise<CliConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = tls === null ? connect({ host, port }) : tlsConnect({ ...tls.options, host, port });
       const onError = (err: NodeJS.ErrnoException) => {
         socket.destroy();
         reject(new CliConnectionError(describe(err), false));
       };
       socket.once("error", onError);
-      socket.once("connect", () => {
+      socket.once(tls === null ? "connect" : "secureConnect", () => {
         socket.off("error", onError);
+        if (tls?.verify && !(socket as TLSSocket).authorized) {
+          socket.destroy();
+          reject(new CliConnectionError("SSL_connect failed: certificate verify failed", false));
+          return;
+        }
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 15_000);
         resolve(new CliConnection(socket));

@@ -160,11 +160,15 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   /** Write replies held for replicas (PROXY DURABILITY) until their probe settles. */
   private held: PendingReply[] = [];
 
-  /** `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts). */
+  /**
+   * `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts) when
+   * `directReads`; a TLS socket (whose handle is node:tls's, not the TCP one) reads through 'data' events.
+   */
   constructor(
     readonly id: number,
     accepted: Socket,
     private readonly ctx: SessionContext,
+    directReads = true,
   ) {
     const cfg = ctx.config;
     this.authenticated = cfg.requirepass === "";
@@ -174,7 +178,9 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     this.updateTracking();
     this.replies = new ReplyQueue(this);
     this.log = ctx.log.child({ session: id });
-    const direct = adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
+    const direct = directReads
+      ? adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length))
+      : null;
     const socket = direct ?? accepted;
     this.socket = socket;
     socket.setNoDelay(true);

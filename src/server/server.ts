@@ -17,6 +17,7 @@ import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js"
 import { Notify } from "./notify-flags.js";
 import { Propagator } from "./propagator.js";
 import { PubSub } from "./pubsub.js";
+import { ServerTls, TLS_STARTUP_FAILED } from "./server-tls.js";
 import {
   ERR_LOADING,
   ERR_MASTERDOWN,
@@ -122,8 +123,10 @@ export class Server {
 
   private readonly listeners: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
-  /** The ports actually bound (useful with port 0 in tests). */
+  /** The ports actually bound (useful with port 0 in tests); 0 when only TLS listens. */
   boundPort = 0;
+  /** The `tls-port` listeners, TLS contexts and the replication link's TLS settings. */
+  readonly tls: ServerTls;
 
   constructor(
     readonly config: ServerConfig,
@@ -145,17 +148,54 @@ export class Server {
       this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
     });
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    this.tls = new ServerTls(config, log, (socket) => this.accept(socket));
+    config.setApplier("tls", () => this.tls.apply());
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** Binds every `bind` address (a "-" prefix marks one that may fail) and starts the cron. */
+  /**
+   * Binds every `bind` address (a "-" prefix marks one that may fail) on `port` and, with `tls-port`, on
+   * that port with TLS, then starts the cron. As in Redis, `port 0` with a `tls-port` listens with TLS
+   * only (without a `tls-port`, port 0 binds an ephemeral port: tests embed servers that way).
+   */
   async listen(): Promise<void> {
     const port = this.config.getInt("port");
+    const tlsPort = this.config.getInt("tls-port");
+    if (this.tls.wanted) {
+      const reason = this.tls.configure();
+      if (reason !== null) throw new Error(`${reason}\n${TLS_STARTUP_FAILED}`);
+    }
     const binds = this.config
       .get("bind")
       .split(" ")
       .filter((b) => b !== "");
+    if (port !== 0 || tlsPort === 0) {
+      this.boundPort = await this.bindAll(binds, port, "TCP", (host, p) => this.listenOn(host, p));
+      if (this.boundPort === 0) throw new Error("Failed listening on any bind address");
+    }
+    if (tlsPort !== 0) {
+      const backlog = this.config.getInt("tcp-backlog");
+      const bound = await this.bindAll(binds, tlsPort, "TLS", (host, p) =>
+        this.tls.listenOn(host, p, backlog),
+      );
+      if (bound === 0) throw new Error(`Failed listening on port ${tlsPort} (TLS), aborting.`);
+    }
+    const hz = () => this.config.getInt("hz");
+    const tick = () => {
+      this.cron();
+      this.cronTimer = setTimeout(tick, 1000 / hz());
+    };
+    this.cronTimer = setTimeout(tick, 1000 / hz());
+  }
+
+  /** Listens on each bind address; returns the port bound (0 when none was). */
+  private async bindAll(
+    binds: readonly string[],
+    port: number,
+    kind: "TCP" | "TLS",
+    listenOn: (host: string, port: number) => Promise<number>,
+  ): Promise<number> {
     let bound = 0;
     let wanted = port;
     for (const raw of binds) {
@@ -163,24 +203,17 @@ export class Server {
       const addr = optional ? raw.slice(1) : raw;
       const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
       try {
-        const actual = await this.listenOn(host, wanted);
+        const actual = await listenOn(host, wanted);
         if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
-        this.boundPort = actual;
-        bound++;
+        bound = actual;
       } catch (err) {
         if (!optional)
           throw new Error(
-            `Could not create server TCP listening socket ${addr}:${port}: ${(err as Error).message}`,
+            `Could not create server ${kind} listening socket ${addr}:${port}: ${(err as Error).message}`,
           );
       }
     }
-    if (bound === 0) throw new Error("Failed listening on any bind address");
-    const hz = () => this.config.getInt("hz");
-    const tick = () => {
-      this.cron();
-      this.cronTimer = setTimeout(tick, 1000 / hz());
-    };
-    this.cronTimer = setTimeout(tick, 1000 / hz());
+    return bound;
   }
 
   private listenOn(host: string, port: number): Promise<number> {
@@ -531,6 +564,7 @@ export class Server {
     this.shuttingDown = true;
     if (this.cronTimer) clearTimeout(this.cronTimer);
     for (const l of this.listeners) l.close();
+    this.tls.close();
     for (const task of this.shutdownTasks) await task(opts);
     for (const c of [...this.clients.values()]) c.destroy();
   }
