@@ -385,7 +385,8 @@ function tlsListenerSection(r: Reader, fail: Fail): ProxyTlsListener | null {
   const ca = tlsFile(t, "ca_file", caFile, fail, (f) => loadCaCertificates(f, ""));
   if (ca === null && authClients !== "no")
     return fail(t.take("ca_file") ?? node, "tls.ca_file", "is required unless auth_clients is no");
-  return { listen, authClients, context: { cert, key, ca: ca ?? undefined } };
+  // Without ca_file nothing is trusted (not Node's public roots): client certificates are not asked for then.
+  return { listen, authClients, context: { cert, key, ca: ca ?? [] } };
 }
 
 /**

@@ -109,7 +109,9 @@ export class ServerTls {
     const protocols = protocolOptions(cfg.get("tls-protocols"));
     const cert = loadCertificate(certFile);
     const key = loadPrivateKey(keyFile, cfg.get("tls-key-file-pass"), cert);
-    const ca = caFile === "" && caDir === "" ? undefined : loadCaCertificates(caFile, caDir);
+    // No CA configured trusts nothing (as Redis, which never loads OpenSSL's default paths), not Node's
+    // built-in public roots: a client certificate from any public CA must not pass tls-auth-clients.
+    const ca = caFile === "" && caDir === "" ? [] : loadCaCertificates(caFile, caDir);
     const ciphers = cipherString(cfg.get("tls-ciphers"), cfg.get("tls-ciphersuites"));
     const common = { ...protocols, ca, ciphers };
 
@@ -121,11 +123,14 @@ export class ServerTls {
       } catch (err) {
         throw new TlsSettingsError(`Failed to load ${dhFile}: ${strerror(err)}`);
       }
+      // node:tls ignores parameters it cannot read (the context then has none), so look for them first.
+      let readable = /-----BEGIN (X9\.42 )?DH PARAMETERS-----/.test(dhparam.toString("latin1"));
       try {
-        createSecureContext({ dhparam });
+        if (readable) createSecureContext({ dhparam });
       } catch {
-        throw new TlsSettingsError(`${dhFile}: failed to read DH params.`);
+        readable = false;
       }
+      if (!readable) throw new TlsSettingsError(`${dhFile}: failed to read DH params.`);
     }
     const caching = cfg.getBool("tls-session-caching");
     const timeout = cfg.getInt("tls-session-cache-timeout");
@@ -133,7 +138,8 @@ export class ServerTls {
       ...common,
       cert,
       key,
-      dhparam,
+      // Without a file, OpenSSL picks DH parameters to match the key, as Redis asks it to (SSL_CTX_set_dh_auto).
+      dhparam: dhparam ?? "auto",
       honorCipherOrder: cfg.getBool("tls-prefer-server-ciphers"),
       sessionIdContext: "tandem",
       // The lifetime of cached sessions and of session tickets alike (OpenSSL's SSL_CTX_set_timeout).

@@ -113,6 +113,13 @@ export function makeCertificates(): TestCertificates {
   };
 }
 
+/** A DH parameters file of `bits` bits (DSA-style generation: quick), for tls-dh-params-file. */
+export function makeDhParams(c: TestCertificates, bits: number): string {
+  const file = join(c.dir, `dh${bits}.pem`);
+  openssl(c.dir, ["dhparam", "-dsaparam", "-out", file, String(bits)]);
+  return file;
+}
+
 /** tls-* directives for a server with these certificates (client certificates checked against the CA). */
 export function serverTlsArgs(c: TestCertificates, tlsPort: number): string[] {
   return [

@@ -20,7 +20,13 @@ import {
 import { type ProxyProcess, startProxy } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitLinkUp } from "../helpers/replication-helpers.js";
-import { makeCertificates, NO_OPENSSL, serverTlsArgs, type TestCertificates } from "../helpers/tls-certs.js";
+import {
+  makeCertificates,
+  makeDhParams,
+  NO_OPENSSL,
+  serverTlsArgs,
+  type TestCertificates,
+} from "../helpers/tls-certs.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 /**
@@ -226,6 +232,32 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
     if (outcomes.redis) assert.deepEqual(outcomes.tandem, outcomes.redis);
   });
 
+  it("tls-ca-cert-dir instead of a file: certificates of its CA pass, others do not (as redis-server)", async (ctx) => {
+    // OpenSSL looks the directory up by subject-hash links: `openssl rehash` makes them for redis-server.
+    const dir = mkdtempSync(join(tmpdir(), "tandem-tls-cadir-"));
+    copyFileSync(certs.caCert, join(dir, "ca.pem"));
+    const rehash = spawnSync("openssl", ["rehash", dir], { encoding: "utf8" });
+    assert.equal(rehash.status, 0, rehash.stderr);
+    const kinds: ("tandem" | "redis")[] = NO_REDIS_TLS ? ["tandem"] : ["tandem", "redis"];
+    if (NO_REDIS_TLS) ctx.diagnostic(`redis-server side skipped: ${NO_REDIS_TLS}`);
+    const stranger = {
+      ca: readFileSync(certs.caCert),
+      cert: readFileSync(certs.strangerCert),
+      key: readFileSync(certs.strangerKey),
+    };
+    for (const kind of kinds) {
+      const tlsPort = await freePort();
+      const args = [...serverTlsArgs(certs, tlsPort).slice(0, 6), "--tls-ca-cert-dir", dir];
+      const server = await (kind === "tandem" ? startTandem : startRedis)({ args });
+      try {
+        assert.equal(await pingOver(tlsPort, clientTls()), "+PONG", kind);
+        assert.notEqual(await pingOver(tlsPort, stranger), "+PONG", kind);
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
   it("port 0 with a tls-port listens with TLS only; INFO tcp_port is then the TLS port", async () => {
     const tlsPort = await freePort();
     const server = await startTandem({
@@ -287,6 +319,18 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
           certs.caCert,
         ],
         says: `Failed to load private key: ${certs.serverKeyEncrypted}:`,
+      },
+      {
+        args: [...serverTlsArgs(certs, 0).slice(2), "--tls-dh-params-file", missing],
+        says: `Failed to load ${missing}: No such file or directory`,
+      },
+      {
+        args: [...serverTlsArgs(certs, 0).slice(2), "--tls-dh-params-file", certs.serverCert],
+        says: `${certs.serverCert}: failed to read DH params.`,
+      },
+      {
+        args: [...serverTlsArgs(certs, 0).slice(2), "--tls-protocols", "TLSv1.2 SSLv3"],
+        says: "Invalid tls-protocols specified. Use a combination of 'TLSv1', 'TLSv1.1', 'TLSv1.2' and 'TLSv1.3'.",
       },
     ];
     for (const { args, says } of cases) {
@@ -445,6 +489,27 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
         "+OK\r\n",
       );
       assert.equal(await resumed(), true);
+
+      // DHE: OpenSSL's automatic parameters (matching the 2048-bit key) until a tls-dh-params-file is set.
+      const dhe = { maxVersion: "TLSv1.2" as const, ciphers: "DHE-RSA-AES128-GCM-SHA256" };
+      const dhBits = async (): Promise<number | undefined> => {
+        const d = await t.tls(dhe);
+        try {
+          assert.equal((d.socket as TLSSocket).getCipher().name, "DHE-RSA-AES128-GCM-SHA256");
+          const info = (d.socket as TLSSocket).getEphemeralKeyInfo() as {
+            type?: string;
+            size?: number;
+          } | null;
+          assert.equal(info?.type, "DH");
+          return info?.size;
+        } finally {
+          d.close();
+        }
+      };
+      assert.equal(await dhBits(), 2048);
+      const dh = makeDhParams(certs, 1024);
+      assert.equal(await admin.text("CONFIG", "SET", "tls-dh-params-file", dh), "+OK\r\n");
+      assert.equal(await dhBits(), 1024);
     } finally {
       admin.close();
       await t.stop();
