@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -16,10 +16,12 @@ import {
   startRedis,
   startTandem,
   TANDEM_BIN,
+  trackChild,
 } from "../helpers/processes.js";
 import { type ProxyProcess, startProxy } from "../helpers/proxy-deployment.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { waitLinkUp } from "../helpers/replication-helpers.js";
+import { NO_SENTINEL, REDIS_SENTINEL } from "../helpers/sentinel.js";
 import {
   makeCertificates,
   makeDhParams,
@@ -704,6 +706,96 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
         }
       });
     }
+
+    it("sentinel.tls: the proxy finds the master and its replica through a TLS-only Sentinel", {
+      skip: NO_REDIS_TLS || NO_SENTINEL,
+    }, async () => {
+      const fast = ["--repl-diskless-sync-delay", "0", "--port", "0"];
+      const master = await startTls("tandem", fast, { waitReady: false });
+      let replica: TlsServer | null = null;
+      let sentinel: ChildProcess | null = null;
+      let proxy: ProxyProcess | null = null;
+      try {
+        await waitFor("the master", () => master.tls().then((c) => c.close() ?? true));
+        replica = await startTls(
+          "tandem",
+          [...fast, "--tls-replication", "yes", "--replicaof", "127.0.0.1", String(master.tlsPort)],
+          { waitReady: false },
+        );
+        const r = await waitFor("the replica", () => replica!.tls());
+        await waitLinkUp(r, 20_000);
+        r.close();
+        // One sentinel, listening with TLS only and talking TLS to the nodes (tls-replication).
+        const dir = mkdtempSync(join(tmpdir(), "tandem-tls-sentinel-"));
+        const sentinelPort = await freePort();
+        const conf = join(dir, "sentinel.conf");
+        writeFileSync(
+          conf,
+          [
+            "port 0",
+            `tls-port ${sentinelPort}`,
+            "bind 127.0.0.1",
+            `dir ${dir}`,
+            `tls-cert-file ${certs.serverCert}`,
+            `tls-key-file ${certs.serverKey}`,
+            `tls-ca-cert-file ${certs.caCert}`,
+            "tls-replication yes",
+            "sentinel resolve-hostnames no",
+            `sentinel monitor mymaster 127.0.0.1 ${master.tlsPort} 1`,
+            "",
+          ].join("\n"),
+        );
+        sentinel = spawn(REDIS_SENTINEL!, [conf], { cwd: dir, stdio: "ignore" });
+        trackChild(sentinel);
+        const sc = await waitFor("the sentinel to know the replica", async () => {
+          const c = await RawClient.connectTls(sentinelPort, clientTls());
+          const replicas = await c.call("SENTINEL", "replicas", "mymaster");
+          if (Array.isArray(replicas) && replicas.length === 1) return c;
+          c.close();
+          return null;
+        });
+        sc.close();
+        proxy = await startProxy(
+          [
+            "log_level: warn",
+            "consistency: eventual",
+            "sentinel:",
+            "  master_name: mymaster",
+            `  addresses: [127.0.0.1:${sentinelPort}]`,
+            "  tls: yes",
+            "backend_tls:",
+            `  ca_file: ${certs.caCert}`,
+            `  cert_file: ${certs.clientCert}`,
+            `  key_file: ${certs.clientKey}`,
+          ].join("\n"),
+        );
+        const c = await proxy.client();
+        try {
+          // Writes wait until the health poll (over TLS) has seen the master's own role:master.
+          await waitFor(
+            "the proxy to accept writes",
+            async () => (await c.text("SET", "found", "through sentinel")) === "+OK\r\n",
+          );
+          const m = await master.tls();
+          assert.equal(await m.text("GET", "found"), "$16\r\nthrough sentinel\r\n");
+          m.close();
+          // The replica Sentinel reported (by its TLS port) serves reads once polled over TLS.
+          const backends = String(await c.call("PROXY", "BACKENDS"));
+          assert.ok(backends.includes(`127.0.0.1:${replica.tlsPort}`), backends);
+        } finally {
+          c.close();
+        }
+      } finally {
+        await proxy?.stop();
+        if (sentinel !== null && sentinel.exitCode === null) {
+          const gone = new Promise((res) => sentinel?.once("exit", res));
+          sentinel.kill("SIGTERM");
+          await gone;
+        }
+        await replica?.stop();
+        await master.stop();
+      }
+    });
   });
 
   describe("tandem cli --tls", () => {
