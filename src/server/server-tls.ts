@@ -65,10 +65,6 @@ export class ServerTls {
     return this.config.getInt("tls-port") !== 0 || this.config.getBool("tls-replication");
   }
 
-  get configured(): boolean {
-    return this.serverOptions !== null;
-  }
-
   private get authMode(): TlsAuthClients {
     return this.config.get("tls-auth-clients") as TlsAuthClients;
   }

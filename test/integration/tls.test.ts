@@ -613,6 +613,45 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
         await master.stop();
       }
     });
+
+    it("tls-client-cert-file/-key-file are the replica's certificate towards its master; CONFIG SET swaps them for the next attempt", async () => {
+      const master = await startTls("tandem", fast);
+      const replica = await startTls("tandem", [
+        ...fast,
+        "--tls-replication",
+        "yes",
+        "--tls-client-cert-file",
+        certs.strangerCert,
+        "--tls-client-key-file",
+        certs.strangerKey,
+        "--replicaof",
+        "127.0.0.1",
+        String(master.tlsPort),
+      ]);
+      const r = await replica.server.client();
+      try {
+        // The master does not trust the stranger's CA: every attempt is refused.
+        const attempts = () => (replica.server.output().match(/Connecting to MASTER/g) ?? []).length;
+        await waitFor("several refused attempts", () => attempts() >= 3);
+        assert.equal(await infoField(r, "replication", "master_link_status"), "down");
+        assert.equal(
+          await r.text(
+            "CONFIG",
+            "SET",
+            "tls-client-cert-file",
+            certs.clientCert,
+            "tls-client-key-file",
+            certs.clientKey,
+          ),
+          "+OK\r\n",
+        );
+        await waitLinkUp(r);
+      } finally {
+        r.close();
+        await replica.stop();
+        await master.stop();
+      }
+    });
   });
 
   describe("the proxy over TLS", () => {
