@@ -49,10 +49,11 @@ export class CliConnectionError extends Error {
   }
 }
 
-function describe(err: NodeJS.ErrnoException & { reason?: string }): string {
+function describe(err: NodeJS.ErrnoException & { reason?: string }, connecting: boolean): string {
   if (err.code && ERROR_TEXT[err.code]) return ERROR_TEXT[err.code];
-  // An OpenSSL failure during the handshake: hiredis prints OpenSSL's reason text after this prefix.
-  if (typeof err.reason === "string") return `SSL_connect failed: ${err.reason}`;
+  // An OpenSSL failure: OpenSSL's reason text, after hiredis's prefix when it happened in the handshake
+  // (later, e.g. the server's alert refusing a missing client certificate, the reason alone).
+  if (typeof err.reason === "string") return connecting ? `SSL_connect failed: ${err.reason}` : err.reason;
   return err.message;
 }
 
@@ -119,7 +120,9 @@ export class CliConnection {
   private constructor(private readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err: NodeJS.ErrnoException) =>
-      this.fail(new CliConnectionError(describe(err), err.code === "ECONNRESET" || err.code === "EPIPE")),
+      this.fail(
+        new CliConnectionError(describe(err, false), err.code === "ECONNRESET" || err.code === "EPIPE"),
+      ),
     );
     socket.on("close", () => this.fail(new CliConnectionError(SERVER_CLOSED, true)));
   }
@@ -137,7 +140,7 @@ export class CliConnection {
       const socket = tls === null ? connect({ host, port }) : tlsConnect({ ...tls.options, host, port });
       const onError = (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        reject(new CliConnectionError(describe(err), false));
+        reject(new CliConnectionError(describe(err, true), false));
       };
       socket.once("error", onError);
       socket.once(tls === null ? "connect" : "secureConnect", () => {
