@@ -430,7 +430,7 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
     if (replies.redis) assert.deepEqual(replies.tandem, replies.redis);
   });
 
-  it("tls-protocols, tls-ciphersuites, an encrypted key with tls-key-file-pass, and the session cache", async () => {
+  it("tls-protocols, tls-ciphers/-ciphersuites, tls-prefer-server-ciphers, tls-dh-params-file, an encrypted key with tls-key-file-pass, the session cache", async () => {
     const { constants } = await import("node:crypto");
     const t = await startTls("tandem", [
       "--tls-key-file",
@@ -491,6 +491,38 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
         "+OK\r\n",
       );
       assert.equal(await resumed(), true);
+
+      // tls-ciphers, and whose order wins: the client's, or the server's with tls-prefer-server-ciphers.
+      assert.equal(
+        await admin.text(
+          "CONFIG",
+          "SET",
+          "tls-ciphers",
+          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256",
+        ),
+        "+OK\r\n",
+      );
+      const negotiated = async (): Promise<string> => {
+        const x = await t.tls({
+          maxVersion: "TLSv1.2",
+          ciphers: "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+        });
+        const name = (x.socket as TLSSocket).getCipher().name;
+        x.close();
+        return name;
+      };
+      assert.equal(await negotiated(), "ECDHE-RSA-AES128-GCM-SHA256");
+      assert.equal(await admin.text("CONFIG", "SET", "tls-prefer-server-ciphers", "yes"), "+OK\r\n");
+      assert.equal(await negotiated(), "ECDHE-RSA-AES256-GCM-SHA384");
+      assert.match(
+        await pingOver(t.tlsPort, clientTls({ maxVersion: "TLSv1.2", ciphers: "DHE-RSA-AES128-GCM-SHA256" })),
+        /^handshake failed/,
+        "a cipher left out of tls-ciphers is refused",
+      );
+      assert.equal(
+        await admin.text("CONFIG", "SET", "tls-ciphers", "", "tls-prefer-server-ciphers", "no"),
+        "+OK\r\n",
+      );
 
       // DHE: OpenSSL's automatic parameters (matching the 2048-bit key) until a tls-dh-params-file is set.
       const dhe = { maxVersion: "TLSv1.2" as const, ciphers: "DHE-RSA-AES128-GCM-SHA256" };
