@@ -1,7 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { join } from "node:path";
-import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
+import {
+  cipherString,
+  loadCaCertificates,
+  loadCertificate,
+  loadPrivateKey,
+  TlsSettingsError,
+} from "../net/tls-settings.js";
 import { INCOMPLETE, scanFrame } from "../resp/frame-scanner.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import type { CliTlsOptions } from "./cli-options.js";
@@ -33,30 +38,77 @@ export class CliConnectionError extends Error {
     message: string,
     /** True when the server closed the connection or reset it (the REPL then just reconnects). */
     readonly lost: boolean,
+    /**
+     * The TLS settings themselves are unusable (a CA, certificate or key file): redis-cli says "Could not
+     * negotiate a TLS connection: ..." for these, instead of "Could not connect to Redis at ...".
+     */
+    readonly tlsSetup = false,
   ) {
     super(message);
     this.name = "CliConnectionError";
   }
 }
 
-/** redis-cli's TLS options as node:tls options (the server's name is not checked, as hiredis). */
-function tlsOptions(o: CliTlsOptions): ConnectionOptions {
-  const ca: Buffer[] = [];
-  if (o.cacert !== null) ca.push(readFileSync(o.cacert));
-  if (o.cacertdir !== null)
-    for (const n of readdirSync(o.cacertdir)) ca.push(readFileSync(join(o.cacertdir, n)));
-  return {
-    ...(ca.length > 0 ? { ca } : {}),
-    ...(o.cert !== null ? { cert: readFileSync(o.cert) } : {}),
-    ...(o.key !== null ? { key: readFileSync(o.key) } : {}),
-    ...(o.sni !== null ? { servername: o.sni } : {}),
-    rejectUnauthorized: !o.insecure,
-    checkServerIdentity: () => undefined,
-  };
+function describe(err: NodeJS.ErrnoException & { reason?: string }, connecting: boolean): string {
+  if (err.code && ERROR_TEXT[err.code]) return ERROR_TEXT[err.code];
+  // An OpenSSL failure: OpenSSL's reason text, after hiredis's prefix when it happened in the handshake
+  // (later, e.g. the server's alert refusing a missing client certificate, the reason alone).
+  if (typeof err.reason === "string") return connecting ? `SSL_connect failed: ${err.reason}` : err.reason;
+  return err.message;
 }
 
-function describe(err: NodeJS.ErrnoException): string {
-  return (err.code && ERROR_TEXT[err.code]) || err.message;
+/**
+ * node:tls options for redis-cli's TLS flags, with redis-cli's texts when a file or setting is unusable.
+ * As hiredis, the server's certificate must chain to the CA (unless --insecure) but its name is not checked;
+ * a certificate is sent only when both --cert and --key are given.
+ */
+export function cliTlsOptions(t: CliTlsOptions): ConnectionOptions {
+  const setup = (text: string) => new CliConnectionError(text, false, true);
+  const o: ConnectionOptions = { rejectUnauthorized: false, checkServerIdentity: () => undefined };
+  if (t.cacert !== null || t.cacertdir !== null) {
+    try {
+      o.ca = loadCaCertificates(t.cacert ?? "", t.cacertdir ?? "");
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid CA Certificate File/Directory");
+    }
+  }
+  let cert: Buffer | null = null;
+  if (t.cert !== null) {
+    try {
+      cert = loadCertificate(t.cert);
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid client certificate");
+    }
+  }
+  if (t.key !== null) {
+    try {
+      const key = loadPrivateKey(t.key, "", cert);
+      if (cert !== null) {
+        o.cert = cert;
+        o.key = key;
+      }
+    } catch (err) {
+      if (!(err instanceof TlsSettingsError)) throw err;
+      throw setup("Invalid private key");
+    }
+  }
+  const ciphers = t.ciphers ?? "";
+  const suites = t.ciphersuites ?? "";
+  try {
+    cipherString(ciphers, "");
+  } catch {
+    throw setup("Error while configuring ciphers");
+  }
+  try {
+    cipherString("", suites);
+  } catch {
+    throw setup("Error while setting cypher suites");
+  }
+  o.ciphers = cipherString(ciphers, suites);
+  if (t.sni !== null) o.servername = t.sni;
+  return o;
 }
 
 export class CliConnection {
@@ -68,28 +120,36 @@ export class CliConnection {
   private constructor(private readonly socket: Socket) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err: NodeJS.ErrnoException) =>
-      this.fail(new CliConnectionError(describe(err), err.code === "ECONNRESET" || err.code === "EPIPE")),
+      this.fail(
+        new CliConnectionError(describe(err, false), err.code === "ECONNRESET" || err.code === "EPIPE"),
+      ),
     );
     socket.on("close", () => this.fail(new CliConnectionError(SERVER_CLOSED, true)));
   }
 
-  /** Connects (over TLS with `tls`); rejects with a CliConnectionError ("Connection refused", ...). */
-  static open(host: string, port: number, tls: CliTlsOptions | null = null): Promise<CliConnection> {
+  /**
+   * Connects (with TLS when `tls` is given: options from cliTlsOptions, plus whether to verify); rejects
+   * with a CliConnectionError ("Connection refused", "SSL_connect failed: certificate verify failed", ...).
+   */
+  static open(
+    host: string,
+    port: number,
+    tls: { options: ConnectionOptions; verify: boolean } | null = null,
+  ): Promise<CliConnection> {
     return new Promise((resolve, reject) => {
-      let socket: Socket;
-      try {
-        socket = tls === null ? connect({ host, port }) : tlsConnect({ host, port, ...tlsOptions(tls) });
-      } catch (err) {
-        reject(new CliConnectionError((err as Error).message, false));
-        return;
-      }
+      const socket = tls === null ? connect({ host, port }) : tlsConnect({ ...tls.options, host, port });
       const onError = (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        reject(new CliConnectionError(describe(err), false));
+        reject(new CliConnectionError(describe(err, true), false));
       };
       socket.once("error", onError);
       socket.once(tls === null ? "connect" : "secureConnect", () => {
         socket.off("error", onError);
+        if (tls?.verify && !(socket as TLSSocket).authorized) {
+          socket.destroy();
+          reject(new CliConnectionError("SSL_connect failed: certificate verify failed", false));
+          return;
+        }
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 15_000);
         resolve(new CliConnection(socket));

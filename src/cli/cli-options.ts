@@ -16,23 +16,23 @@ export interface CliOptions {
   /** -e: in one-shot mode an error reply goes to stderr and the exit code is 1. */
   errorExitCode: boolean;
   noAuthWarning: boolean;
+  /** --tls and its settings; null for plain TCP. */
+  tls: CliTlsOptions | null;
   /** The command (one-shot mode), empty for the prompt / commands on stdin. */
   command: string[];
-  /** --tls and its companions (redis-cli's names); null for a plain TCP connection. */
-  tls: CliTlsOptions | null;
 }
 
+/** redis-cli's TLS options (its cliSSLconfig); they are read without --tls but only used with it. */
 export interface CliTlsOptions {
-  /** --cacert / --cacertdir: the CAs the server's certificate must chain to (the system's otherwise). */
+  sni: string | null;
   cacert: string | null;
   cacertdir: string | null;
-  /** --cert / --key: our client certificate, for servers with tls-auth-clients. */
   cert: string | null;
   key: string | null;
-  /** --insecure: do not check the server's certificate. */
+  /** --insecure: the server's certificate is not verified. */
   insecure: boolean;
-  /** --sni: the server name sent in the handshake. */
-  sni: string | null;
+  ciphers: string | null;
+  ciphersuites: string | null;
 }
 
 export const CLI_USAGE = `Usage: tandem cli [options] [command [arg ...]]
@@ -51,14 +51,21 @@ Options:
   -2 / -3            talk RESP2 (default) / RESP3 (sends HELLO 3 on connecting)
   -e                 in one-shot mode, exit with 1 when the reply is an error
   --no-auth-warning  do not warn about a password on the command line
-  --tls              connect with TLS; with --cacert <file> / --cacertdir <dir> (the CAs to trust),
-                     --cert <file> --key <file> (a client certificate), --insecure (no certificate
-                     check), --sni <host>
+  --tls              connect with TLS
+  --sni <host>       server name indication for TLS
+  --cacert <file>    CA certificate file to verify the server with
+  --cacertdir <dir>  directory of trusted CA certificates (without either: Node's trusted roots)
+  --insecure         do not verify the server's certificate
+  --cert <file>      client certificate to authenticate with (with --key)
+  --key <file>       private key of that certificate
+  --tls-ciphers <list>       ciphers for TLSv1.2 and below, in OpenSSL's syntax
+  --tls-ciphersuites <list>  TLSv1.3 cipher suites
   --help             this text
 
 Examples:
   tandem cli -p 7379 SET greeting "hello world"
   tandem cli -3 HGETALL user:1
+  tandem cli -p 6380 --tls --cacert ca.crt --cert client.crt --key client.key PING
   printf 'INCR hits\\nGET hits\\n' | tandem cli
 `;
 
@@ -78,16 +85,18 @@ export function parseCliOptions(argv: readonly string[]): ParsedCliOptions {
     resp3: false,
     errorExitCode: false,
     noAuthWarning: false,
-    command: [],
     tls: null,
+    command: [],
   };
   const tls: CliTlsOptions = {
+    sni: null,
     cacert: null,
     cacertdir: null,
     cert: null,
     key: null,
     insecure: false,
-    sni: null,
+    ciphers: null,
+    ciphersuites: null,
   };
   let useTls = false;
   let resp2 = false;
@@ -108,12 +117,14 @@ export function parseCliOptions(argv: readonly string[]): ParsedCliOptions {
     else if (a === "-3") o.resp3 = true;
     else if (a === "-e") o.errorExitCode = true;
     else if (a === "--tls") useTls = true;
-    else if (a === "--insecure") tls.insecure = true;
+    else if (a === "--sni" && hasValue) tls.sni = argv[++i];
     else if (a === "--cacert" && hasValue) tls.cacert = argv[++i];
     else if (a === "--cacertdir" && hasValue) tls.cacertdir = argv[++i];
     else if (a === "--cert" && hasValue) tls.cert = argv[++i];
     else if (a === "--key" && hasValue) tls.key = argv[++i];
-    else if (a === "--sni" && hasValue) tls.sni = argv[++i];
+    else if (a === "--insecure") tls.insecure = true;
+    else if (a === "--tls-ciphers" && hasValue) tls.ciphers = argv[++i];
+    else if (a === "--tls-ciphersuites" && hasValue) tls.ciphersuites = argv[++i];
     else if (a.startsWith("-")) {
       return { ok: false, exitCode: 1, stderr: `Unrecognized option or bad number of args for: '${a}'\n` };
     } else break;

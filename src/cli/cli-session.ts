@@ -1,5 +1,5 @@
 import { RespErrorReply, RespPush } from "../resp/resp-value.js";
-import { CliConnection, CliConnectionError } from "./cli-connection.js";
+import { CliConnection, CliConnectionError, cliTlsOptions } from "./cli-connection.js";
 import type { CliOptions } from "./cli-options.js";
 import { type CliReply, cliReply } from "./cli-reply.js";
 import { commandHelp } from "./command-help.js";
@@ -93,10 +93,14 @@ export class CliSession {
       this.inMulti = false;
     }
     try {
-      this.conn = await CliConnection.open(this.options.host, this.options.port, this.options.tls);
+      const t = this.options.tls;
+      const tls = t === null ? null : { options: cliTlsOptions(t), verify: !t.insecure };
+      this.conn = await CliConnection.open(this.options.host, this.options.port, tls);
     } catch (err) {
-      if (!quiet)
-        this.io.stderr(`Could not connect to Redis at ${this.address}: ${(err as Error).message}\n`);
+      if (!(err instanceof CliConnectionError)) throw err;
+      // redis-cli prints unusable TLS settings even on its quiet first attempt (so twice in one-shot mode).
+      if (err.tlsSetup) this.io.stderr(`Could not negotiate a TLS connection: ${err.message}\n`);
+      else if (!quiet) this.io.stderr(`Could not connect to Redis at ${this.address}: ${err.message}\n`);
       return false;
     }
     try {

@@ -8,7 +8,7 @@ import {
   type ProxyConfig,
 } from "../config/proxy-config.js";
 import { AdminListenError } from "../proxy/observability/admin-server.js";
-import { ProxyServer } from "../proxy/proxy-server.js";
+import { ProxyServer, TlsListenError } from "../proxy/proxy-server.js";
 import { LOG_REDACTION } from "../server/logger.js";
 import { PARENT_FD_ENV, watchParent } from "./parent-watch.js";
 
@@ -121,7 +121,7 @@ export async function proxyCommand(args: string[]): Promise<number> {
   try {
     await proxy.listen();
   } catch (err) {
-    if (err instanceof AdminListenError) {
+    if (err instanceof AdminListenError || err instanceof TlsListenError) {
       process.stderr.write(`tandem proxy: ${err.message}\n`);
       return 1;
     }
@@ -135,6 +135,8 @@ export async function proxyCommand(args: string[]): Promise<number> {
   log.info(
     {
       listen: `${config.listen.host}:${proxy.boundPort}`,
+      tls: config.tls === null ? undefined : `${config.tls.listen.host}:${proxy.tlsBoundPort}`,
+      backendTls: config.backendTls !== null || undefined,
       admin:
         config.admin.listen === null
           ? "off"

@@ -40,6 +40,8 @@ Common flags (defaults in brackets):
   --appendonly yes|no           AOF persistence [no]
   --save "<seconds> <changes> ..."  RDB save points ["3600 1 300 100 60 10000"]
   --requirepass <password>      [none]
+  --tls-port <n>                a TLS listener next to --port (--port 0: TLS only) [none]; with
+                                --tls-cert-file, --tls-key-file and --tls-ca-cert-file
 
 Examples:
   tandem server config/redis6379.conf

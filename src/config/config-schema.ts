@@ -26,6 +26,14 @@ export interface DirectiveSpec {
   readonly accumulate?: boolean;
   /** Turns the arguments of one line into the canonical value, or throws a string reason. */
   readonly parse?: (args: readonly string[], previous: string, fromFile: boolean) => string;
+  /**
+   * What CONFIG SET runs once the new values are in place (Redis's apply functions): a name registered
+   * with ServerConfig.setApplier, called once per CONFIG SET however many of its parameters changed. If it
+   * fails, every parameter of that CONFIG SET is restored and the reason becomes the error.
+   */
+  readonly apply?: string;
+  /** Applied on CONFIG SET even when the value is unchanged (Redis's VOLATILE_CONFIG: file names, reread). */
+  readonly volatile?: boolean;
 }
 
 // ─── special parsers ──────────────────────────────────────────────────────────────────────────────────────
@@ -128,6 +136,12 @@ function parsePercentiles(args: readonly string[]): string {
 // ─── the table ────────────────────────────────────────────────────────────────────────────────────────────
 
 const d = REDIS_70_DEFAULTS;
+const INT_MAX = 2147483647;
+
+/** A TLS file or directory name: reread on every CONFIG SET of it, even to the same name (new certificates). */
+function tlsFile(name: string): DirectiveSpec {
+  return { name, kind: "string", default: "", runtime: true, apply: "tls", volatile: true };
+}
 
 const specs: DirectiveSpec[] = [
   // networking and process
@@ -169,27 +183,6 @@ const specs: DirectiveSpec[] = [
     min: 0,
     runtime: true,
   },
-  // TLS (node:tls): a listener on tls-port, client certificates, the replication link
-  { name: "tls-port", kind: "int", default: "0", min: 0, max: 65535, runtime: false },
-  { name: "tls-cert-file", kind: "string", default: "", runtime: false },
-  { name: "tls-key-file", kind: "string", default: "", runtime: false },
-  { name: "tls-key-file-pass", kind: "string", default: "", runtime: false },
-  { name: "tls-client-cert-file", kind: "string", default: "", runtime: false },
-  { name: "tls-client-key-file", kind: "string", default: "", runtime: false },
-  { name: "tls-client-key-file-pass", kind: "string", default: "", runtime: false },
-  { name: "tls-ca-cert-file", kind: "string", default: "", runtime: false },
-  { name: "tls-ca-cert-dir", kind: "string", default: "", runtime: false },
-  { name: "tls-protocols", kind: "string", default: "", runtime: false },
-  { name: "tls-ciphers", kind: "string", default: "", runtime: false },
-  { name: "tls-ciphersuites", kind: "string", default: "", runtime: false },
-  {
-    name: "tls-auth-clients",
-    kind: "enum",
-    default: "yes",
-    enumValues: ["no", "yes", "optional"],
-    runtime: true,
-  },
-  { name: "tls-replication", kind: "bool", default: "no", runtime: true },
   // ACL: the users file (ACL LOAD/SAVE), the ACL LOG's length, the channels a new user starts with
   { name: "aclfile", kind: "string", default: "", runtime: false },
   { name: "acllog-max-len", kind: "int", default: "128", min: 0, runtime: true },
@@ -396,6 +389,49 @@ const specs: DirectiveSpec[] = [
     runtime: true,
     parse: parseLongFrom(0),
   },
+
+  // TLS (server-tls.ts). tls-cluster stays among the parameters without effect: there is no cluster.
+  { name: "tls-port", kind: "int", default: "0", min: 0, max: 65535, runtime: false },
+  tlsFile("tls-cert-file"),
+  tlsFile("tls-key-file"),
+  { name: "tls-key-file-pass", kind: "string", default: "", runtime: true, apply: "tls" },
+  tlsFile("tls-client-cert-file"),
+  tlsFile("tls-client-key-file"),
+  { name: "tls-client-key-file-pass", kind: "string", default: "", runtime: true, apply: "tls" },
+  tlsFile("tls-dh-params-file"),
+  tlsFile("tls-ca-cert-file"),
+  tlsFile("tls-ca-cert-dir"),
+  {
+    name: "tls-auth-clients",
+    kind: "enum",
+    default: "yes",
+    enumValues: ["no", "yes", "optional"],
+    runtime: true,
+  },
+  { name: "tls-replication", kind: "bool", default: "no", runtime: true, apply: "tls" },
+  { name: "tls-protocols", kind: "string", default: "", runtime: true, apply: "tls" },
+  { name: "tls-ciphers", kind: "string", default: "", runtime: true, apply: "tls" },
+  { name: "tls-ciphersuites", kind: "string", default: "", runtime: true, apply: "tls" },
+  { name: "tls-prefer-server-ciphers", kind: "bool", default: "no", runtime: true, apply: "tls" },
+  { name: "tls-session-caching", kind: "bool", default: "yes", runtime: true, apply: "tls" },
+  {
+    name: "tls-session-cache-size",
+    kind: "int",
+    default: "20480",
+    min: 0,
+    max: INT_MAX,
+    runtime: true,
+    apply: "tls",
+  },
+  {
+    name: "tls-session-cache-timeout",
+    kind: "int",
+    default: "300",
+    min: 0,
+    max: INT_MAX,
+    runtime: true,
+    apply: "tls",
+  },
 ];
 
 /** Directives Tandem acts on, by canonical name and by alias. */
@@ -409,8 +445,8 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = (() => {
 })();
 
 /**
- * Redis 7.0 parameters accepted but without effect in Tandem (encoding tunables, cluster, TLS, threads,
- * ...), mapped alias → canonical name where Redis has pairs (hash-max-ziplist-* ↔ hash-max-listpack-*).
+ * Redis 7.0 parameters accepted but without effect in Tandem (encoding tunables, cluster and tls-cluster,
+ * threads, ...), mapped alias → canonical name where Redis has pairs (hash-max-ziplist-* ↔ hash-max-listpack-*).
  */
 const NO_EFFECT_ALIASES: Record<string, string> = {
   "hash-max-ziplist-entries": "hash-max-listpack-entries",
@@ -509,7 +545,6 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   "acl-pubsub-default": ["allchannels", "resetchannels"],
   "cluster-preferred-endpoint-type": ["ip", "hostname", "unknown-endpoint"],
   "syslog-facility": ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
-  "tls-auth-clients": ["no", "yes", "optional"],
 };
 /** Parameters whose value is a list of words (the rest take exactly one argument). */
 const NO_EFFECT_LISTS = new Set(["oom-score-adj-values", "ignore-warnings"]);

@@ -1,5 +1,12 @@
 import { readFileSync } from "node:fs";
+import type { ConnectionOptions, SecureContextOptions } from "node:tls";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import {
+  loadCaCertificates,
+  loadCertificate,
+  loadPrivateKey,
+  TlsSettingsError,
+} from "../net/tls-settings.js";
 import { ConfigError } from "./config-error.js";
 import { strerror } from "./strerror.js";
 
@@ -29,6 +36,23 @@ export interface SentinelSettings {
   readonly addresses: readonly { readonly host: string; readonly port: number }[];
   /** Password of the sentinels themselves ("" = none); backends use backend_password. */
   readonly password: string;
+  /** Connect to the sentinels with TLS, with the `backend_tls:` settings. */
+  readonly tls: boolean;
+}
+
+/** `tls:` — a TLS listener for clients, next to the plain `listen`. */
+export interface ProxyTlsListener {
+  readonly listen: { readonly host: string; readonly port: number };
+  /** yes: clients must present a certificate the CA signed; optional: if they present one, it must be. */
+  readonly authClients: "yes" | "no" | "optional";
+  /** The certificate, key and CA, loaded (file names are only read at start-up). */
+  readonly context: SecureContextOptions;
+}
+
+/** `backend_tls:` — the proxy's connections to the servers (and to sentinels with `sentinel.tls`). */
+export interface BackendTls {
+  /** What every backend connection, health poll and sentinel link is opened with (node:tls). */
+  readonly options: ConnectionOptions;
 }
 
 export interface ProxyConfig {
@@ -42,6 +66,10 @@ export interface ProxyConfig {
   readonly replicas: readonly BackendAddress[];
   readonly masterGiven: boolean;
   readonly sentinel: SentinelSettings | null;
+  /** A TLS client listener (null = plain `listen` only). */
+  readonly tls: ProxyTlsListener | null;
+  /** TLS towards the backends (null = plain TCP). */
+  readonly backendTls: BackendTls | null;
   readonly readPolicy: ReadPolicy;
   readonly maxLagBytes: number;
   readonly maxLagMs: number;
@@ -97,17 +125,6 @@ export interface ProxyConfig {
     readonly password: string;
   };
   readonly logLevel: string;
-  /**
-   * A TLS listener for clients (`tls:`), beside the plain one; null = none. Client certificates are checked
-   * as a Redis server's tls-auth-clients does (`auth_clients`).
-   */
-  readonly tls: {
-    readonly listen: { readonly host: string; readonly port: number };
-    readonly certFile: string;
-    readonly keyFile: string;
-    readonly caCertFile: string;
-    readonly authClients: "yes" | "no" | "optional";
-  } | null;
 }
 
 export const PROXY_DEFAULTS: ProxyConfig = {
@@ -117,6 +134,8 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   replicas: [],
   masterGiven: false,
   sentinel: null,
+  tls: null,
+  backendTls: null,
   readPolicy: "round-robin",
   maxLagBytes: 1024 * 1024,
   maxLagMs: 1000,
@@ -135,7 +154,6 @@ export const PROXY_DEFAULTS: ProxyConfig = {
   health: { pollIntervalMs: 100 },
   admin: { listen: { host: "127.0.0.1", port: 7380 }, password: "" },
   logLevel: "info",
-  tls: null,
 };
 
 const LOG_LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal", "silent"]);
@@ -269,7 +287,10 @@ export function parseProxyConfig(
   };
   a.done();
   const sentinel = sentinelSection(r, fail);
-  const tls = tlsSection(r, fail);
+  const tls = tlsListenerSection(r, fail);
+  const backendTls = backendTlsSection(r, fail);
+  if (sentinel?.tls && backendTls === null)
+    fail(null, "sentinel.tls", "needs a backend_tls: section (its CA and certificate are used)");
   r.done();
   return {
     file,
@@ -279,6 +300,7 @@ export function parseProxyConfig(
     masterGiven: masterNode !== null,
     sentinel,
     tls,
+    backendTls,
     readPolicy,
     maxLagBytes,
     maxLagMs,
@@ -300,24 +322,6 @@ export function parseProxyConfig(
   };
 }
 
-/** `tls: { listen, cert_file, key_file, ca_cert_file, auth_clients }`, or null when absent. */
-function tlsSection(r: Reader, fail: Fail): ProxyConfig["tls"] {
-  const node = r.take("tls");
-  if (node === null || (isScalar(node) && node.value === null)) return null;
-  if (!isMap(node)) return fail(node, "tls", "expected a mapping (listen, cert_file, key_file, ...)");
-  const t = r.child(node as YAMLMap, "tls.");
-  const listenNode = t.take("listen");
-  if (listenNode === null) return fail(node, "tls.listen", "the TLS listener needs a host:port");
-  const listen = address(listenNode, "tls.listen", fail);
-  const certFile = t.str("cert_file", "");
-  const keyFile = t.str("key_file", "");
-  if (certFile === "" || keyFile === "") return fail(node, "tls", "cert_file and key_file are required");
-  const caCertFile = t.str("ca_cert_file", "");
-  const authClients = t.oneOf("auth_clients", ["yes", "no", "optional"], "yes") as "yes" | "no" | "optional";
-  t.done();
-  return { listen, certFile, keyFile, caCertFile, authClients };
-}
-
 /** `sentinel: { master_name, addresses: [host:port, …], password }`, or null when absent. */
 function sentinelSection(r: Reader, fail: Fail): SentinelSettings | null {
   const node = r.take("sentinel");
@@ -336,8 +340,90 @@ function sentinelSection(r: Reader, fail: Fail): SentinelSettings | null {
     return a;
   });
   const password = s.str("password", "");
+  const tls = s.bool("tls", false);
   s.done();
-  return { masterName, addresses, password };
+  return { masterName, addresses, password, tls };
+}
+
+/** Loads one TLS file named by a key, reporting a bad one at its line ("tls.cert_file: Failed to load ..."). */
+function tlsFile<T>(t: Reader, key: string, file: string, fail: Fail, load: (file: string) => T): T | null {
+  if (file === "") return null;
+  try {
+    return load(file);
+  } catch (err) {
+    if (!(err instanceof TlsSettingsError)) throw err;
+    return fail(t.take(key), t.keyName(key), err.message);
+  }
+}
+
+/**
+ * `tls: { listen, cert_file, key_file, key_file_pass, ca_file, auth_clients }`, or null when absent. The
+ * CA verifies client certificates, so it is required unless `auth_clients: no` (as Redis requires
+ * tls-ca-cert-file unless tls-auth-clients no). Every key is read before anything is checked.
+ */
+function tlsListenerSection(r: Reader, fail: Fail): ProxyTlsListener | null {
+  const node = r.take("tls");
+  if (node === null || (isScalar(node) && node.value === null)) return null;
+  if (!isMap(node)) return fail(node, "tls", "expected a mapping (listen, cert_file, key_file, ...)");
+  const t = r.child(node, "tls.");
+  const listenNode = t.take("listen");
+  const authClients = t.oneOf("auth_clients", ["yes", "no", "optional"], "yes", true) as
+    | "yes"
+    | "no"
+    | "optional";
+  const pass = t.str("key_file_pass", "");
+  const certFile = t.str("cert_file", "");
+  const keyFile = t.str("key_file", "");
+  const caFile = t.str("ca_file", "");
+  t.done();
+  if (listenNode === null) return fail(node, "tls.listen", "is required");
+  const listen = address(listenNode, "tls.listen", fail);
+  const cert = tlsFile(t, "cert_file", certFile, fail, (f) => loadCertificate(f));
+  if (cert === null) return fail(t.take("cert_file") ?? node, "tls.cert_file", "is required");
+  const key = tlsFile(t, "key_file", keyFile, fail, (f) => loadPrivateKey(f, pass, cert));
+  if (key === null) return fail(t.take("key_file") ?? node, "tls.key_file", "is required");
+  const ca = tlsFile(t, "ca_file", caFile, fail, (f) => loadCaCertificates(f, ""));
+  if (ca === null && authClients !== "no")
+    return fail(t.take("ca_file") ?? node, "tls.ca_file", "is required unless auth_clients is no");
+  // Without ca_file nothing is trusted (not Node's public roots): client certificates are not asked for then.
+  return { listen, authClients, context: { cert, key, ca: ca ?? [] } };
+}
+
+/**
+ * `backend_tls: { ca_file, cert_file, key_file, key_file_pass, server_name, verify }`, or null when absent.
+ * verify: full (the certificate chains to the CA and names server_name, or the backend's host), ca (it
+ * chains to the CA, any name: what a Redis replica checks), none.
+ */
+function backendTlsSection(r: Reader, fail: Fail): BackendTls | null {
+  const node = r.take("backend_tls");
+  if (node === null || (isScalar(node) && node.value === null)) return null;
+  if (!isMap(node)) return fail(node, "backend_tls", "expected a mapping (ca_file, cert_file, ...)");
+  const t = r.child(node, "backend_tls.");
+  const verify = t.oneOf("verify", ["full", "ca", "none"], "full");
+  const serverName = t.str("server_name", "");
+  const pass = t.str("key_file_pass", "");
+  const caFile = t.str("ca_file", "");
+  const certFile = t.str("cert_file", "");
+  const keyFile = t.str("key_file", "");
+  t.done();
+  const ca = tlsFile(t, "ca_file", caFile, fail, (f) => loadCaCertificates(f, ""));
+  const cert = tlsFile(t, "cert_file", certFile, fail, (f) => loadCertificate(f));
+  const key = tlsFile(t, "key_file", keyFile, fail, (f) => loadPrivateKey(f, pass, cert));
+  if ((cert === null) !== (key === null))
+    return fail(
+      node,
+      cert === null ? "backend_tls.cert_file" : "backend_tls.key_file",
+      "cert_file and key_file go together",
+    );
+  const options: ConnectionOptions = {
+    ca: ca ?? undefined,
+    cert: cert ?? undefined,
+    key: key ?? undefined,
+    rejectUnauthorized: verify !== "none",
+  };
+  if (serverName !== "") options.servername = serverName;
+  if (verify !== "full") options.checkServerIdentity = () => undefined;
+  return { options };
 }
 
 // ─── value readers ────────────────────────────────────────────────────────────────────────────────────
@@ -357,6 +443,11 @@ class Reader {
   /** A Reader for a nested mapping, collecting into the same keysRead. */
   child(map: YAMLMap | null, prefix: string): Reader {
     return new Reader(map, prefix, this.fail, this.keysRead);
+  }
+
+  /** The full name of one of this mapping's keys, for messages. */
+  keyName(key: string): string {
+    return this.prefix + key;
   }
 
   take(key: string): Node | null {
@@ -403,10 +494,21 @@ class Reader {
     return String(v);
   }
 
-  oneOf(key: string, allowed: string[], dflt: string): string {
+  bool(key: string, dflt: boolean): boolean {
     const node = this.take(key);
     if (node === null) return dflt;
     const v = isScalar(node) ? node.value : undefined;
+    if (v === true || v === "yes") return true;
+    if (v === false || v === "no") return false;
+    return this.fail(node, this.prefix + key, "expected yes or no");
+  }
+
+  /** One of `allowed`; with `yesNo`, YAML's true/false count as "yes"/"no". */
+  oneOf(key: string, allowed: string[], dflt: string, yesNo = false): string {
+    const node = this.take(key);
+    if (node === null) return dflt;
+    let v = isScalar(node) ? node.value : undefined;
+    if (yesNo && typeof v === "boolean") v = v ? "yes" : "no";
     if (typeof v !== "string" || !allowed.includes(v)) {
       return this.fail(node, this.prefix + key, `expected one of ${allowed.join(", ")}`);
     }

@@ -85,6 +85,8 @@ const NO_EFFECT_SPLIT = new Set(["oom-score-adj-values", "ignore-warnings"]);
 export class ServerConfig {
   private readonly values = new Map<string, string>();
   private readonly listeners = new Map<string, ((value: string) => void)[]>();
+  /** Apply functions by the name directives give in `apply` (see DirectiveSpec.apply). */
+  private readonly appliers = new Map<string, () => string | null>();
   /** Parameters set from a file or the command line that Tandem keeps but does not act on. */
   readonly ignored = new Set<string>();
   /** The file it was loaded from, for CONFIG REWRITE. */
@@ -191,6 +193,14 @@ export class ServerConfig {
     fn(this.get(canonical));
   }
 
+  /**
+   * Installs what CONFIG SET runs after changing a directive whose spec names `name` as its `apply`:
+   * it returns null, or the reason the new values cannot be used (they are then all rolled back).
+   */
+  setApplier(name: string, fn: () => string | null): void {
+    this.appliers.set(name, fn);
+  }
+
   // ─── CONFIG GET / SET ────────────────────────────────────────────────────────────────────────────────
 
   /** Name/value pairs matching any of the glob patterns, each name once (CONFIG GET). */
@@ -239,7 +249,24 @@ export class ServerConfig {
         return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
       }
     }
-    for (const [canonical, value] of planned) this.set(canonical, value);
+    // Set everything, then apply (Redis's configSetCommand): each apply function runs once, for the
+    // parameters that changed or are volatile; a failure restores every old value and re-applies them.
+    const old = planned.map(([canonical]) => [canonical, this.get(canonical)] as const);
+    const toApply: [string, string][] = [];
+    for (const [canonical, value] of planned) {
+      const spec = DIRECTIVES.get(canonical);
+      const changed = this.get(canonical) !== value;
+      this.set(canonical, value);
+      if (spec?.apply === undefined || (!changed && !spec.volatile)) continue;
+      if (!toApply.some(([applier]) => applier === spec.apply)) toApply.push([spec.apply, canonical]);
+    }
+    for (const [applier, canonical] of toApply) {
+      const reason = this.appliers.get(applier)?.() ?? null;
+      if (reason === null) continue;
+      for (const [name, value] of old) this.set(name, value);
+      for (const [again] of toApply) this.appliers.get(again)?.();
+      return `ERR CONFIG SET failed (possibly related to argument '${canonical}') - ${reason}`;
+    }
     return null;
   }
 

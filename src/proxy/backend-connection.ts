@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { SHARED_READ_BUFFER_SIZE } from "../net/direct-reads.js";
 import { ProtocolError } from "../resp/protocol-error.js";
 import { encodeCommand } from "../resp/reply-writer.js";
@@ -26,6 +27,8 @@ import type { WriteBatcher } from "./write-batcher.js";
 
 export interface ConnectionHost {
   readonly label: string;
+  /** TLS options for connections to this backend (`backend_tls:`), null for plain TCP. */
+  readonly tls: ConnectionOptions | null;
   /** Requests in flight on this backend, for the least-outstanding policy. */
   outstanding: number;
   /** Counters for the metrics: requests, errors, latency. */
@@ -81,6 +84,8 @@ export class BackendConnection implements FrameSink {
   proto = 2;
   closed = false;
   connected = false;
+  /** The socket event that means the connection is usable ('secureConnect' over TLS). */
+  readonly connectEvent: "connect" | "secureConnect";
   /** Tunnel mode: replies are written to this socket as they come. */
   private tunnel: Socket | null = null;
   /** Sessions paused because this connection's socket is full; resumed on 'drain'. */
@@ -99,11 +104,18 @@ export class BackendConnection implements FrameSink {
     proto = 2,
   ) {
     this.timer = dedicated ? null : new BatchTimer();
-    const s = connect({ host: address.host, port: address.port });
+    // With TLS, connected means the handshake is done (the connect timeout covers it); requests written
+    // before that are queued by node:tls until then.
+    const tls = host.tls;
+    const s =
+      tls === null
+        ? connect({ host: address.host, port: address.port })
+        : tlsConnect({ ...tls, host: address.host, port: address.port });
     this.socket = s;
+    this.connectEvent = tls === null ? "connect" : "secureConnect";
     s.setNoDelay(true);
     s.setTimeout(connectTimeoutMs);
-    s.once("connect", () => {
+    s.once(this.connectEvent, () => {
       this.connected = true;
       s.setTimeout(0);
     });

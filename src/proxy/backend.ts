@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from "node:tls";
 import { createPool, type Pool } from "generic-pool";
 import CircuitBreaker from "opossum";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
@@ -55,6 +56,7 @@ export type DrainState = "none" | "draining" | "drained";
 
 export class Backend implements ConnectionHost {
   readonly label: string;
+  readonly tls: ConnectionOptions | null;
   outstanding = 0;
   /** Traffic counters for the metrics (plain numbers; read at scrape time). */
   readonly stats = new BackendStats();
@@ -105,6 +107,7 @@ export class Backend implements ConnectionHost {
     readonly writes: WriteBatcher,
   ) {
     this.label = `${address.host}:${address.port}`;
+    this.tls = config.backendTls?.options ?? null;
     this.shared = new Array(config.pool.sharedConnections).fill(null);
     this.shared3 = new Array(config.pool.sharedConnections).fill(null);
     this.breaker = new CircuitBreaker((action: () => Promise<unknown>) => action(), {
@@ -202,7 +205,7 @@ export class Backend implements ConnectionHost {
           ),
         );
       c.socket.once("error", onError);
-      c.socket.once("connect", () => {
+      c.socket.once(c.connectEvent, () => {
         c.socket.off("error", onError);
         resolve(c);
       });

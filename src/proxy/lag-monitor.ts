@@ -120,6 +120,7 @@ export class LagMonitor {
       retryStrategy: () => Math.max(50, this.config.health.pollIntervalMs),
       lazyConnect: false,
       connectionName: "tandem-proxy-monitor",
+      tls: b.tls ?? undefined,
     });
     c.on("error", () => {}); // reported through the breaker and health state, not as unhandled errors
     return c;

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
+import { createServer as createTlsServer, type TLSSocket, type Server as TlsServer } from "node:tls";
 import type { Logger } from "pino";
 import type { BackendAddress, ProxyConfig } from "../config/proxy-config.js";
-import { acceptsPeer } from "../config/tls-config.js";
 import { Backend } from "./backend.js";
 import { RouteCache } from "./command-route.js";
 import { ReplicationHistory } from "./consistency.js";
@@ -44,8 +42,8 @@ export class ProxyServer implements SessionContext {
   /** Metrics, state-change logs, lag history and the HTTP admin listener (/metrics, /status, /). */
   readonly observability: ProxyObservability;
   private readonly server: Server;
-  /** The `tls:` listener, when configured. */
-  private tlsServer: TlsServer | null;
+  /** The `tls:` listener (null without one); its sessions read through 'data' events. */
+  private readonly tlsServer: TlsServer | null = null;
   private readonly sessions = new Set<Session>();
   /** Sessions with replies ready, flushed once per backend read (one chunk of replies = one write each). */
   private readonly touched: Session[] = [];
@@ -66,13 +64,37 @@ export class ProxyServer implements SessionContext {
     this.sentinel =
       config.sentinel === null
         ? null
-        : new SentinelWatcher(config.sentinel, log, config.pool.connectTimeoutMs, (t, why) =>
-            this.applyTopology(t, why),
+        : new SentinelWatcher(
+            config.sentinel,
+            log,
+            config.pool.connectTimeoutMs,
+            (t, why) => this.applyTopology(t, why),
+            config.sentinel.tls ? (config.backendTls?.options ?? null) : null,
           );
     if (this.sentinel === null) this.monitor.onPolled = () => this.followRoles();
     // Paused: each Session re-wraps its socket for direct reads before any byte is read.
-    this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
-    this.tlsServer = null;
+    this.server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket, true));
+    const tls = config.tls;
+    if (tls !== null) {
+      // yes: no certificate fails the handshake, a bad one is refused; optional: a certificate is asked
+      // for and, when one comes, must verify (checked below: node:tls lets it through in this mode).
+      this.tlsServer = createTlsServer({
+        ...tls.context,
+        noDelay: true,
+        requestCert: tls.authClients !== "no",
+        rejectUnauthorized: tls.authClients === "yes",
+      });
+      this.tlsServer.on("secureConnection", (socket: TLSSocket) => {
+        if (tls.authClients === "optional" && !socket.authorized && presentedCertificate(socket)) {
+          socket.destroy();
+          return;
+        }
+        this.accept(socket, false);
+      });
+      this.tlsServer.on("tlsClientError", (err) =>
+        this.log.debug({ err: err.message }, "TLS handshake with a client failed"),
+      );
+    }
     this.observability = new ProxyObservability(this, log);
     this.monitor.onEligibilityChange = (b) => this.observability.stateLog.eligibilityChanged(b);
   }
@@ -96,39 +118,18 @@ export class ProxyServer implements SessionContext {
     if (this.sentinel !== null && !this.config.masterGiven)
       this.applyTopology(await this.sentinel.resolveUntilFound(), "sentinel at startup");
     this.drains.load();
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen({ host: this.config.listen.host, port: this.config.listen.port }, () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    const tls = this.config.tls;
-    if (tls !== null) {
-      // TLS is terminated here; sessions on it work as on the plain listener (backend links stay plain).
-      const ca = tls.caCertFile !== "" ? [readFileSync(tls.caCertFile)] : undefined;
-      const srv = createTlsServer(
-        {
-          cert: readFileSync(tls.certFile),
-          key: readFileSync(tls.keyFile),
-          ca,
-          requestCert: true,
-          rejectUnauthorized: false,
-          minVersion: "TLSv1.2",
-        },
-        (socket) => {
-          if (acceptsPeer(tls.authClients, socket)) this.accept(socket);
-          else socket.destroy();
-        },
-      );
-      this.tlsServer = srv;
-      await new Promise<void>((resolve, reject) => {
-        srv.once("error", reject);
-        srv.listen({ host: tls.listen.host, port: tls.listen.port }, () => {
-          srv.off("error", reject);
-          resolve();
-        });
-      });
+    await listenOn(this.server, this.config.listen);
+    if (this.tlsServer !== null && this.config.tls !== null) {
+      try {
+        await listenOn(this.tlsServer, this.config.tls.listen);
+      } catch (err) {
+        this.server.close();
+        const e = err as NodeJS.ErrnoException;
+        const a = this.config.tls.listen;
+        throw new TlsListenError(
+          `cannot listen on ${a.host}:${a.port} (tls.listen): ${e.code === "EADDRINUSE" ? `port ${a.port} is already in use` : e.message}`,
+        );
+      }
     }
     this.started = true;
     this.monitor.start();
@@ -207,9 +208,16 @@ export class ProxyServer implements SessionContext {
     return typeof a === "object" && a ? a.port : 0;
   }
 
-  private accept(socket: Socket): void {
+  /** The TLS listener's port (0 without `tls:`). */
+  get tlsBoundPort(): number {
+    const a = this.tlsServer?.address();
+    return typeof a === "object" && a ? a.port : 0;
+  }
+
+  /** `directReads`: a plain socket, re-wrapped for reads into the shared buffer (see direct-reads.ts). */
+  private accept(socket: Socket, directReads: boolean): void {
     this.stats.connectionsReceived++;
-    const s = new Session(this.nextId++, socket, this);
+    const s = new Session(this.nextId++, socket, this, directReads);
     this.sessions.add(s);
   }
 
@@ -247,4 +255,27 @@ export class ProxyServer implements SessionContext {
     await this.monitor.stop();
     await Promise.all(this.router.nodes.map((b) => b.close()));
   }
+}
+
+/** The `tls:` listener could not bind (the message names its address). */
+export class TlsListenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsListenError";
+  }
+}
+
+function listenOn(server: Server, at: { host: string; port: number }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: at.host, port: at.port }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function presentedCertificate(socket: TLSSocket): boolean {
+  const cert = socket.getPeerCertificate();
+  return cert !== null && Object.keys(cert).length > 0;
 }

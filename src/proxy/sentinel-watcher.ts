@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { SentinelSettings } from "../config/proxy-config.js";
@@ -44,6 +45,8 @@ export class SentinelWatcher {
     private readonly log: Logger,
     private readonly connectTimeoutMs: number,
     private readonly onTopology: (t: SentinelTopology, why: string) => void = () => {},
+    /** TLS options for the sentinel links (`sentinel.tls` with `backend_tls:`), null for plain TCP. */
+    private readonly tls: ConnectionOptions | null = null,
   ) {
     this.clients = settings.addresses.map((a) => this.client(a));
   }
@@ -60,6 +63,7 @@ export class SentinelWatcher {
       retryStrategy: () => 500,
       lazyConnect: false,
       connectionName: subscriber ? "tandem-proxy-sentinel-events" : "tandem-proxy-sentinel",
+      tls: this.tls ?? undefined,
     });
     c.on("error", () => {}); // an unreachable sentinel is skipped; the others answer
     return c;

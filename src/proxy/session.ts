@@ -1,5 +1,4 @@
 import type { Socket } from "node:net";
-import { TLSSocket } from "node:tls";
 import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
@@ -166,11 +165,15 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   /** Write replies held for replicas (PROXY DURABILITY) until their probe settles. */
   private held: PendingReply[] = [];
 
-  /** `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts). */
+  /**
+   * `accepted` comes from a server created with `pauseOnConnect: true` (see direct-reads.ts) when
+   * `directReads`; a TLS socket (whose handle is node:tls's, not the TCP one) reads through 'data' events.
+   */
   constructor(
     readonly id: number,
     accepted: Socket,
     private readonly ctx: SessionContext,
+    directReads = true,
   ) {
     const cfg = ctx.config;
     this.authenticated = cfg.requirepass === "";
@@ -180,11 +183,9 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
     this.updateTracking();
     this.replies = new ReplyQueue(this);
     this.log = ctx.log.child({ session: id });
-    // A TLS socket's handle carries ciphertext: its reads must go through node:tls.
-    const direct =
-      accepted instanceof TLSSocket
-        ? null
-        : adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length));
+    const direct = directReads
+      ? adoptWithDirectReads(accepted, (buf, length) => this.onBytes(buf, length))
+      : null;
     const socket = direct ?? accepted;
     this.socket = socket;
     socket.setNoDelay(true);

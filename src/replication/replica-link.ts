@@ -1,6 +1,5 @@
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
-import { replicationTlsOptions } from "../config/tls-config.js";
 import { encodeCommand } from "../resp/reply-writer.js";
 import { RequestParser, type RequestSink } from "../resp/request-parser.js";
 import { MAX_STRING_BYTES } from "../resp/resp-limits.js";
@@ -150,23 +149,17 @@ export class ReplicaLink {
     if (this.stopped) return;
     this.state = ReplState.CONNECTING;
     this.server.log.info({ master: `${this.host}:${this.port}` }, "Connecting to MASTER");
-    // tls-replication: the link is TLS, with our certificate, the master's checked against the CAs.
-    let socket: Socket;
-    const tls = this.server.config.getBool("tls-replication");
-    try {
-      socket = tls
-        ? tlsConnect({ host: this.host, port: this.port, ...replicationTlsOptions(this.server.config) })
-        : connect({ host: this.host, port: this.port });
-    } catch (err) {
-      this.server.log.warn({ err: (err as Error).message }, "Unable to set up TLS for the link with MASTER");
-      this.linkLost();
-      return;
-    }
+    // With TLS the handshake starts once the TLS session is up ('secureConnect'), as Redis's connTLSConnect.
+    const tls = this.server.masterTlsOptions?.() ?? null;
+    const socket =
+      tls === null
+        ? connect({ host: this.host, port: this.port })
+        : tlsConnect({ ...tls, host: this.host, port: this.port });
     socket.setNoDelay(true);
     this.socket = socket;
     this.inbuf = Buffer.alloc(0);
     this.lastIo = Date.now();
-    socket.on(tls ? "secureConnect" : "connect", () => {
+    socket.on(tls === null ? "connect" : "secureConnect", () => {
       if (this.socket !== socket) return;
       this.server.log.info("MASTER <-> REPLICA sync started");
       this.state = ReplState.RECEIVE_PING_REPLY;

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Keyspace } from "../store/keyspace.js";
@@ -59,6 +60,11 @@ export interface ReplicationHost {
   readonly log: Logger;
   /** The port we listen on (REPLCONF listening-port). */
   listeningPort(): number;
+  /**
+   * TLS options for the link to the master (`tls-replication yes`), or null to connect over plain TCP.
+   * Read at each connection attempt, so a CONFIG SET applies from the next one.
+   */
+  masterTlsOptions?(): ConnectionOptions | null;
   /** server.loading: commands without the LOADING flag answer -LOADING. */
   setLoading(on: boolean): void;
   /** Empties every database before a full sync (breaking WATCHes as FLUSHALL does). */

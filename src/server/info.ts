@@ -185,7 +185,8 @@ export class InfoBuilder {
       ["process_id", process.pid],
       ["process_supervised", "no"],
       ["run_id", s.runId],
-      ["tcp_port", s.boundPort || s.config.getInt("port")],
+      // Redis: the plain port, or the TLS port when only TLS listens.
+      ["tcp_port", s.boundPort || s.config.getInt("port") || s.tls.boundPort],
       ["server_time_usec", Date.now() * 1000],
       ["uptime_in_seconds", uptime],
       ["uptime_in_days", Math.floor(uptime / 86400)],

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
-import { createServer as createTlsServer, TLSSocket, type TlsOptions } from "node:tls";
+import { TLSSocket } from "node:tls";
 import type { Logger } from "pino";
 import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
 import { ConfigError } from "../config/config-error.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { acceptsPeer, serverTlsOptions } from "../config/tls-config.js";
 import { adoptWithDirectReads } from "../net/direct-reads.js";
 import type { Database } from "../store/database.js";
 import { Keyspace } from "../store/keyspace.js";
@@ -29,6 +28,7 @@ import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js"
 import { PubSub } from "./pubsub.js";
 import type { ScriptRun } from "./scripting/script-run.js";
 import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ScriptingEngine } from "./scripting/scripting-engine.js";
+import { ServerTls, TLS_STARTUP_FAILED } from "./server-tls.js";
 import {
   ERR_LOADING,
   ERR_MASTERDOWN,
@@ -150,8 +150,10 @@ export class Server {
 
   private readonly listeners: NetServer[] = [];
   private cronTimer: NodeJS.Timeout | null = null;
-  /** The ports actually bound (useful with port 0 in tests). */
+  /** The ports actually bound (useful with port 0 in tests); 0 when only TLS listens. */
   boundPort = 0;
+  /** The `tls-port` listeners, TLS contexts and the replication link's TLS settings. */
+  readonly tls: ServerTls;
 
   constructor(
     readonly config: ServerConfig,
@@ -183,47 +185,39 @@ export class Server {
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     installIntrospection(this);
     this.scripting = new ScriptingEngine(this);
+    this.tls = new ServerTls(config, log, (socket) => this.accept(socket));
+    config.setApplier("tls", () => this.tls.apply());
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
 
   /**
-   * Binds every `bind` address (a "-" prefix marks one that may fail), on `port` and on `tls-port` when
-   * set, and starts the cron. As in Redis, `port 0` with a tls-port means TLS only.
+   * Binds every `bind` address (a "-" prefix marks one that may fail) on `port` and, with `tls-port`, on
+   * that port with TLS, then starts the cron. As in Redis, `port 0` with a `tls-port` listens with TLS
+   * only (without a `tls-port`, port 0 binds an ephemeral port: tests embed servers that way).
    */
   async listen(): Promise<void> {
     const port = this.config.getInt("port");
     const tlsPort = this.config.getInt("tls-port");
-    const tls = tlsPort > 0 ? serverTlsOptions(this.config) : null;
+    if (this.tls.wanted) {
+      const reason = this.tls.configure();
+      if (reason !== null) throw new Error(`${reason}\n${TLS_STARTUP_FAILED}`);
+    }
     const binds = this.config
       .get("bind")
       .split(" ")
       .filter((b) => b !== "");
-    let bound = 0;
-    for (const [wantedPort, options] of [
-      [tls !== null && port === 0 ? -1 : port, null],
-      [tls !== null ? tlsPort : -1, tls],
-    ] as const) {
-      if (wantedPort < 0) continue;
-      let wanted = wantedPort;
-      for (const raw of binds) {
-        const optional = raw.startsWith("-");
-        const addr = optional ? raw.slice(1) : raw;
-        const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
-        try {
-          const actual = await this.listenOn(host, wanted, options);
-          if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
-          if (options === null) this.boundPort = actual;
-          bound++;
-        } catch (err) {
-          if (!optional)
-            throw new Error(
-              `Could not create server ${options ? "TLS" : "TCP"} listening socket ${addr}:${wantedPort}: ${(err as Error).message}`,
-            );
-        }
-      }
+    if (port !== 0 || tlsPort === 0) {
+      this.boundPort = await this.bindAll(binds, port, "TCP", (host, p) => this.listenOn(host, p));
+      if (this.boundPort === 0) throw new Error("Failed listening on any bind address");
     }
-    if (bound === 0) throw new Error("Failed listening on any bind address");
+    if (tlsPort !== 0) {
+      const backlog = this.config.getInt("tcp-backlog");
+      const bound = await this.bindAll(binds, tlsPort, "TLS", (host, p) =>
+        this.tls.listenOn(host, p, backlog),
+      );
+      if (bound === 0) throw new Error(`Failed listening on port ${tlsPort} (TLS), aborting.`);
+    }
     const hz = () => this.config.getInt("hz");
     const tick = () => {
       this.cron();
@@ -232,21 +226,38 @@ export class Server {
     this.cronTimer = setTimeout(tick, 1000 / hz());
   }
 
-  private listenOn(host: string, port: number, tls: TlsOptions | null): Promise<number> {
+  /** Listens on each bind address; returns the port bound (0 when none was). */
+  private async bindAll(
+    binds: readonly string[],
+    port: number,
+    kind: "TCP" | "TLS",
+    listenOn: (host: string, port: number) => Promise<number>,
+  ): Promise<number> {
+    let bound = 0;
+    let wanted = port;
+    for (const raw of binds) {
+      const optional = raw.startsWith("-");
+      const addr = optional ? raw.slice(1) : raw;
+      const host = addr === "*" ? "0.0.0.0" : addr === "::*" ? "::" : addr;
+      try {
+        const actual = await listenOn(host, wanted);
+        if (wanted === 0) wanted = actual; // port 0: every address shares the first ephemeral port
+        bound = actual;
+      } catch (err) {
+        if (!optional)
+          throw new Error(
+            `Could not create server ${kind} listening socket ${addr}:${port}: ${(err as Error).message}`,
+          );
+      }
+    }
+    return bound;
+  }
+
+  private listenOn(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      // Plain TCP is paused on connect: accept() moves each socket onto direct reads (net/direct-reads.ts).
-      const srv =
-        tls === null
-          ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket))
-          : createTlsServer(tls, (socket) => {
-              // The client certificate is judged here so tls-auth-clients can change at run time.
-              if (!acceptsPeer(this.config.get("tls-auth-clients"), socket)) {
-                socket.destroy();
-                return;
-              }
-              socket.setNoDelay(true);
-              this.accept(socket);
-            });
+      // Paused on connect: accept() moves each socket onto direct reads (net/direct-reads.ts). TLS
+      // listeners are ServerTls's.
+      const srv = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       srv.once("error", reject);
       srv.listen(
         { host, port, backlog: this.config.getInt("tcp-backlog"), ipv6Only: host.includes(":") },
@@ -682,6 +693,7 @@ export class Server {
     this.shuttingDown = true;
     if (this.cronTimer) clearTimeout(this.cronTimer);
     for (const l of this.listeners) l.close();
+    this.tls.close();
     for (const task of this.shutdownTasks) await task(opts);
     for (const c of [...this.clients.values()]) c.destroy();
   }

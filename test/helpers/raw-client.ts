@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { INCOMPLETE, scanFrame } from "../../src/resp/frame-scanner.js";
 import { encodeCommand } from "../../src/resp/reply-writer.js";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
@@ -30,6 +31,17 @@ export class RawClient {
   static connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const s = connect({ port, host }, () => {
+        s.off("error", reject);
+        resolve(new RawClient(s));
+      });
+      s.once("error", reject);
+    });
+  }
+
+  /** Connects with TLS; resolves once the handshake is done (rejects if it fails). */
+  static connectTls(port: number, options: ConnectionOptions, host = "127.0.0.1"): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tlsConnect({ ...options, port, host }, () => {
         s.off("error", reject);
         resolve(new RawClient(s));
       });

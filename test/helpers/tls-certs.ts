@@ -1,109 +1,135 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { which } from "./processes.js";
 
 /**
- * Certificates for TLS tests, made with `openssl` in a temp dir: a CA, a server certificate for
- * 127.0.0.1/localhost and a client certificate, both signed by the CA, and a second, unrelated CA with a
- * client certificate of its own (one the servers must refuse). EC keys, so it takes milliseconds.
+ * Certificates for TLS tests, made with the openssl command line in a temp dir: a CA, a server certificate
+ * for 127.0.0.1/localhost, a client certificate, a second server certificate (for reload tests), an
+ * encrypted copy of the server key, and a certificate from another CA that nobody trusts.
  */
 
 export const OPENSSL = which("openssl");
 /** For `{ skip: NO_OPENSSL }`. */
 export const NO_OPENSSL: string | false = OPENSSL
   ? false
-  : "openssl is not installed (apt-get install openssl)";
+  : "the openssl command is not installed (apt-get install openssl): the tests make their certificates with it";
 
-export interface TestCerts {
+export interface TestCertificates {
   dir: string;
-  ca: string;
+  caCert: string;
+  caKey: string;
   serverCert: string;
   serverKey: string;
+  /** The same server key, encrypted with `keyPass` (AES-256). */
+  serverKeyEncrypted: string;
+  keyPass: string;
+  /** Another certificate for the same names, signed by the same CA (CN "tandem-test-server-2"). */
+  server2Cert: string;
+  server2Key: string;
   clientCert: string;
   clientKey: string;
-  /** Signed by another CA: not trusted by the servers. */
+  /** A client certificate signed by a CA nobody is told to trust. */
   strangerCert: string;
   strangerKey: string;
 }
 
 function openssl(dir: string, args: string[]): void {
-  execFileSync(OPENSSL ?? "openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync(OPENSSL ?? "openssl", args, { cwd: dir, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.stderr}`);
 }
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-
-function caOf(dir: string, name: string): void {
+function signed(dir: string, name: string, cn: string, ca: string, ext: string | null): void {
   openssl(dir, [
     "req",
-    "-x509",
-    "-new",
-    ...EC,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.crt`,
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-  ]);
-}
-
-function signed(dir: string, ca: string, name: string, ext: string): void {
-  openssl(dir, [
-    "req",
-    "-new",
-    ...EC,
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
     "-keyout",
     `${name}.key`,
     "-out",
     `${name}.csr`,
     "-subj",
-    `/CN=${name}`,
+    `/CN=${cn}`,
   ]);
-  writeFileSync(join(dir, `${name}.ext`), ext);
+  const args = ["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`];
+  args.push("-CAcreateserial", "-out", `${name}.crt`, "-days", "2");
+  if (ext !== null) args.push("-extfile", ext);
+  openssl(dir, args);
+}
+
+export function makeCertificates(): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-tls-test-"));
+  const selfSigned = (name: string, cn: string) =>
+    openssl(dir, [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.crt`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${cn}`,
+    ]);
+  selfSigned("ca", "tandem-test-ca");
+  selfSigned("stranger-ca", "tandem-test-stranger-ca");
+  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  signed(dir, "server", "tandem-test-server", "ca", "server.ext");
+  signed(dir, "server2", "tandem-test-server-2", "ca", "server.ext");
+  signed(dir, "client", "tandem-test-client", "ca", null);
+  signed(dir, "stranger", "tandem-test-stranger", "stranger-ca", null);
+  const keyPass = "s3cret-pass";
   openssl(dir, [
-    "x509",
-    "-req",
+    "pkey",
     "-in",
-    `${name}.csr`,
-    "-CA",
-    `${ca}.crt`,
-    "-CAkey",
-    `${ca}.key`,
-    "-CAcreateserial",
+    "server.key",
     "-out",
-    `${name}.crt`,
-    "-days",
-    "2",
-    "-extfile",
-    `${name}.ext`,
+    "server-enc.key",
+    "-aes256",
+    "-passout",
+    `pass:${keyPass}`,
   ]);
-}
-
-export function makeTestCerts(): TestCerts {
-  const dir = mkdtempSync(join(tmpdir(), "tandem-tls-"));
-  caOf(dir, "ca");
-  signed(
-    dir,
-    "ca",
-    "server",
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
-  );
-  signed(dir, "ca", "client", "extendedKeyUsage=clientAuth\n");
-  caOf(dir, "otherca");
-  signed(dir, "otherca", "stranger", "extendedKeyUsage=clientAuth\n");
-  const f = (n: string) => join(dir, n);
+  const p = (f: string) => join(dir, f);
   return {
     dir,
-    ca: f("ca.crt"),
-    serverCert: f("server.crt"),
-    serverKey: f("server.key"),
-    clientCert: f("client.crt"),
-    clientKey: f("client.key"),
-    strangerCert: f("stranger.crt"),
-    strangerKey: f("stranger.key"),
+    caCert: p("ca.crt"),
+    caKey: p("ca.key"),
+    serverCert: p("server.crt"),
+    serverKey: p("server.key"),
+    serverKeyEncrypted: p("server-enc.key"),
+    keyPass,
+    server2Cert: p("server2.crt"),
+    server2Key: p("server2.key"),
+    clientCert: p("client.crt"),
+    clientKey: p("client.key"),
+    strangerCert: p("stranger.crt"),
+    strangerKey: p("stranger.key"),
   };
+}
+
+/** A DH parameters file of `bits` bits (DSA-style generation: quick), for tls-dh-params-file. */
+export function makeDhParams(c: TestCertificates, bits: number): string {
+  const file = join(c.dir, `dh${bits}.pem`);
+  openssl(c.dir, ["dhparam", "-dsaparam", "-out", file, String(bits)]);
+  return file;
+}
+
+/** tls-* directives for a server with these certificates (client certificates checked against the CA). */
+export function serverTlsArgs(c: TestCertificates, tlsPort: number): string[] {
+  return [
+    "--tls-port",
+    String(tlsPort),
+    "--tls-cert-file",
+    c.serverCert,
+    "--tls-key-file",
+    c.serverKey,
+    "--tls-ca-cert-file",
+    c.caCert,
+  ];
 }

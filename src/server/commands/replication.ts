@@ -78,7 +78,12 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
     keyspace: server.keyspace,
     config: server.config,
     log: server.log.child({ module: "replication" }),
-    listeningPort: () => server.boundPort || server.config.getInt("port"),
+    // As Redis's replica announces itself: its TLS port when it replicates over TLS and has one.
+    listeningPort: () =>
+      server.config.getBool("tls-replication") && server.tls.boundPort !== 0
+        ? server.tls.boundPort
+        : server.boundPort || server.config.getInt("port"),
+    masterTlsOptions: () => server.tls.replicationOptions(),
     setLoading: (on) => {
       server.loading = on;
     },

@@ -7,34 +7,6 @@ import { commandHelp } from "../../../src/cli/command-help.js";
 /** The parts of `tandem cli` that need no server: options, help from the command table, history rules. */
 
 describe("tandem cli options", () => {
-  it("reads redis-cli's TLS options", () => {
-    const r = parseCliOptions([
-      "--tls",
-      "--cacert",
-      "ca.crt",
-      "--cert",
-      "c.crt",
-      "--key",
-      "c.key",
-      "--sni",
-      "h",
-      "PING",
-    ]);
-    assert.ok(r.ok);
-    assert.deepEqual(r.options.tls, {
-      cacert: "ca.crt",
-      cacertdir: null,
-      cert: "c.crt",
-      key: "c.key",
-      insecure: false,
-      sni: "h",
-    });
-    assert.deepEqual(r.options.command, ["PING"]);
-    const plain = parseCliOptions(["--cacert", "ca.crt", "PING"]);
-    assert.ok(plain.ok);
-    assert.equal(plain.options.tls, null);
-  });
-
   it("reads options up to the first word that is not one", () => {
     const r = parseCliOptions([
       "-h",
@@ -64,10 +36,49 @@ describe("tandem cli options", () => {
         resp3: true,
         errorExitCode: false,
         noAuthWarning: false,
-        command: ["GET", "-x"],
         tls: null,
+        command: ["GET", "-x"],
       },
     );
+  });
+
+  it("reads redis-cli's TLS options; they are used only with --tls", () => {
+    const flags = [
+      "--sni",
+      "db.example",
+      "--cacert",
+      "ca.crt",
+      "--cacertdir",
+      "cas",
+      "--cert",
+      "c.crt",
+      "--key",
+      "c.key",
+      "--insecure",
+      "--tls-ciphers",
+      "HIGH",
+      "--tls-ciphersuites",
+      "TLS_AES_128_GCM_SHA256",
+    ];
+    const r = parseCliOptions(["--tls", ...flags, "PING"]);
+    assert.ok(r.ok);
+    assert.deepEqual(r.options.tls, {
+      sni: "db.example",
+      cacert: "ca.crt",
+      cacertdir: "cas",
+      cert: "c.crt",
+      key: "c.key",
+      insecure: true,
+      ciphers: "HIGH",
+      ciphersuites: "TLS_AES_128_GCM_SHA256",
+    });
+    assert.deepEqual(r.options.command, ["PING"]);
+    const plain = parseCliOptions([...flags, "PING"]);
+    assert.ok(plain.ok);
+    assert.equal(plain.options.tls, null);
+    const missing = parseCliOptions(["--tls", "--cacert"]);
+    assert.ok(!missing.ok);
+    assert.equal(missing.stderr, "Unrecognized option or bad number of args for: '--cacert'\n");
   });
 
   it("the last of --raw / --no-raw wins; no command means the prompt", () => {

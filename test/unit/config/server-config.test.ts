@@ -159,6 +159,50 @@ describe("ServerConfig: CONFIG SET", () => {
     assert.match(c.configSet([["io-threads", "x"]]) ?? "", /possibly related to argument 'io-threads'/);
     assert.deepEqual(seen, ["10000", "20"]);
   });
+
+  it("runs each apply function once after setting; a failure restores every value (Redis's apply/rollback)", () => {
+    const c = new ServerConfig();
+    const applied: string[] = [];
+    let refuse = false;
+    c.setApplier("tls", () => {
+      applied.push(`${c.get("tls-cert-file")}|${c.get("tls-protocols")}`);
+      return refuse ? "Unable to update TLS configuration. Check server logs." : null;
+    });
+    assert.equal(
+      c.configSet([
+        ["tls-cert-file", "a.crt"],
+        ["tls-protocols", "TLSv1.3"],
+        ["maxclients", "50"],
+      ]),
+      null,
+    );
+    assert.deepEqual(applied, ["a.crt|TLSv1.3"], "once for both tls parameters");
+    // A file name is volatile: setting it to the same value applies again (rereads the file) ...
+    assert.equal(c.configSet([["tls-cert-file", "a.crt"]]), null);
+    // ... a plain setting set to its current value does not.
+    assert.equal(c.configSet([["tls-protocols", "TLSv1.3"]]), null);
+    assert.deepEqual(applied, ["a.crt|TLSv1.3", "a.crt|TLSv1.3"]);
+    refuse = true;
+    assert.equal(
+      c.configSet([
+        ["maxclients", "60"],
+        ["tls-protocols", "TLSv1.2"],
+      ]),
+      "ERR CONFIG SET failed (possibly related to argument 'tls-protocols') - Unable to update TLS configuration. Check server logs.",
+    );
+    assert.equal(c.get("tls-protocols"), "TLSv1.3");
+    assert.equal(c.get("maxclients"), "50", "every parameter of the failed CONFIG SET is restored");
+    assert.deepEqual(
+      applied.slice(2),
+      ["a.crt|TLSv1.2", "a.crt|TLSv1.3"],
+      "tried, then re-applied with the old values",
+    );
+    assert.match(
+      c.configSet([["tls-auth-clients", "sometimes"]]) ?? "",
+      /must be one of the following: no, yes, optional/,
+    );
+    assert.match(c.configSet([["tls-port", "6390"]]) ?? "", /can't set immutable config/);
+  });
 });
 
 describe("CONFIG REWRITE text", () => {

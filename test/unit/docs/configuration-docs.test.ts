@@ -102,10 +102,16 @@ describe("docs/configuration.md", () => {
         "replicas:",
         "  - { address: 127.0.0.1:6380, weight: 2 }",
         "sentinel: { master_name: m, addresses: [127.0.0.1:26379] }",
+        "backend_tls: { verify: none }",
         "",
       ].join("\n"),
       "x.yaml",
       keys,
+    );
+    // The TLS listener needs certificate files to parse; its keys are all read before that fails.
+    assert.throws(
+      () => parseProxyConfig("tls: { listen: 7390 }\n", "x.yaml", keys),
+      /tls\.cert_file: is required/,
     );
     const text = docText();
     const proxyPart = text.slice(text.indexOf("## proxy.yaml"));

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { ConfigError } from "../../../src/config/config-error.js";
 import { PROXY_DEFAULTS, parseProxyConfig } from "../../../src/config/proxy-config.js";
 import { REPO_ROOT } from "../../helpers/processes.js";
+import { makeCertificates, NO_OPENSSL } from "../../helpers/tls-certs.js";
 
 describe("proxy.yaml", () => {
   it("the shipped config/proxy.yaml is valid and fronts 6379 with replicas 6380, 6381 on 7379", () => {
@@ -46,6 +47,7 @@ describe("proxy.yaml", () => {
         { host: "127.0.0.1", port: 26380 },
       ],
       password: "pw",
+      tls: false,
     });
     assert.equal(c.masterGiven, false);
     assert.equal(parseProxyConfig("master: 127.0.0.1:6379\n").masterGiven, true);
@@ -115,4 +117,90 @@ describe("proxy.yaml", () => {
       );
     });
   }
+
+  it("tls: a client listener with its certificate, key, CA and auth_clients; files checked at load", {
+    skip: NO_OPENSSL,
+  }, () => {
+    const certs = makeCertificates();
+    const files = `  cert_file: ${certs.serverCert}\n  key_file: ${certs.serverKey}\n`;
+    const c = parseProxyConfig(`tls:\n  listen: 7390\n${files}  ca_file: ${certs.caCert}\n`);
+    assert.deepEqual(c.tls?.listen, { host: "127.0.0.1", port: 7390 });
+    assert.equal(c.tls?.authClients, "yes");
+    assert.equal((c.tls?.context.ca as string[] | undefined)?.length, 1);
+    // YAML's booleans stand for yes/no; without client certificates no CA is needed.
+    assert.equal(
+      parseProxyConfig(`tls:\n  listen: 7390\n${files}  auth_clients: false\n`).tls?.authClients,
+      "no",
+    );
+    // An encrypted key with its passphrase.
+    const enc = `tls:\n  listen: 7390\n  cert_file: ${certs.serverCert}\n  key_file: ${certs.serverKeyEncrypted}\n  key_file_pass: ${certs.keyPass}\n  auth_clients: no\n`;
+    assert.equal(parseProxyConfig(enc).tls?.authClients, "no");
+    const err = (text: string) => {
+      try {
+        parseProxyConfig(text, "p.yaml");
+      } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        return e.message;
+      }
+      return assert.fail("accepted");
+    };
+    assert.equal(
+      err(`tls:\n  listen: 7390\n${files}`),
+      "p.yaml:2: tls.ca_file: is required unless auth_clients is no",
+    );
+    assert.equal(err("tls:\n  cert_file: x\n"), "p.yaml:2: tls.listen: is required");
+    assert.equal(
+      err(`tls:\n  listen: 7390\n  cert_file: ${certs.dir}/none.crt\n`),
+      `p.yaml:3: tls.cert_file: Failed to load certificate: ${certs.dir}/none.crt: No such file or directory`,
+    );
+    assert.match(
+      err(
+        `tls:\n  listen: 7390\n  cert_file: ${certs.serverCert}\n  key_file: ${certs.clientKey}\n  auth_clients: no\n`,
+      ),
+      new RegExp(
+        `^p\\.yaml:4: tls\\.key_file: Failed to load private key: ${certs.clientKey}: key values mismatch$`,
+      ),
+    );
+    assert.match(
+      err(`tls:\n  listen: 7390\n${files}  auth_clients: maybe\n`),
+      /tls\.auth_clients: expected one of yes, no, optional/,
+    );
+    assert.match(err("tls:\n  listen: 7390\n  typo: 1\n"), /tls\.typo: unknown key/);
+  });
+
+  it("backend_tls: CA, client certificate, server_name and verify full / ca / none", {
+    skip: NO_OPENSSL,
+  }, () => {
+    const certs = makeCertificates();
+    const full = parseProxyConfig(
+      `backend_tls:\n  ca_file: ${certs.caCert}\n  cert_file: ${certs.clientCert}\n  key_file: ${certs.clientKey}\n  server_name: db.internal\n`,
+    ).backendTls?.options;
+    assert.equal(full?.rejectUnauthorized, true);
+    assert.equal(full?.servername, "db.internal");
+    assert.equal(full?.checkServerIdentity, undefined); // node:tls's own host name check
+    assert.ok(Buffer.isBuffer(full?.cert) && Buffer.isBuffer(full?.key));
+    const ca = parseProxyConfig(`backend_tls:\n  ca_file: ${certs.caCert}\n  verify: ca\n`).backendTls
+      ?.options;
+    assert.equal(ca?.rejectUnauthorized, true);
+    assert.equal(typeof ca?.checkServerIdentity, "function");
+    assert.equal(
+      parseProxyConfig("backend_tls:\n  verify: none\n").backendTls?.options.rejectUnauthorized,
+      false,
+    );
+    assert.equal(parseProxyConfig("").backendTls, null);
+    assert.throws(
+      () => parseProxyConfig(`backend_tls:\n  cert_file: ${certs.clientCert}\n`),
+      /backend_tls\.key_file: cert_file and key_file go together/,
+    );
+    assert.throws(
+      () => parseProxyConfig("sentinel:\n  master_name: m\n  addresses: [26379]\n  tls: yes\n"),
+      /sentinel\.tls: needs a backend_tls: section/,
+    );
+    assert.equal(
+      parseProxyConfig(
+        "sentinel:\n  master_name: m\n  addresses: [26379]\n  tls: yes\nbackend_tls: { verify: none }\n",
+      ).sentinel?.tls,
+      true,
+    );
+  });
 });
