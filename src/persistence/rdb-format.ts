@@ -60,16 +60,6 @@ export const RDB_ENC_LZF = 3;
 export const QUICKLIST_NODE_CONTAINER_PLAIN = 1;
 export const QUICKLIST_NODE_CONTAINER_PACKED = 2;
 
-// ─── Redis 7.0's default encoding thresholds (what it would keep as listpack/intset) ─────────────────────
-
-export const HASH_MAX_LISTPACK_ENTRIES = 128;
-export const HASH_MAX_LISTPACK_VALUE = 64;
-export const ZSET_MAX_LISTPACK_ENTRIES = 128;
-export const ZSET_MAX_LISTPACK_VALUE = 64;
-export const SET_MAX_INTSET_ENTRIES = 512;
-/** list-max-listpack-size -2: nodes of at most 8 KiB. */
-export const LIST_MAX_LISTPACK_BYTES = 8192;
-
 /** Thrown for any malformed, truncated or unsupported RDB content. */
 export class RdbError extends Error {
   override name = "RdbError";

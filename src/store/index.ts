@@ -2,10 +2,10 @@ export { globMatch } from "../commands/glob-match.js";
 export { CursorRegistry } from "./cursor-registry.js";
 export { Database } from "./database.js";
 export { Keyspace } from "./keyspace.js";
+export { RedisHash } from "./redis-hash.js";
 export { RedisList } from "./redis-list.js";
+export { RedisSet } from "./redis-set.js";
 export {
-  type RedisHash,
-  type RedisSet,
   type RedisTypeName,
   type RedisValue,
   typeName,

@@ -5,7 +5,7 @@ import { lzfCompress, lzfDecompress } from "../../../src/persistence/lzf.js";
 import { loadRdb, loadRdbSync } from "../../../src/persistence/rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "../../../src/persistence/rdb-snapshot.js";
 import { Keyspace } from "../../../src/store/keyspace.js";
-import { RedisList } from "../../../src/store/redis-value.js";
+import { RedisHash, RedisList } from "../../../src/store/redis-value.js";
 import { seededRandom } from "../../helpers/differential.js";
 import { dumpKeyspace, populateAllTypes } from "../../helpers/keyspace-fixtures.js";
 
@@ -122,7 +122,7 @@ describe("point-in-time snapshot (snapshotRdb)", () => {
     const ks = new Keyspace(16);
     for (let i = 0; i < 20000; i++) ks.dbs[i % 3].setKey(`k${i}`, `v${i}`);
     ks.dbs[0].setKey("list", RedisList.from(["a", "b"]));
-    ks.dbs[1].setKey("hash", new Map([["f", "1"]]));
+    ks.dbs[1].setKey("hash", RedisHash.from([["f", "1"]]));
     const before = dumpKeyspace(ks);
     const gen = snapshotRdb(ks, { sliceMs: 0.01 });
     const chunks: Buffer[] = [];
