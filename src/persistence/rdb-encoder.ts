@@ -385,7 +385,7 @@ export class RdbEncoder {
 
   aux(key: string, value: string): void {
     this.byte(RDB_OPCODE_AUX);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.string(value);
   }
 
@@ -403,9 +403,19 @@ export class RdbEncoder {
       this.byte(RDB_OPCODE_EXPIRETIME_MS);
       this.millis(expireMs);
     }
+    this.typedValue(key, value);
+  }
+
+  /** A value alone: type, then the value (rdbSaveObjectType + rdbSaveObject, the body of a DUMP payload). */
+  value(value: RedisValue): void {
+    this.typedValue(null, value);
+  }
+
+  /** Type byte, the key when there is one, then the value. */
+  private typedValue(key: string | null, value: RedisValue): void {
     if (typeof value === "string") {
       this.byte(RDB_TYPE_STRING);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.string(value);
     } else if (value instanceof Map) {
       this.hash(key, value);
@@ -418,9 +428,9 @@ export class RdbEncoder {
     }
   }
 
-  private list(key: string, l: RedisList): void {
+  private list(key: string | null, l: RedisList): void {
     this.byte(RDB_TYPE_LIST_QUICKLIST_2);
-    this.string(key);
+    if (key !== null) this.string(key);
     // Pack elements into listpack nodes as a list built by RPUSH fills them (other histories, such as
     // LPUSH or LINSERT, leave Redis with other node boundaries; the elements are the same either way).
     const fill = encodingConfig.listMaxListpackSize;
@@ -441,10 +451,10 @@ export class RdbEncoder {
     }
   }
 
-  private hash(key: string, h: RedisHash): void {
+  private hash(key: string | null, h: RedisHash): void {
     if (h.enc === HASH_LISTPACK) {
       this.byte(RDB_TYPE_HASH_LISTPACK);
-      this.string(key);
+      if (key !== null) this.string(key);
       lp.reset();
       for (const [f, v] of h) {
         lp.add(f);
@@ -454,7 +464,7 @@ export class RdbEncoder {
       return;
     }
     this.byte(RDB_TYPE_HASH);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(h.size);
     for (const [f, v] of h) {
       this.string(f);
@@ -462,25 +472,25 @@ export class RdbEncoder {
     }
   }
 
-  private set(key: string, s: RedisSet): void {
+  private set(key: string | null, s: RedisSet): void {
     if (s.enc === SET_INTSET && s.size > 0) {
       const ints: bigint[] = [];
       for (const m of s) ints.push(canonicalInt(m) as bigint);
       this.byte(RDB_TYPE_SET_INTSET);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.blob(encodeIntset(ints, s.intsetWidth));
       return;
     }
     this.byte(RDB_TYPE_SET);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(s.size);
     for (const m of s) this.string(m);
   }
 
-  private zset(key: string, z: RedisZSet): void {
+  private zset(key: string | null, z: RedisZSet): void {
     if (z.enc === ZSET_LISTPACK) {
       this.byte(RDB_TYPE_ZSET_LISTPACK);
-      this.string(key);
+      if (key !== null) this.string(key);
       lp.reset();
       for (const [m, score] of z.entries()) {
         lp.add(m);
@@ -490,7 +500,7 @@ export class RdbEncoder {
       return;
     }
     this.byte(RDB_TYPE_ZSET_2);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(z.size);
     // Redis saves from the tail so loading inserts at the head; any order loads correctly.
     const entries = [...z.entries()];

@@ -321,7 +321,12 @@ class RdbParser {
         default: {
           const key = this.string();
           const value = this.value(type, key);
-          this.store(key, value, expire, idle >= 0 || freq >= 0 ? this.keyspace.clock.restored(freq, idle) : null);
+          this.store(
+            key,
+            value,
+            expire,
+            idle >= 0 || freq >= 0 ? this.keyspace.clock.restored(freq, idle) : null,
+          );
           return;
         }
       }
@@ -342,7 +347,12 @@ class RdbParser {
   }
 
   /** Adds a loaded key; `clock` is its access clock from IDLE/FREQ opcodes (null: starts now). */
-  private store(key: string, value: RedisValue | null, expire: number | undefined, clock: number | null): void {
+  private store(
+    key: string,
+    value: RedisValue | null,
+    expire: number | undefined,
+    clock: number | null,
+  ): void {
     const db = this.keyspace.dbs[this.dbId];
     if (!this.merge && this.keyspace.writeHook === null) {
       // The common case (start-up, a replica's full sync): one Map operation per key instead of a

@@ -29,7 +29,7 @@ export function formatDouble17g(d: number): string {
  * string or a reply (zset scores in listpacks and ZSCAN, HINCRBYFLOAT in RESP2 replies).
  */
 export function d2string(d: number): string {
-  if (Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904) {
+  if (Number.isInteger(d) && d >= -(2 ** 62) && d <= 2 ** 62) {
     if (Object.is(d, -0)) return "-0";
     // Beyond 2^53 String() rounds to the shortest digits ("1152921504606847000"); the integer is exact.
     return d > -9007199254740992 && d < 9007199254740992 ? String(d) : BigInt(d).toString();

@@ -5,6 +5,7 @@ import { CommandFlag } from "../commands/command-flags.js";
 import { arityOk } from "../commands/command-table.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Database } from "../store/database.js";
+import { encodingConfig } from "../store/encoding-config.js";
 import { Keyspace } from "../store/keyspace.js";
 import { activeExpireCycle } from "./active-expire.js";
 import { Blocking } from "./blocking.js";
@@ -12,6 +13,8 @@ import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
+import { discardTransaction } from "./commands/transactions.js";
+import { EVICT_FAIL, Evictor } from "./evict.js";
 import { InfoBuilder } from "./info.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
 import { Notify } from "./notify-flags.js";
@@ -23,12 +26,14 @@ import {
   ERR_MAX_CLIENTS,
   ERR_NOAUTH,
   ERR_NOREPLICAS,
+  ERR_OOM,
   ERR_READONLY,
   errUnknownCommand,
   errUnknownSubcommand,
   errWrongArity,
 } from "./shared-replies.js";
 import { cErrno } from "./strtod.js";
+import { UsedMemory } from "./used-memory.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
@@ -64,6 +69,10 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
 
 export class Server {
   readonly keyspace: Keyspace;
+  /** used_memory as Tandem counts it (used-memory.ts). */
+  readonly usedMemory: UsedMemory;
+  /** maxmemory and its policies (evict.ts). */
+  readonly evictor: Evictor;
   readonly registry = new CommandRegistry();
   readonly propagator = new Propagator();
   readonly watches = new WatchRegistry();
@@ -130,6 +139,8 @@ export class Server {
     readonly log: Logger,
   ) {
     this.keyspace = new Keyspace(config.getInt("databases"));
+    this.usedMemory = new UsedMemory(this.keyspace);
+    this.evictor = new Evictor(this);
     this.runId = randomHex(40);
     for (const family of allCommandFamilies) this.registry.register(family);
     config.onChange("requirepass", (v) => (this.requirepass = v));
@@ -145,6 +156,14 @@ export class Server {
       this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
     });
     this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    // The thresholds values follow to track the encoding Redis would give them (encoding-config.ts).
+    const enc = encodingConfig;
+    config.onChange("hash-max-listpack-entries", (v) => (enc.hashMaxListpackEntries = Number(v)));
+    config.onChange("hash-max-listpack-value", (v) => (enc.hashMaxListpackValue = Number(v)));
+    config.onChange("zset-max-listpack-entries", (v) => (enc.zsetMaxListpackEntries = Number(v)));
+    config.onChange("zset-max-listpack-value", (v) => (enc.zsetMaxListpackValue = Number(v)));
+    config.onChange("set-max-intset-entries", (v) => (enc.setMaxIntsetEntries = Number(v)));
+    config.onChange("list-max-listpack-size", (v) => (enc.listMaxListpackSize = Number(v)));
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
@@ -356,6 +375,22 @@ export class Server {
       this.rejectCommand(c, cmd, ERR_NOAUTH);
       return;
     }
+    // maxmemory (Redis evicts here, before every command): a field test while no limit is set.
+    if (this.evictor.maxmemory !== 0 && this.evictor.performEvictions() === EVICT_FAIL) {
+      const name = cmd.spec.parent?.name ?? cmd.spec.name;
+      let reject = (flags & CommandFlag.DENYOOM) !== 0;
+      if (name === "exec") {
+        for (const q of c.mstate)
+          if ((q.cmd.spec.flags | (q.cmd.spec.parent?.flags ?? 0)) & CommandFlag.DENYOOM) reject = true;
+      } else if (c.flags & ClientFlag.MULTI && name !== "discard" && name !== "quit" && name !== "reset") {
+        // Queuing takes memory too: in MULTI everything but EXEC/DISCARD is refused.
+        reject = true;
+      }
+      if (reject) {
+        this.rejectCommand(c, cmd, ERR_OOM);
+        return;
+      }
+    }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
     // Redis refuses PING too here, so a health check notices the disk problem.
     if ((isWrite || cmd.spec.name === "ping") && !isMaster) {
@@ -425,6 +460,11 @@ export class Server {
   private rejectCommand(c: Client, cmd: RegisteredCommand | null, message: string): void {
     if (c.flags & ClientFlag.MULTI) c.flags |= ClientFlag.DIRTY_EXEC;
     if (cmd !== null) cmd.rejectedCalls++;
+    if (cmd !== null && cmd.spec.name === "exec" && cmd.spec.parent === null) {
+      // execCommandAbort: the transaction is discarded and the error says why.
+      discardTransaction(c);
+      message = `EXECABORT Transaction discarded because of: ${message}`;
+    }
     this.countError(message);
     c.reply.error(message);
   }
@@ -503,6 +543,8 @@ export class Server {
 
   private cron(): void {
     const now = Date.now();
+    this.keyspace.clock.refresh(now);
+    this.usedMemory.total(); // samples the peak
     if (!this.keyspace.isReplica) activeExpireCycle(this.keyspace, now);
     this.closeIdleClients(now);
     this.info.trackInstantaneousMetrics(now);

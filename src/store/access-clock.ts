@@ -54,7 +54,7 @@ export class AccessClock {
   private logIncr(counter: number): number {
     if (counter === 255) return 255;
     const base = counter - LFU_INIT_VAL;
-    const p = 1 / ((base < 0 ? 0 : base) * this.lfuLogFactor + 1);
+    const p = 1 / (Math.max(base, 0) * this.lfuLogFactor + 1);
     return Math.random() < p ? counter + 1 : counter;
   }
 

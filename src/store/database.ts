@@ -1,12 +1,6 @@
 import type { AccessClock } from "./access-clock.js";
 import type { Keyspace } from "./keyspace.js";
-import {
-  DETACHED,
-  HEAP_NUMBER,
-  MemoryAccount,
-  mapTableBytes,
-  stringBytes,
-} from "./memory-model.js";
+import { DETACHED, HEAP_NUMBER, MemoryAccount, mapTableBytes, stringBytes } from "./memory-model.js";
 import type { RedisValue } from "./redis-value.js";
 
 /** A value's size estimate (memory-model.ts). */
@@ -49,19 +43,23 @@ export class Database {
     return this.dict.size;
   }
 
-  /** Estimated bytes of this db: keys, values, and its three tables (main, expires with their boxed times, clocks). */
+  /** Estimated bytes of this db: keys, values and the tables holding them (memory-model.ts). */
   get bytes(): number {
-    const n = this.dict.size;
-    if (n === 0) return 0;
-    const e = this.expires.size;
+    if (this.dict.size === 0) return 0;
+    return this.acct.bytes + this.overheadMain + this.overheadExpires;
+  }
+
+  /** The main table's bytes with what Redis keeps per key beside it (MEMORY STATS overhead.hashtable.main). */
+  get overheadMain(): number {
     return (
-      this.acct.bytes +
-      mapTableBytes(n) +
-      mapTableBytes(this.lru.size) +
-      mapTableBytes(e) +
-      e * HEAP_NUMBER +
-      mapTableBytes(this.stringEncodings.size)
+      mapTableBytes(this.dict.size) + mapTableBytes(this.lru.size) + mapTableBytes(this.stringEncodings.size)
     );
+  }
+
+  /** The expires table's bytes with its boxed times (overhead.hashtable.expires). */
+  get overheadExpires(): number {
+    const e = this.expires.size;
+    return mapTableBytes(e) + e * HEAP_NUMBER;
   }
 
   /** Removes a key and everything kept for it. */

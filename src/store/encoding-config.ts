@@ -20,7 +20,7 @@ export const encodingConfig = {
 /** Redis's cap on intset sizes (setTypeAdd, the RDB loader): set-max-intset-entries beyond 2^30 acts as 2^30. */
 export function maxIntsetEntries(): number {
   const n = encodingConfig.setMaxIntsetEntries;
-  return n >= 2 ** 30 ? 2 ** 30 : n;
+  return Math.min(n, 2 ** 30);
 }
 
 /**

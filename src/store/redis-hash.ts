@@ -1,5 +1,13 @@
 import { encodingConfig } from "./encoding-config.js";
-import { DETACHED, MAP_SLOT, type MemoryAccount, OBJECT_BASE, stringBytes, TABLE_BASE, tableCapacity } from "./memory-model.js";
+import {
+  DETACHED,
+  MAP_SLOT,
+  type MemoryAccount,
+  OBJECT_BASE,
+  stringBytes,
+  TABLE_BASE,
+  tableCapacity,
+} from "./memory-model.js";
 
 /** Redis's encodings of a hash. */
 export const HASH_LISTPACK = 0;

@@ -121,4 +121,3 @@ export class RedisSet extends Set<string> {
     return s;
   }
 }
-

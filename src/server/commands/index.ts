@@ -1,9 +1,11 @@
 import type { CommandDef } from "../command-registry.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
+import { dumpRestoreCommands } from "./dump-restore.js";
 import { hashCommands } from "./hashes.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
+import { objectCommands } from "./object.js";
 import { persistenceCommands } from "./persistence.js";
 import { pubsubCommands } from "./pubsub.js";
 import { replicationCommands } from "./replication.js";
@@ -21,6 +23,8 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   serverAdminCommands,
   stringCommands,
   keyCommands,
+  dumpRestoreCommands,
+  objectCommands,
   hashCommands,
   listCommands,
   setCommands,

@@ -322,6 +322,7 @@ function intersect(sets: RedisSet[], limit: number): string[] {
 function storeResult(c: Client, dst: string, members: Iterable<string>, event: string): void {
   const result = RedisSet.from(members);
   if (result.size > 0) {
+    c.db.lookupKeyWrite(dst);
     c.db.setKey(dst, result);
     modified(c, dst, Notify.SET, event);
     c.reply.integer(result.size);

@@ -8,7 +8,7 @@ import { ERR_EXECABORT } from "../shared-replies.js";
  * write, an expiry, FLUSHDB/FLUSHALL, or its TTL passing — makes EXEC answer a null array.
  */
 
-function discardTransaction(c: Client): void {
+export function discardTransaction(c: Client): void {
   c.mstate = [];
   c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_CAS | ClientFlag.DIRTY_EXEC);
   c.server.watches.unwatchAll(c);
