@@ -746,13 +746,14 @@ export async function loadRdb(
 }
 
 /**
- * The value of a DUMP payload whose footer (RDB version, CRC64) was checked, or null when the bytes do not
- * hold one (Redis's "Bad data format": unknown or unsupported type, malformed or truncated encoding, an
+ * The value of a DUMP payload whose footer (RDB version, CRC64) was checked, read from the start of the
+ * whole payload as Redis reads it (footer included, so a value may run into it), or null when the bytes do
+ * not hold one (Redis's "Bad data format": unknown or unsupported type, malformed or truncated encoding, an
  * empty container). Encodings follow the loader's rules with the current thresholds.
  */
-export function loadDumpValue(body: Buffer, key: string, keyspace: Keyspace): RedisValue | null {
+export function loadDumpValue(payload: Buffer, key: string, keyspace: Keyspace): RedisValue | null {
   const p = new RdbParser(keyspace, {});
-  p.buf = body;
+  p.buf = payload;
   try {
     return p.dumpValue(key);
   } catch {

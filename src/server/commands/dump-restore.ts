@@ -82,12 +82,13 @@ function restoreCommand(c: Client, argv: string[]): void {
     c.reply.error("ERR Invalid TTL value, must be >= 0");
     return;
   }
-  const body = verifyDumpPayload(Buffer.from(argv[3], "latin1"));
-  if (body === null) {
+  const payload = Buffer.from(argv[3], "latin1");
+  if (verifyDumpPayload(payload) === null) {
     c.reply.error(ERR_BAD_PAYLOAD);
     return;
   }
-  const value = loadDumpValue(body, key, c.server.keyspace);
+  // Like Redis, the value is read from the whole payload: a short value may run into the footer.
+  const value = loadDumpValue(payload, key, c.server.keyspace);
   if (value === null) {
     c.reply.error(ERR_BAD_DATA);
     return;

@@ -39,7 +39,8 @@ describe("crc64 (Jones, as Redis's crc64.c)", () => {
 describe("lzf", () => {
   it("round-trips compressible and random data, and refuses to grow incompressible input", () => {
     const rand = seededRandom(1);
-    for (const n of [21, 50, 300, 9000, 70000]) {
+    // (At 21 bytes this text does not fit in 17 compressed bytes: Redis stores it raw, and so do we.)
+    for (const n of [50, 300, 9000, 70000]) {
       const text = Buffer.from("abcabcabc hello hello ".repeat(Math.ceil(n / 22)).slice(0, n));
       const out = Buffer.alloc(n);
       const clen = lzfCompress(text, out, n - 4);
