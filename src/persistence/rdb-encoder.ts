@@ -1,5 +1,4 @@
 import { d2string } from "../resp/format-double.js";
-import { encodingConfig } from "../store/encoding-config.js";
 import { HASH_LISTPACK, type RedisHash } from "../store/redis-hash.js";
 import { type RedisSet, SET_INTSET } from "../store/redis-set.js";
 import type { RedisValue } from "../store/redis-value.js";
@@ -431,9 +430,10 @@ export class RdbEncoder {
   private list(key: string | null, l: RedisList): void {
     this.byte(RDB_TYPE_LIST_QUICKLIST_2);
     if (key !== null) this.string(key);
-    // Pack elements into listpack nodes as a list built by RPUSH fills them (other histories, such as
-    // LPUSH or LINSERT, leave Redis with other node boundaries; the elements are the same either way).
-    const fill = encodingConfig.listMaxListpackSize;
+    // Pack elements into listpack nodes as RPUSH fills them under the list's fill (other histories, such
+    // as LPUSH, pops, LINSERT or a reload of nodes packed under another fill, leave Redis with other node
+    // boundaries; the elements are the same either way).
+    const fill = l.fill;
     const nodes: Buffer[] = [];
     lp.reset();
     for (const v of l) {

@@ -1,3 +1,4 @@
+import { encodingConfig } from "./encoding-config.js";
 import { ARRAY_BASE, DETACHED, type MemoryAccount, OBJECT_BASE, stringBytes } from "./memory-model.js";
 
 /** The object with its fields, and the array's headers. */
@@ -6,7 +7,8 @@ const BASE_BYTES = OBJECT_BASE + 40 + ARRAY_BASE;
 /**
  * A list value: a growable ring buffer of latin1 strings, O(1) at both ends and O(1) by index.
  * (Redis uses a quicklist of listpacks; the commands only need deque operations and indexing. Redis 7.0
- * reports every list as "quicklist", whatever its size, so there is no encoding to track.)
+ * reports every list as "quicklist", whatever its size, so there is no encoding to track; what a DUMP of
+ * it looks like depends on the node size Redis fixed when the list was created, kept in `fill`.)
  *
  * It keeps its size estimate (memory-model.ts) and reports changes to the holding database's account.
  */
@@ -16,6 +18,8 @@ export class RedisList {
   private count = 0;
   bytes: number;
   acct: MemoryAccount = DETACHED;
+  /** list-max-listpack-size when the list was created (quicklistSetOptions): its nodes' fill. */
+  fill = encodingConfig.listMaxListpackSize;
 
   constructor(capacity = 4) {
     this.items = new Array(capacity);
@@ -116,7 +120,9 @@ export class RedisList {
 
   /** A copy (Redis's listTypeDup, for COPY). */
   clone(): RedisList {
-    return RedisList.from(this.toArray());
+    const l = RedisList.from(this.toArray());
+    l.fill = this.fill;
+    return l;
   }
 
   static from(values: readonly string[]): RedisList {

@@ -58,7 +58,22 @@ function fixtures(rand: () => number): Cmd[] {
   for (let i = 0; i < 600; i++) many.push(String(i));
   cmds.push(["SADD", "set:manyints", ...many]);
   // sorted sets
-  cmds.push(["ZADD", "z:listpack", "1", "a", "2.5", "b", "-3", "c", "inf", "pinf", "-inf", "ninf", "1e17", "big"]);
+  cmds.push([
+    "ZADD",
+    "z:listpack",
+    "1",
+    "a",
+    "2.5",
+    "b",
+    "-3",
+    "c",
+    "inf",
+    "pinf",
+    "-inf",
+    "ninf",
+    "1e17",
+    "big",
+  ]);
   cmds.push(["ZADD", "z:fraction", "0.1", "a", "1.1", "b", "3.3000000000000003", "c", "-1e-300", "d"]);
   const zm: Cmd = ["ZADD", "z:skiplist"];
   for (let i = 0; i < 200; i++) zm.push(String(i * 0.5 - 30), `m${i}`);
@@ -87,7 +102,8 @@ async function readBack(c: RawClient, key: string): Promise<string> {
     case "+hash": {
       const v = (await c.call("HGETALL", key)) as Buffer[];
       const pairs: string[] = [];
-      for (let i = 0; i < v.length; i += 2) pairs.push(`${v[i].toString("latin1")}=${v[i + 1].toString("latin1")}`);
+      for (let i = 0; i < v.length; i += 2)
+        pairs.push(`${v[i].toString("latin1")}=${v[i + 1].toString("latin1")}`);
       return pairs.sort().join("\u0001");
     }
     case "+set":
@@ -175,7 +191,14 @@ describe("DUMP / RESTORE vs redis-server", { skip: NO_REDIS }, () => {
     await same(t, r, ["RESTORE", "lp:z3", 0, z.toString("latin1")]);
     await same(t, r, ["OBJECT", "ENCODING", "lp:h3"]);
     await same(t, r, ["OBJECT", "ENCODING", "lp:z3"]);
-    await same(t, r, ["CONFIG", "SET", "hash-max-listpack-entries", "512", "zset-max-listpack-entries", "128"]);
+    await same(t, r, [
+      "CONFIG",
+      "SET",
+      "hash-max-listpack-entries",
+      "512",
+      "zset-max-listpack-entries",
+      "128",
+    ]);
   });
 
   it("answers every RESTORE and DUMP error as Redis does", async () => {
@@ -257,7 +280,10 @@ describe("DUMP / RESTORE vs redis-server", { skip: NO_REDIS }, () => {
 
   it("propagates RESTORE as Redis does: relative TTLs as absolute with ABSTTL, expired replacements as DEL", async () => {
     const p = ((await r.call("DUMP", "s:lzf")) as Buffer).toString("latin1");
-    const streams = await Promise.all([ReplicationStream.open(tandem.port), ReplicationStream.open(redis.port)]);
+    const streams = await Promise.all([
+      ReplicationStream.open(tandem.port),
+      ReplicationStream.open(redis.port),
+    ]);
     try {
       await Promise.all(streams.map((s) => s.ready()));
       const before = Date.now();
@@ -276,7 +302,13 @@ describe("DUMP / RESTORE vs redis-server", { skip: NO_REDIS }, () => {
             // The absolute time of a relative TTL depends on the instant: checked for range, then masked.
             const ttl = Number(c[2]);
             if (c[1] === "pr:rel") assert.ok(ttl >= before + 50_000_000 && ttl <= Date.now() + 50_000_000);
-            return [c[0], c[1], c[1] === "pr:rel" ? "<abs>" : c[2], c[3] === p ? "<payload>" : "?", ...c.slice(4)].join(" ");
+            return [
+              c[0],
+              c[1],
+              c[1] === "pr:rel" ? "<abs>" : c[2],
+              c[3] === p ? "<payload>" : "?",
+              ...c.slice(4),
+            ].join(" ");
           });
       assert.deepEqual(shape(streams[0].commands), shape(streams[1].commands));
       assert.ok(streams[0].commands.some((c) => c[0].toLowerCase() === "restore" && c.at(-1) === "ABSTTL"));
