@@ -72,13 +72,18 @@ export function lzfCompress(input: Uint8Array, out: Uint8Array, maxOut: number):
       if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       out[op - lit - 1] = lit - 1; // stop run
       if (lit === 0) op--; // undo run if length is zero
-      extend: {
-        if (maxlen > 16) {
-          for (let k = 0; k < 16; k++) {
-            len++;
-            if (input[ref + len] !== input[ip + len]) break extend;
+      // liblzf's unrolled extension: 16 checked steps first when there is room, then one step at a time.
+      let stopped = false;
+      if (maxlen > 16) {
+        for (let k = 0; k < 16; k++) {
+          len++;
+          if (input[ref + len] !== input[ip + len]) {
+            stopped = true;
+            break;
           }
         }
+      }
+      if (!stopped) {
         do len++;
         while (len < maxlen && input[ref + len] === input[ip + len]);
       }

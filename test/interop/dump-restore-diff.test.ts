@@ -155,6 +155,25 @@ describe("DUMP / RESTORE vs redis-server", { skip: NO_REDIS }, () => {
     assert.ok(identical >= keys.length - ORDER_DEPENDENT.size);
   });
 
+  it("compresses strings with LZF to the same bytes as redis-server", async () => {
+    const rand = seededRandom(seed + 1);
+    for (let i = 0; i < 300; i++) {
+      // Text from a small alphabet with repeats at random distances: literal runs, short and long matches.
+      const len = 21 + Math.floor(rand() * (i < 250 ? 400 : 20000));
+      const alphabet = 2 + Math.floor(rand() * 20);
+      let v = "";
+      while (v.length < len) {
+        if (v.length > 8 && rand() < 0.3) {
+          const from = Math.floor(rand() * v.length);
+          v += v.slice(from, from + 3 + Math.floor(rand() * 300));
+        } else v += String.fromCharCode(97 + Math.floor(rand() * alphabet));
+      }
+      await same(t, r, ["SET", "lzf:probe", v.slice(0, len)]);
+      await same(t, r, ["DUMP", "lzf:probe"]);
+    }
+    await same(t, r, ["DEL", "lzf:probe"]);
+  });
+
   it("a payload from redis-server restores in Tandem, and Tandem's in redis-server", async () => {
     for (const k of keys) {
       const fromRedis = (await r.call("DUMP", k)) as Buffer;
