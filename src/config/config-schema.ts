@@ -419,7 +419,7 @@ export function parseDirectiveValue(
 }
 
 /** A range bound as Redis prints it (LONG_MAX exactly, not as the nearest double). */
-function boundText(b: number | undefined, none: string): string {
+export function boundText(b: number | undefined, none: string): string {
   if (b === undefined) return none;
   return b >= 2 ** 63 ? "9223372036854775807" : String(b);
 }
@@ -435,16 +435,6 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   "sanitize-dump-payload": ["no", "yes", "clients"],
   "propagation-error-behavior": ["ignore", "panic", "panic-on-replicas"],
   "repl-diskless-load": ["disabled", "on-empty-db", "swapdb"],
-  "maxmemory-policy": [
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-  ],
   "acl-pubsub-default": ["allchannels", "resetchannels"],
   "cluster-preferred-endpoint-type": ["ip", "hostname", "unknown-endpoint"],
   "syslog-facility": ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],
