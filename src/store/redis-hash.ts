@@ -71,7 +71,7 @@ export class RedisHash extends Map<string, string> {
 
   /** The change in table bytes after the size changed. */
   private resized(): number {
-    const cap = tableCapacity(this.size);
+    const cap = this.size === 0 ? 0 : tableCapacity(this.size);
     if (cap === this.cap) return 0;
     const d = (cap - this.cap) * MAP_SLOT;
     this.cap = cap;

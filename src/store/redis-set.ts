@@ -77,7 +77,7 @@ export class RedisSet extends Set<string> {
   }
 
   private resized(): number {
-    const cap = tableCapacity(this.size);
+    const cap = this.size === 0 ? 0 : tableCapacity(this.size);
     if (cap === this.cap) return 0;
     const d = (cap - this.cap) * SET_SLOT;
     this.cap = cap;

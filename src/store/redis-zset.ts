@@ -104,7 +104,7 @@ export class RedisZSet {
 
   /** Member string and dict slot changes after the dict's size changed by one. */
   private resized(memberDelta: number): void {
-    const cap = tableCapacity(this.dict.size);
+    const cap = this.dict.size === 0 ? 0 : tableCapacity(this.dict.size);
     const d = memberDelta + (cap - this.cap) * MAP_SLOT;
     this.cap = cap;
     this.account(d);

@@ -129,6 +129,28 @@ describe("maxmemory and eviction", () => {
     );
   });
 
+  it("fires the evicted keyspace event for each eviction", async () => {
+    const max = await limit("allkeys-random");
+    await c.call("CONFIG", "SET", "notify-keyspace-events", "Ee");
+    const sub = await srv.client();
+    try {
+      await sub.call("SUBSCRIBE", "__keyevent@0__:evicted");
+      const before = await num(c, "stats", "evicted_keys");
+      await write("e", 30, max, false);
+      const evicted = (await num(c, "stats", "evicted_keys")) - before;
+      assert.ok(evicted > 0);
+      const frames = await sub.read(evicted);
+      for (const f of frames)
+        assert.match(
+          f.toString("latin1"),
+          /^\*3\r\n\$7\r\nmessage\r\n\$22\r\n__keyevent@0__:evicted\r\n\$\d+\r\ne:\d+\r\n$/,
+        );
+    } finally {
+      sub.close();
+      await c.call("CONFIG", "SET", "notify-keyspace-events", "");
+    }
+  });
+
   it("keeps the V8 heap itself bounded under a write load many times the limit", async () => {
     const max = await limit("allkeys-random");
     await write("h", 200, max, false); // 20 MB written into 2 MB

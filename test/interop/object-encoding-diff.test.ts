@@ -379,6 +379,32 @@ describe("OBJECT ENCODING vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("MEMORY: errors, HELP, PURGE, USAGE's and DOCTOR's reply types, STATS field names, as Redis", async () => {
+    await run([
+      ["FLUSHALL"],
+      ["SET", "k", "v"],
+      ["MEMORY", "HELP"],
+      ["MEMORY", "USAGE", "nokey"],
+      ["MEMORY", "USAGE", "k", "SAMPLES", -1],
+      ["MEMORY", "USAGE", "k", "SAMPLES", "x"],
+      ["MEMORY", "USAGE", "k", "SAMPLES"],
+      ["MEMORY", "USAGE", "k", "FOO", 1],
+      ["MEMORY", "USAGE"],
+      ["MEMORY", "FOO"],
+      ["MEMORY", "STATS", "extra"],
+      ["MEMORY", "PURGE"],
+    ]);
+    await same(t, r, ["MEMORY", "USAGE", "k", "SAMPLES", 0], { shapeOnly: true });
+    await same(t, r, ["MEMORY", "DOCTOR"], { shapeOnly: true });
+    const names = async (c: RawClient) => {
+      const v = (await c.call("MEMORY", "STATS")) as (Buffer | number | unknown[])[];
+      const out: string[] = [];
+      for (let i = 0; i < v.length; i += 2) out.push(String(v[i]));
+      return out;
+    };
+    assert.deepEqual(await names(t), await names(r));
+  });
+
   it("OBJECT REFCOUNT: shared small integers unless an LRU/LFU policy is set with maxmemory", async () => {
     const cmds: Cmd[] = [
       ["FLUSHALL"],
