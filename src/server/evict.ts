@@ -78,12 +78,20 @@ export class Evictor {
   constructor(private readonly server: Server) {
     for (let i = 0; i < POOL_SIZE; i++) this.pool.push({ idle: 0, key: null, dbid: 0 });
     const cfg = server.config;
+    let atStart = true; // onChange calls once at once: the start-up value, not a CONFIG SET
     cfg.onChange("maxmemory", (v) => {
       this.maxmemory = Number(v);
+      if (this.maxmemory === 0) return;
+      const used = server.usedMemory.total() - server.usedMemory.notCounted();
+      if (this.maxmemory < used && !atStart)
+        server.log.warn(
+          `WARNING: the new maxmemory value set via CONFIG SET (${this.maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
+        );
       // Redis evicts right away from CONFIG SET (updateMaxmemory); we do it as soon as the reply is out,
       // before any further command.
-      if (this.maxmemory !== 0) setImmediate(() => this.performEvictions());
+      setImmediate(() => this.performEvictions());
     });
+    atStart = false;
     cfg.onChange("maxmemory-policy", (v) => {
       this.policy = POLICIES[v] ?? NO_EVICTION;
       server.keyspace.clock.lfu = (this.policy & FLAG_LFU) !== 0;
