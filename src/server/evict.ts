@@ -78,7 +78,7 @@ export class Evictor {
   constructor(private readonly server: Server) {
     for (let i = 0; i < POOL_SIZE; i++) this.pool.push({ idle: 0, key: null, dbid: 0 });
     const cfg = server.config;
-    let atStart = true; // onChange calls once at once: the start-up value, not a CONFIG SET
+    let atStart = true; // onChange calls the listener at once with the start-up value: no CONFIG SET yet
     cfg.onChange("maxmemory", (v) => {
       this.maxmemory = Number(v);
       if (this.maxmemory === 0) return;
