@@ -434,6 +434,85 @@ const specs: DirectiveSpec[] = [
   },
 ];
 
+// Memory limits, access clocks and the encoding thresholds OBJECT ENCODING and DUMP follow (Redis's ranges:
+// INT_MAX for int parameters, LONG_MAX for size_t ones).
+/** LONG_MAX as the nearest double (2^63); boundText prints it exactly. */
+const LONG_MAX = 2 ** 63;
+
+specs.push(
+  { name: "maxmemory", kind: "memory", default: "0", runtime: true },
+  {
+    name: "maxmemory-policy",
+    kind: "enum",
+    default: "noeviction",
+    enumValues: [
+      "volatile-lru",
+      "volatile-lfu",
+      "volatile-random",
+      "volatile-ttl",
+      "allkeys-lru",
+      "allkeys-lfu",
+      "allkeys-random",
+      "noeviction",
+    ],
+    runtime: true,
+  },
+  { name: "maxmemory-samples", kind: "int", default: "5", min: 1, max: INT_MAX, runtime: true },
+  { name: "maxmemory-eviction-tenacity", kind: "int", default: "10", min: 0, max: 100, runtime: true },
+  { name: "lfu-log-factor", kind: "int", default: "10", min: 0, max: INT_MAX, runtime: true },
+  { name: "lfu-decay-time", kind: "int", default: "1", min: 0, max: INT_MAX, runtime: true },
+  { name: "lazyfree-lazy-eviction", kind: "bool", default: "no", runtime: true },
+  {
+    name: "replica-ignore-maxmemory",
+    aliases: ["slave-ignore-maxmemory"],
+    kind: "bool",
+    default: "yes",
+    runtime: true,
+  },
+  {
+    name: "hash-max-listpack-entries",
+    aliases: ["hash-max-ziplist-entries"],
+    kind: "int",
+    default: "512",
+    min: 0,
+    max: LONG_MAX,
+    runtime: true,
+  },
+  {
+    name: "hash-max-listpack-value",
+    aliases: ["hash-max-ziplist-value"],
+    kind: "memory",
+    default: "64",
+    runtime: true,
+  },
+  {
+    name: "zset-max-listpack-entries",
+    aliases: ["zset-max-ziplist-entries"],
+    kind: "int",
+    default: "128",
+    min: 0,
+    max: LONG_MAX,
+    runtime: true,
+  },
+  {
+    name: "zset-max-listpack-value",
+    aliases: ["zset-max-ziplist-value"],
+    kind: "memory",
+    default: "64",
+    runtime: true,
+  },
+  { name: "set-max-intset-entries", kind: "int", default: "512", min: 0, max: LONG_MAX, runtime: true },
+  {
+    name: "list-max-listpack-size",
+    aliases: ["list-max-ziplist-size"],
+    kind: "int",
+    default: "-2",
+    min: -2147483648,
+    max: INT_MAX,
+    runtime: true,
+  },
+);
+
 /** Directives Tandem acts on, by canonical name and by alias. */
 export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = (() => {
   const m = new Map<string, DirectiveSpec>();
@@ -449,13 +528,7 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = (() => {
  * threads, ...), mapped alias → canonical name where Redis has pairs (hash-max-ziplist-* ↔ hash-max-listpack-*).
  */
 const NO_EFFECT_ALIASES: Record<string, string> = {
-  "hash-max-ziplist-entries": "hash-max-listpack-entries",
-  "hash-max-ziplist-value": "hash-max-listpack-value",
-  "zset-max-ziplist-entries": "zset-max-listpack-entries",
-  "zset-max-ziplist-value": "zset-max-listpack-value",
-  "list-max-ziplist-size": "list-max-listpack-size",
   "slave-lazy-flush": "replica-lazy-flush",
-  "slave-ignore-maxmemory": "replica-ignore-maxmemory",
   "cluster-slave-validity-factor": "cluster-replica-validity-factor",
   "cluster-slave-no-failover": "cluster-replica-no-failover",
 };
@@ -498,15 +571,18 @@ export function parseDirectiveValue(
     }
     case "int": {
       if (!/^-?\d+$/.test(v)) throw "argument couldn't be parsed into an integer";
+      // strtoll's range: beyond int64 the text is not a number at all for Redis.
+      if (v.length > 18 && (BigInt(v) > 9223372036854775807n || BigInt(v) < -9223372036854775808n))
+        throw "argument couldn't be parsed into an integer";
       const n = Number(v);
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
-        throw `argument must be between ${spec.min ?? "-inf"} and ${spec.max ?? "inf"} inclusive`;
+        throw `argument must be between ${boundText(spec.min, "-inf")} and ${boundText(spec.max, "inf")} inclusive`;
       }
-      return String(n);
+      return n >= 2 ** 53 || n <= -(2 ** 53) ? BigInt(v).toString() : String(n);
     }
     case "memory": {
       const n = parseMemory(v);
-      if (n === null) throw "argument must be a memory value";
+      if (n === null || n < 0) throw "argument must be a memory value";
       if (spec.min !== undefined && n < spec.min)
         throw `argument must be a memory value of at least ${spec.min}`;
       return String(n);
@@ -522,6 +598,12 @@ export function parseDirectiveValue(
   }
 }
 
+/** A range bound as Redis prints it (LONG_MAX exactly, not as the nearest double). */
+export function boundText(b: number | undefined, none: string): string {
+  if (b === undefined) return none;
+  return b >= 2 ** 63 ? "9223372036854775807" : String(b);
+}
+
 // ─── parameters without effect: still validated ───────────────────────────────────────────────────────────
 
 /** Redis 7.0 enums among the parameters Tandem keeps without acting on them (others are inferred). */
@@ -532,16 +614,6 @@ const NO_EFFECT_ENUMS: Record<string, readonly string[]> = {
   "sanitize-dump-payload": ["no", "yes", "clients"],
   "propagation-error-behavior": ["ignore", "panic", "panic-on-replicas"],
   "repl-diskless-load": ["disabled", "on-empty-db", "swapdb"],
-  "maxmemory-policy": [
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "noeviction",
-  ],
   "acl-pubsub-default": ["allchannels", "resetchannels"],
   "cluster-preferred-endpoint-type": ["ip", "hostname", "unknown-endpoint"],
   "syslog-facility": ["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"],

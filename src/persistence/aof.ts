@@ -201,6 +201,8 @@ export class AppendOnlyFile {
   private fd = -1;
   private selectedDb = -1;
   private pending: string[] = [];
+  /** Total length of `pending` (kept, not summed: maxmemory reads it before every command). */
+  private pendingBytes = 0;
   private writeScheduled = false;
   private fsyncInFlight = false;
   private unsyncedBytes = 0;
@@ -228,9 +230,7 @@ export class AppendOnlyFile {
   }
 
   get bufferLength(): number {
-    let n = 0;
-    for (const s of this.pending) n += s.length;
-    return n;
+    return this.pendingBytes;
   }
 
   /** True when a manifest exists (there is an AOF to load). */
@@ -400,10 +400,14 @@ export class AppendOnlyFile {
     if (this.fd < 0) return;
     for (const op of ops) {
       if (op.db !== this.selectedDb) {
-        this.pending.push(encodeCommandString(["SELECT", String(op.db)]));
+        const sel = encodeCommandString(["SELECT", String(op.db)]);
+        this.pending.push(sel);
+        this.pendingBytes += sel.length;
         this.selectedDb = op.db;
       }
-      this.pending.push(encodeCommandString(op.argv));
+      const cmd = encodeCommandString(op.argv);
+      this.pending.push(cmd);
+      this.pendingBytes += cmd.length;
     }
     if (this.opts.fsync() === "always") {
       // Before the reply leaves: the command is on disk when its client hears about it.
@@ -435,6 +439,7 @@ export class AppendOnlyFile {
     if (this.pending.length > 0) {
       const data = Buffer.from(this.pending.length === 1 ? this.pending[0] : this.pending.join(""), "latin1");
       this.pending = [];
+      this.pendingBytes = 0;
       let off = 0;
       const start = performance.now();
       try {
@@ -454,6 +459,7 @@ export class AppendOnlyFile {
         this.incrSize += off;
         this.unsyncedBytes += off;
         this.pending.unshift(data.toString("latin1", off));
+        this.pendingBytes = data.length - off;
         this.lastWriteOk = false;
         this.lastWriteError = strerror(err);
         this.opts.warn?.(`Error writing to the AOF file: ${(err as Error).message}`);

@@ -1,12 +1,13 @@
+import { d2string } from "../resp/format-double.js";
+import { HASH_LISTPACK, RedisHash } from "../store/redis-hash.js";
+import { RedisSet, SET_INTSET } from "../store/redis-set.js";
 import { MutableString, RedisList, RedisStream, RedisZSet, type StoredValue } from "../store/redis-value.js";
+import { ZSET_LISTPACK } from "../store/redis-zset.js";
 import { encodeId, type U64 } from "../store/stream-id.js";
 import { lzfCompress } from "./lzf.js";
 import {
   canonicalInt,
   canonicalSmallInt,
-  HASH_MAX_LISTPACK_ENTRIES,
-  HASH_MAX_LISTPACK_VALUE,
-  LIST_MAX_LISTPACK_BYTES,
   QUICKLIST_NODE_CONTAINER_PACKED,
   RDB_ENC_INT8,
   RDB_ENC_INT16,
@@ -25,16 +26,15 @@ import {
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET_2,
   RDB_TYPE_ZSET_LISTPACK,
-  SET_MAX_INTSET_ENTRIES,
-  ZSET_MAX_LISTPACK_ENTRIES,
-  ZSET_MAX_LISTPACK_VALUE,
 } from "./rdb-format.js";
 
 /**
- * Serializes values into Redis's RDB encodings, choosing the encodings Redis 7.0 would save with its
- * default thresholds: integer-encoded and LZF-compressed strings, lists as quicklist 2 of listpacks,
- * small hashes and sorted sets as listpacks, integer sets as intsets. Output accumulates in chunks of
- * ~64 KiB that the caller takes with `take()`.
+ * Serializes values into Redis's RDB encodings, in the encoding Redis 7.0 would hold the same value in
+ * (rdbSaveObject writes a value as it is in memory): strings integer-encoded or LZF-compressed as
+ * rdbSaveRawString does, lists as quicklist 2 of listpack nodes filled as RPUSH fills them under
+ * list-max-listpack-size, hashes and sorted sets as a listpack or as a plain table, sets as an intset or a
+ * plain set, following the encoding each value tracks (redis-hash.ts, redis-set.ts, redis-zset.ts). Output
+ * accumulates in chunks of ~64 KiB that the caller takes with `take()`.
  */
 
 const CHUNK = 64 * 1024;
@@ -195,6 +195,22 @@ class ListpackBuilder {
 }
 
 const lp = new ListpackBuilder();
+
+/** quicklist's optimization_level: node size limits for list-max-listpack-size -1 ... -5. */
+const QUICKLIST_SIZE_LIMITS = [4096, 8192, 16384, 32768, 65536];
+/** quicklist's SIZE_SAFETY_LIMIT and SIZE_ESTIMATE_OVERHEAD. */
+const QUICKLIST_SAFETY_LIMIT = 8192;
+const QUICKLIST_ENTRY_OVERHEAD = 8;
+
+/**
+ * _quicklistNodeAllowInsert: whether a node of `nodeBytes` bytes and `count` entries takes one more element
+ * of `len` bytes under fill `fill` (list-max-listpack-size, clamped to -5 as quicklistSetFill does).
+ */
+function quicklistNodeAllows(nodeBytes: number, count: number, len: number, fill: number): boolean {
+  const size = nodeBytes + len + QUICKLIST_ENTRY_OVERHEAD;
+  if (fill < 0) return size <= QUICKLIST_SIZE_LIMITS[Math.min(-fill, 5) - 1];
+  return size <= QUICKLIST_SAFETY_LIMIT && count < fill;
+}
 
 // ─── the encoder ─────────────────────────────────────────────────────────────────────────────────────────
 
@@ -382,7 +398,7 @@ export class RdbEncoder {
 
   aux(key: string, value: string): void {
     this.byte(RDB_OPCODE_AUX);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.string(value);
   }
 
@@ -400,17 +416,27 @@ export class RdbEncoder {
       this.byte(RDB_OPCODE_EXPIRETIME_MS);
       this.millis(expireMs);
     }
+    this.typedValue(key, value);
+  }
+
+  /** A value alone: type, then the value (rdbSaveObjectType + rdbSaveObject, the body of a DUMP payload). */
+  value(value: StoredValue): void {
+    this.typedValue(null, value);
+  }
+
+  /** Type byte, the key when there is one, then the value. */
+  private typedValue(key: string | null, value: StoredValue): void {
     if (typeof value === "string") {
       this.byte(RDB_TYPE_STRING);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.string(value);
     } else if (value instanceof MutableString) {
       this.byte(RDB_TYPE_STRING);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.string(value.toString());
-    } else if (value instanceof Map) {
+    } else if (value instanceof RedisHash) {
       this.hash(key, value);
-    } else if (value instanceof Set) {
+    } else if (value instanceof RedisSet) {
       this.set(key, value);
     } else if (value instanceof RedisList) {
       this.list(key, value);
@@ -427,9 +453,9 @@ export class RdbEncoder {
    * rax (byte) order. Redis 7.2's type 21 only adds a consumer active-time 7.0 cannot read, so 19 is
    * what a 7.0 server loads.
    */
-  private stream(key: string, s: RedisStream): void {
+  private stream(key: string | null, s: RedisStream): void {
     this.byte(RDB_TYPE_STREAM_LISTPACKS_2);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(s.nodes.length);
     const id16 = Buffer.allocUnsafe(16);
     for (const node of s.nodes) {
@@ -478,14 +504,17 @@ export class RdbEncoder {
     }
   }
 
-  private list(key: string, l: RedisList): void {
+  private list(key: string | null, l: RedisList): void {
     this.byte(RDB_TYPE_LIST_QUICKLIST_2);
-    this.string(key);
-    // Pack elements into listpack nodes of at most ~8 KiB, as quicklist does with list-max-listpack-size -2.
+    if (key !== null) this.string(key);
+    // Pack elements into listpack nodes as RPUSH fills them under the list's fill (other histories, such
+    // as LPUSH, pops, LINSERT or a reload of nodes packed under another fill, leave Redis with other node
+    // boundaries; the elements are the same either way).
+    const fill = l.fill;
     const nodes: Buffer[] = [];
     lp.reset();
     for (const v of l) {
-      if (lp.count > 0 && lp.bytes + v.length + 11 > LIST_MAX_LISTPACK_BYTES) {
+      if (lp.count > 0 && !quicklistNodeAllows(lp.bytes, lp.count, v.length, fill)) {
         nodes.push(Buffer.from(lp.finish()));
         lp.reset();
       }
@@ -499,19 +528,10 @@ export class RdbEncoder {
     }
   }
 
-  private hash(key: string, h: Map<string, string>): void {
-    let small = h.size <= HASH_MAX_LISTPACK_ENTRIES;
-    if (small) {
-      for (const [f, v] of h) {
-        if (f.length > HASH_MAX_LISTPACK_VALUE || v.length > HASH_MAX_LISTPACK_VALUE) {
-          small = false;
-          break;
-        }
-      }
-    }
-    if (small) {
+  private hash(key: string | null, h: RedisHash): void {
+    if (h.enc === HASH_LISTPACK) {
       this.byte(RDB_TYPE_HASH_LISTPACK);
-      this.string(key);
+      if (key !== null) this.string(key);
       lp.reset();
       for (const [f, v] of h) {
         lp.add(f);
@@ -521,7 +541,7 @@ export class RdbEncoder {
       return;
     }
     this.byte(RDB_TYPE_HASH);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(h.size);
     for (const [f, v] of h) {
       this.string(f);
@@ -529,50 +549,35 @@ export class RdbEncoder {
     }
   }
 
-  private set(key: string, s: Set<string>): void {
-    if (s.size > 0 && s.size <= SET_MAX_INTSET_ENTRIES) {
+  private set(key: string | null, s: RedisSet): void {
+    if (s.enc === SET_INTSET && s.size > 0) {
       const ints: bigint[] = [];
-      for (const m of s) {
-        const v = canonicalInt(m);
-        if (v === null) break;
-        ints.push(v);
-      }
-      if (ints.length === s.size) {
-        this.byte(RDB_TYPE_SET_INTSET);
-        this.string(key);
-        this.blob(encodeIntset(ints));
-        return;
-      }
+      for (const m of s) ints.push(canonicalInt(m) as bigint);
+      this.byte(RDB_TYPE_SET_INTSET);
+      if (key !== null) this.string(key);
+      this.blob(encodeIntset(ints, s.intsetWidth));
+      return;
     }
     this.byte(RDB_TYPE_SET);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(s.size);
     for (const m of s) this.string(m);
   }
 
-  private zset(key: string, z: RedisZSet): void {
-    let small = z.size <= ZSET_MAX_LISTPACK_ENTRIES;
-    if (small) {
-      for (const m of z.dict.keys()) {
-        if (m.length > ZSET_MAX_LISTPACK_VALUE) {
-          small = false;
-          break;
-        }
-      }
-    }
-    if (small) {
+  private zset(key: string | null, z: RedisZSet): void {
+    if (z.enc === ZSET_LISTPACK) {
       this.byte(RDB_TYPE_ZSET_LISTPACK);
-      this.string(key);
+      if (key !== null) this.string(key);
       lp.reset();
       for (const [m, score] of z.entries()) {
         lp.add(m);
-        lp.add(scoreString(score));
+        lp.add(d2string(score));
       }
       this.blob(lp.finish());
       return;
     }
     this.byte(RDB_TYPE_ZSET_2);
-    this.string(key);
+    if (key !== null) this.string(key);
     this.len(z.size);
     // Redis saves from the tail so loading inserts at the head; any order loads correctly.
     const entries = [...z.entries()];
@@ -583,12 +588,16 @@ export class RdbEncoder {
   }
 }
 
-/** An intset blob: encoding (2/4/8), length, then the sorted values little-endian. */
-function encodeIntset(values: bigint[]): Buffer {
+/**
+ * An intset blob: encoding (2/4/8), length, then the sorted values little-endian. The width is at least
+ * `minWidth`: an intset keeps the width its largest member ever needed.
+ */
+function encodeIntset(values: bigint[], minWidth: number): Buffer {
   values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const min = values[0];
   const max = values[values.length - 1];
-  const width = min >= -32768n && max <= 32767n ? 2 : min >= -2147483648n && max <= 2147483647n ? 4 : 8;
+  const need = min >= -32768n && max <= 32767n ? 2 : min >= -2147483648n && max <= 2147483647n ? 4 : 8;
+  const width = Math.max(need, minWidth);
   const out = Buffer.allocUnsafe(8 + width * values.length);
   out.writeUInt32LE(width, 0);
   out.writeUInt32LE(values.length, 4);
@@ -600,12 +609,4 @@ function encodeIntset(values: bigint[]): Buffer {
     p += width;
   }
   return out;
-}
-
-/** A score as Redis stores it in a listpack: integral values as integers, others in round-trip form. */
-export function scoreString(v: number): string {
-  if (v === Number.POSITIVE_INFINITY) return "inf";
-  if (v === Number.NEGATIVE_INFINITY) return "-inf";
-  if (Number.isInteger(v) && Math.abs(v) < 2 ** 53) return Object.is(v, -0) ? "-0" : String(v);
-  return String(v);
 }

@@ -19,8 +19,11 @@
  * skipped unless `keepExpired` (as Redis does, except for an AOF preamble).
  */
 
+import { encodingConfig } from "../store/encoding-config.js";
 import type { Keyspace } from "../store/keyspace.js";
 import { Listpack, validateListpack } from "../store/listpack.js";
+import { HASH_HASHTABLE, HASH_LISTPACK } from "../store/redis-hash.js";
+import { SET_HASHTABLE } from "../store/redis-set.js";
 import {
   i64,
   STREAM_ITEM_FLAG_SAMEFIELDS,
@@ -28,7 +31,15 @@ import {
   type StreamNACK,
   StreamNode,
 } from "../store/redis-stream.js";
-import { RedisList, RedisStream, type RedisValue, RedisZSet } from "../store/redis-value.js";
+import {
+  RedisHash,
+  RedisList,
+  RedisSet,
+  RedisStream,
+  type RedisValue,
+  RedisZSet,
+} from "../store/redis-value.js";
+import { ZSET_LISTPACK, ZSET_SKIPLIST } from "../store/redis-zset.js";
 import { compareId, decodeId, type U64, u64 } from "../store/stream-id.js";
 import { Crc64 } from "./crc64.js";
 import { lzfDecompress } from "./lzf.js";
@@ -293,6 +304,8 @@ class RdbParser {
 
   private record(): void {
     let expire: number | undefined;
+    let idle = -1;
+    let freq = -1;
     for (;;) {
       const type = this.u8();
       switch (type) {
@@ -306,10 +319,10 @@ class RdbParser {
           continue;
         }
         case RDB_OPCODE_IDLE:
-          this.len();
+          idle = this.len();
           continue;
         case RDB_OPCODE_FREQ:
-          this.u8();
+          freq = this.u8();
           continue;
         case RDB_OPCODE_SELECTDB: {
           const id = this.len();
@@ -359,7 +372,12 @@ class RdbParser {
         default: {
           const key = this.string();
           const value = this.value(type, key);
-          this.store(key, value, expire);
+          this.store(
+            key,
+            value,
+            expire,
+            idle >= 0 || freq >= 0 ? this.keyspace.clock.restored(freq, idle) : null,
+          );
           return;
         }
       }
@@ -379,28 +397,26 @@ class RdbParser {
     this.done = true;
   }
 
-  private store(key: string, value: RedisValue | null, expire: number | undefined): void {
+  /** Adds a loaded key; `clock` is its access clock from IDLE/FREQ opcodes (null: starts now). */
+  private store(
+    key: string,
+    value: RedisValue | null,
+    expire: number | undefined,
+    clock: number | null,
+  ): void {
     const db = this.keyspace.dbs[this.dbId];
     if (!this.merge && this.keyspace.writeHook === null) {
       // The common case (start-up, a replica's full sync): one Map operation per key instead of a
       // lookup plus setKey; a duplicate shows as a size that did not grow (the load fails either way).
-      if (value === null) {
+      // A key already expired on a master, or an empty container, is skipped as Redis does.
+      if (value === null || (expire !== undefined && !this.keepExpired && expire < this.now)) {
         if (db.dict.has(key))
           throw new RdbError(`Duplicate key '${key}' found in RDB file`, "TANDEM_RDB_DUPLICATE_KEY");
         return;
       }
-      const dict = db.dict;
-      const before = dict.size;
-      dict.set(key, value);
-      if (dict.size === before)
+      if (!db.addLoaded(key, value, clock ?? undefined))
         throw new RdbError(`Duplicate key '${key}' found in RDB file`, "TANDEM_RDB_DUPLICATE_KEY");
-      if (expire !== undefined) {
-        if (!this.keepExpired && expire < this.now) {
-          dict.delete(key); // already expired on a master: skipped, as Redis does
-          return;
-        }
-        db.expires.set(key, expire);
-      }
+      if (expire !== undefined) db.expires.set(key, expire);
       this.keys++;
       return;
     }
@@ -409,14 +425,29 @@ class RdbParser {
     if (value === null) return; // empty container: Redis skips these too
     if (expire !== undefined && !this.keepExpired && expire < this.now) return;
     db.setKey(key, value);
+    if (clock !== null) db.lru.set(key, clock);
     if (expire !== undefined) db.setExpire(key, expire);
     this.keys++;
   }
 
+  /**
+   * A DUMP payload's object (rdbLoadObjectType + rdbLoadObject): its type byte must be one Redis 7.0
+   * knows (0-7, 9-19); bytes after the object are ignored, as RESTORE ignores them.
+   */
+  dumpValue(key: string): RedisValue | null {
+    const type = this.u8();
+    if (!((type >= 0 && type <= 7) || (type >= 9 && type <= 19))) return null;
+    return this.value(type, key);
+  }
+
   // ─── values ────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** One value of the given type; null for an empty container. */
-  private value(type: number, key: string): RedisValue | null {
+  /**
+   * One value of the given type; null for an empty container. Containers get the encoding Redis 7.0's
+   * rdbLoadObject gives them: from their content for the plain types, the stored compact encoding for
+   * listpacks, ziplists and intsets unless they hold more entries than the current thresholds allow.
+   */
+  value(type: number, key: string): RedisValue | null {
     switch (type) {
       case RDB_TYPE_STRING:
         return this.string();
@@ -428,7 +459,7 @@ class RdbParser {
       }
       case RDB_TYPE_SET: {
         const n = this.len();
-        const s = new Set<string>();
+        const s = new RedisSet();
         for (let i = 0; i < n; i++) s.add(this.string());
         return s.size ? s : null;
       }
@@ -446,7 +477,7 @@ class RdbParser {
       }
       case RDB_TYPE_HASH: {
         const n = this.len();
-        const h = new Map<string, string>();
+        const h = new RedisHash();
         for (let i = 0; i < n; i++) {
           const f = this.string();
           h.set(f, this.string());
@@ -457,18 +488,23 @@ class RdbParser {
         return pairsToHash(decodeZipmap(this.stringBuf()));
       case RDB_TYPE_LIST_ZIPLIST:
         return nonEmptyList(decodeZiplist(this.stringBuf()));
-      case RDB_TYPE_SET_INTSET:
-        return nonEmptySet(decodeIntset(this.stringBuf()));
+      case RDB_TYPE_SET_INTSET: {
+        const blob = this.stringBuf();
+        const s = nonEmptySet(decodeIntset(blob));
+        // Loaded as the intset it is (its element width too) unless it holds too many entries.
+        if (s !== null && s.enc !== SET_HASHTABLE) s.intsetWidth = blob.readUInt32LE(0);
+        return s;
+      }
       case RDB_TYPE_SET_LISTPACK:
         return nonEmptySet(decodeListpack(this.stringBuf()));
       case RDB_TYPE_ZSET_ZIPLIST:
-        return flatToZset(decodeZiplist(this.stringBuf()));
+        return compactZset(flatToZset(decodeZiplist(this.stringBuf())));
       case RDB_TYPE_ZSET_LISTPACK:
-        return flatToZset(decodeListpack(this.stringBuf()));
+        return compactZset(flatToZset(decodeListpack(this.stringBuf())));
       case RDB_TYPE_HASH_ZIPLIST:
-        return pairsToHash(decodeZiplist(this.stringBuf()));
+        return compactHash(pairsToHash(decodeZiplist(this.stringBuf())));
       case RDB_TYPE_HASH_LISTPACK:
-        return pairsToHash(decodeListpack(this.stringBuf()));
+        return compactHash(pairsToHash(decodeListpack(this.stringBuf())));
       case RDB_TYPE_LIST_QUICKLIST:
       case RDB_TYPE_LIST_QUICKLIST_2: {
         const nodes = this.len();
@@ -840,15 +876,27 @@ function nonEmptyList(items: string[]): RedisList | null {
   return items.length ? RedisList.from(items) : null;
 }
 
-function nonEmptySet(items: string[]): Set<string> | null {
-  return items.length ? new Set(items) : null;
+function nonEmptySet(items: string[]): RedisSet | null {
+  return items.length ? RedisSet.from(items) : null;
 }
 
-function pairsToHash(flat: string[]): Map<string, string> | null {
+function pairsToHash(flat: string[]): RedisHash | null {
   if (flat.length % 2 !== 0) corrupt("hash");
-  const h = new Map<string, string>();
+  const h = new RedisHash();
   for (let i = 0; i < flat.length; i += 2) h.set(flat[i], flat[i + 1]);
   return h.size ? h : null;
+}
+
+/** A hash loaded from a listpack or ziplist stays one unless it has too many entries (long values or not). */
+function compactHash(h: RedisHash | null): RedisHash | null {
+  if (h !== null) h.enc = h.size > encodingConfig.hashMaxListpackEntries ? HASH_HASHTABLE : HASH_LISTPACK;
+  return h;
+}
+
+/** The same rule for sorted sets. */
+function compactZset(z: RedisZSet | null): RedisZSet | null {
+  if (z !== null) z.enc = z.size > encodingConfig.zsetMaxListpackEntries ? ZSET_SKIPLIST : ZSET_LISTPACK;
+  return z;
 }
 
 function flatToZset(flat: string[]): RedisZSet | null {
@@ -908,6 +956,23 @@ export async function loadRdb(
       "TANDEM_RDB_TRUNCATED",
     );
   return { aux: p.aux, keys: p.keys };
+}
+
+/**
+ * The value of a DUMP payload whose footer (RDB version, CRC64) was checked, read from the start of the
+ * whole payload as Redis reads it (footer included, so a value may run into it), or null when the bytes do
+ * not hold one (Redis's "Bad data format": unknown or unsupported type, malformed or truncated encoding, an
+ * empty container). Encodings follow the loader's rules with the current thresholds.
+ */
+export function loadDumpValue(payload: Buffer, key: string, keyspace: Keyspace): RedisValue | null {
+  const p = new RdbParser(keyspace, {});
+  p.buf = payload;
+  try {
+    return p.dumpValue(key);
+  } catch {
+    // Truncation, a malformed encoding, or a read past the end of a blob inside a decoder: all are bad data.
+    return null;
+  }
 }
 
 /** Loads an RDB held in memory (synchronous variant, DEBUG RELOAD and tests). */

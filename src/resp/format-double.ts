@@ -24,12 +24,16 @@ export function formatDouble17g(d: number): string {
 }
 
 /**
- * Redis's d2string (util.c): integers in ±2^52 print as integers, the rest as %.17g. Used where Redis
- * turns a double into a stored string or a reply (zset scores, HINCRBYFLOAT in RESP2 replies).
+ * Redis 7.0.15's d2string (util.c): a double with no fractional part within ±2^62 (double2ll's range,
+ * LLONG_MAX/2) prints as that integer, the rest as %.17g. Used where Redis turns a double into a stored
+ * string or a reply (zset scores in listpacks and ZSCAN, HINCRBYFLOAT in RESP2 replies).
  */
 export function d2string(d: number): string {
-  if (Number.isInteger(d) && d > -4503599627370495 && d < 4503599627370496)
-    return Object.is(d, -0) ? "-0" : String(d);
+  if (Number.isInteger(d) && d >= -(2 ** 62) && d <= 2 ** 62) {
+    if (Object.is(d, -0)) return "-0";
+    // Beyond 2^53 String() rounds to the shortest digits ("1152921504606847000"); the integer is exact.
+    return d > -9007199254740992 && d < 9007199254740992 ? String(d) : BigInt(d).toString();
+  }
   return formatDouble17g(d);
 }
 

@@ -81,8 +81,6 @@ class InstantaneousMetric {
 
 export class InfoBuilder {
   private readonly sections = new Map<string, SectionRenderer>();
-  private peakMemory = 0;
-  private readonly startupMemory = usedMemory();
   private lastMetricSample = 0;
   private readonly opsPerSec = new InstantaneousMetric();
   private readonly inputBytesPerSec = new InstantaneousMetric();
@@ -220,39 +218,70 @@ export class InfoBuilder {
     ];
   }
 
+  /**
+   * The memory section, with Redis 7.0's field names. used_memory and its parts are Tandem's own estimate
+   * (used-memory.ts, store/memory-model.ts); the allocator_* fields are the V8 heap as the collector sees
+   * it (used, committed) and the process RSS.
+   */
   private memorySection(): InfoFields {
+    const server = this.server;
     const m = process.memoryUsage();
-    const used = m.heapUsed + m.external + m.arrayBuffers;
-    this.peakMemory = Math.max(this.peakMemory, used);
-    const maxmemory = this.server.config.getInt("maxmemory");
+    const mem = server.usedMemory;
+    const used = mem.total();
+    const peak = Math.max(mem.peak, used);
+    const startup = mem.startup;
+    const overhead = mem.overhead();
+    const dataset = Math.max(0, used - overhead);
+    const netUsage = used > startup ? used - startup : 1;
+    const allocated = m.heapUsed + m.external;
+    const active = m.heapTotal + m.external;
+    const resident = m.rss;
+    const maxmemory = server.evictor.maxmemory;
+    const backlog = mem.replicationBacklog();
+    const aof = mem.aofBuffer();
     let clientsMem = 0;
-    for (const c of this.server.clients.values()) {
+    for (const c of server.clients.values()) {
       clientsMem += c.parser.bufferedBytes + c.reply.pendingBytes + (c.socket?.writableLength ?? 0);
     }
-    const dataset = Math.max(0, used - this.startupMemory);
     return [
       ["used_memory", used],
       ["used_memory_human", human(used)],
       ["used_memory_rss", m.rss],
       ["used_memory_rss_human", human(m.rss)],
-      ["used_memory_peak", this.peakMemory],
-      ["used_memory_peak_human", human(this.peakMemory)],
-      ["used_memory_peak_perc", `${((used * 100) / this.peakMemory).toFixed(2)}%`],
-      ["used_memory_startup", this.startupMemory],
+      ["used_memory_peak", peak],
+      ["used_memory_peak_human", human(peak)],
+      ["used_memory_peak_perc", `${((used * 100) / peak).toFixed(2)}%`],
+      ["used_memory_overhead", overhead],
+      ["used_memory_startup", startup],
       ["used_memory_dataset", dataset],
-      [
-        "used_memory_dataset_perc",
-        `${((dataset * 100) / Math.max(1, used - this.startupMemory)).toFixed(2)}%`,
-      ],
+      ["used_memory_dataset_perc", `${((dataset * 100) / netUsage).toFixed(2)}%`],
+      ["allocator_allocated", allocated],
+      ["allocator_active", active],
+      ["allocator_resident", resident],
       ["total_system_memory", totalmem()],
       ["total_system_memory_human", human(totalmem())],
       ["maxmemory", maxmemory],
       ["maxmemory_human", human(maxmemory)],
-      ["maxmemory_policy", this.server.config.get("maxmemory-policy")],
+      ["maxmemory_policy", server.config.get("maxmemory-policy")],
+      ["allocator_frag_ratio", (active / Math.max(1, allocated)).toFixed(2)],
+      ["allocator_frag_bytes", active - allocated],
+      ["allocator_rss_ratio", (resident / Math.max(1, active)).toFixed(2)],
+      ["allocator_rss_bytes", resident - active],
+      ["rss_overhead_ratio", "1.00"],
+      ["rss_overhead_bytes", 0],
       ["mem_fragmentation_ratio", (m.rss / Math.max(1, used)).toFixed(2)],
       ["mem_fragmentation_bytes", m.rss - used],
+      ["mem_not_counted_for_evict", mem.notCounted()],
+      ["mem_replication_backlog", backlog],
+      ["mem_total_replication_buffers", backlog],
+      ["mem_clients_slaves", 0],
       ["mem_clients_normal", clientsMem],
+      ["mem_cluster_links", 0],
+      ["mem_aof_buffer", aof],
       ["mem_allocator", "v8"],
+      ["active_defrag_running", 0],
+      ["lazyfree_pending_objects", 0],
+      ["lazyfreed_objects", 0],
     ];
   }
 
@@ -269,8 +298,13 @@ export class InfoBuilder {
       ["instantaneous_output_kbps", (this.outputBytesPerSec.value / 1024).toFixed(2)],
       ["rejected_connections", st.rejectedConnections],
       ["expired_keys", st.expiredKeys],
-      ["evicted_keys", 0],
+      ["evicted_keys", s.evictor.evictedKeys],
       ["evicted_clients", 0],
+      ["total_eviction_exceeded_time", Math.round(s.evictor.totalExceededMs)],
+      [
+        "current_eviction_exceeded_time",
+        s.evictor.exceededSince === 0 ? 0 : Math.round(performance.now() - s.evictor.exceededSince),
+      ],
       ["keyspace_hits", st.keyspaceHits],
       ["keyspace_misses", st.keyspaceMisses],
       ["pubsub_channels", s.pubsub.channels.size],
@@ -334,11 +368,6 @@ export class InfoBuilder {
     }
     return out;
   }
-}
-
-function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
 }
 
 /** Redis's bytesToHuman: "1.50M". */

@@ -78,6 +78,7 @@ export class PersistenceService {
     server.shutdownTasks.push((opts) => this.onShutdown(opts.save));
     server.propagator.sinks.push({ feed: (ops) => this.aof?.feed(ops) });
     server.beforeSleepHooks.push(() => this.aof?.writePending());
+    server.usedMemory.aofBuffer = () => this.aof?.bufferLength ?? 0;
   }
 
   // ─── configuration ─────────────────────────────────────────────────────────────────────────────────────

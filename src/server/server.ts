@@ -8,6 +8,7 @@ import { ConfigError } from "../config/config-error.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { adoptWithDirectReads } from "../net/direct-reads.js";
 import type { Database } from "../store/database.js";
+import { encodingConfig } from "../store/encoding-config.js";
 import { Keyspace } from "../store/keyspace.js";
 import { Acl } from "./acl/acl.js";
 import { activeExpireCycle } from "./active-expire.js";
@@ -17,6 +18,7 @@ import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { discardTransaction, execHandler } from "./commands/transactions.js";
+import { EVICT_FAIL, Evictor } from "./evict.js";
 import { InfoBuilder } from "./info.js";
 import { installIntrospection } from "./introspection.js";
 import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js";
@@ -35,6 +37,7 @@ import {
   ERR_MAX_CLIENTS,
   ERR_NOAUTH,
   ERR_NOREPLICAS,
+  ERR_OOM,
   ERR_READONLY,
   errUnknownCommand,
   errUnknownSubcommand,
@@ -43,6 +46,7 @@ import {
 import { SlowLog } from "./slowlog.js";
 import { cErrno } from "./strtod.js";
 import { Tracking } from "./tracking.js";
+import { UsedMemory } from "./used-memory.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
@@ -78,6 +82,10 @@ const MULTI_IMMEDIATE = new Set(["exec", "discard", "multi", "watch", "quit", "r
 
 export class Server {
   readonly keyspace: Keyspace;
+  /** used_memory as Tandem counts it (used-memory.ts). */
+  readonly usedMemory: UsedMemory;
+  /** maxmemory and its policies (evict.ts). */
+  readonly evictor: Evictor;
   readonly registry = new CommandRegistry();
   readonly propagator = new Propagator();
   readonly watches = new WatchRegistry();
@@ -160,6 +168,8 @@ export class Server {
     readonly log: Logger,
   ) {
     this.keyspace = new Keyspace(config.getInt("databases"));
+    this.usedMemory = new UsedMemory(this.keyspace);
+    this.evictor = new Evictor(this);
     this.runId = randomHex(40);
     for (const family of allCommandFamilies) this.registry.register(family);
     // The ACL knows the commands by their original names, so it is built before any rename-command.
@@ -187,6 +197,14 @@ export class Server {
     this.scripting = new ScriptingEngine(this);
     this.tls = new ServerTls(config, log, (socket) => this.accept(socket));
     config.setApplier("tls", () => this.tls.apply());
+    // The thresholds values follow to track the encoding Redis would give them (encoding-config.ts).
+    const enc = encodingConfig;
+    config.onChange("hash-max-listpack-entries", (v) => (enc.hashMaxListpackEntries = Number(v)));
+    config.onChange("hash-max-listpack-value", (v) => (enc.hashMaxListpackValue = Number(v)));
+    config.onChange("zset-max-listpack-entries", (v) => (enc.zsetMaxListpackEntries = Number(v)));
+    config.onChange("zset-max-listpack-value", (v) => (enc.zsetMaxListpackValue = Number(v)));
+    config.onChange("set-max-intset-entries", (v) => (enc.setMaxIntsetEntries = Number(v)));
+    config.onChange("list-max-listpack-size", (v) => (enc.listMaxListpackSize = Number(v)));
   }
 
   // ─── listening ──────────────────────────────────────────────────────────────────────────────────────
@@ -459,6 +477,22 @@ export class Server {
         return;
       }
     }
+    // maxmemory (Redis evicts here, before every command): a field test while no limit is set.
+    if (this.evictor.maxmemory !== 0 && this.evictor.performEvictions() === EVICT_FAIL) {
+      const name = cmd.spec.parent?.name ?? cmd.spec.name;
+      let reject = (flags & CommandFlag.DENYOOM) !== 0;
+      if (name === "exec") {
+        for (const q of c.mstate)
+          if ((q.cmd.spec.flags | (q.cmd.spec.parent?.flags ?? 0)) & CommandFlag.DENYOOM) reject = true;
+      } else if (c.flags & ClientFlag.MULTI && name !== "discard" && name !== "quit" && name !== "reset") {
+        // Queuing takes memory too: in MULTI everything but EXEC/DISCARD is refused.
+        reject = true;
+      }
+      if (reject) {
+        this.rejectCommand(c, cmd, ERR_OOM);
+        return;
+      }
+    }
     const isWrite = (flags & CommandFlag.WRITE) !== 0;
     // Redis refuses PING too here, so a health check notices the disk problem.
     if ((isWrite || cmd.spec.name === "ping") && !isMaster) {
@@ -661,6 +695,8 @@ export class Server {
     // While a slow script is suspended nothing may change the dataset under it (expiry, saves).
     if (this.busyScript !== null) return;
     const now = Date.now();
+    this.keyspace.clock.refresh(now);
+    this.usedMemory.total(); // samples the peak
     if (!this.keyspace.isReplica) {
       const start = performance.now();
       activeExpireCycle(this.keyspace, now);

@@ -26,6 +26,7 @@ export const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
 export const ERR_TIMEOUT_INVALID = "ERR timeout is not an integer or out of range";
 export const ERR_STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 export const ERR_MAX_CLIENTS = "ERR max number of clients reached";
+export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
 
 export function errWrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;

@@ -3,10 +3,10 @@ export { CursorRegistry } from "./cursor-registry.js";
 export { Database } from "./database.js";
 export { Keyspace } from "./keyspace.js";
 export { MUTABLE_STRING_MIN, MutableString } from "./mutable-string.js";
+export { RedisHash } from "./redis-hash.js";
 export { RedisList } from "./redis-list.js";
+export { RedisSet } from "./redis-set.js";
 export {
-  type RedisHash,
-  type RedisSet,
   type RedisTypeName,
   type RedisValue,
   type StoredValue,

@@ -1,3 +1,4 @@
+import { AccessClock } from "./access-clock.js";
 import { Database } from "./database.js";
 
 /**
@@ -15,6 +16,8 @@ export interface KeyspaceFunctions {
 }
 
 export class Keyspace {
+  /** The access clock every database stamps keys with (LRU/LFU, access-clock.ts). */
+  readonly clock = new AccessClock();
   readonly dbs: Database[];
 
   /** True on a replica: expired keys are hidden from readers but deleted only by the master's DEL. */
@@ -37,6 +40,13 @@ export class Keyspace {
   constructor(databases = 16) {
     this.dbs = [];
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
+  }
+
+  /** Estimated bytes of the whole dataset (memory-model.ts). */
+  get bytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.bytes;
+    return n;
   }
 
   /** Total keys in all databases. */

@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from "node:buffer";
+import { DETACHED, type MemoryAccount, OBJECT_BASE } from "./memory-model.js";
 
 /**
  * A string value held as bytes that commands may change in place: what SETBIT, SETRANGE, BITFIELD and
@@ -17,10 +18,24 @@ import { constants as bufferConstants } from "node:buffer";
  * of the value and are zeroed again whenever the value grows over them.
  */
 export class MutableString {
+  /** Size estimate (memory-model.ts): the object and its buffer's capacity, reported to `acct` on growth. */
+  bytes: number;
+  acct: MemoryAccount = DETACHED;
+
   constructor(
     public buf: Buffer,
     public length: number,
-  ) {}
+  ) {
+    this.bytes = OBJECT_BASE + buf.length;
+  }
+
+  /** A new buffer of another capacity: the size estimate follows. */
+  private setBuffer(next: Buffer): void {
+    const d = next.length - this.buf.length;
+    this.buf = next;
+    this.bytes += d;
+    this.acct.bytes += d;
+  }
 
   /** A copy of `s` as bytes, with room for `capacity` bytes (at least its length). */
   static from(s: string, capacity = s.length): MutableString {
@@ -41,7 +56,7 @@ export class MutableString {
     if (cap > MAX_LENGTH) cap = Math.max(n, MAX_LENGTH);
     const next = Buffer.alloc(cap);
     this.buf.copy(next, 0, 0, this.length);
-    this.buf = next;
+    this.setBuffer(next);
   }
 
   /** Extends the value with zero bytes to `n` bytes when shorter (sdsgrowzero). */
@@ -69,7 +84,7 @@ export class MutableString {
   /** Replaces the contents with `s` padded with zeros to `minLength` (the scratch object's reuse). */
   load(s: string, minLength: number): void {
     const n = Math.max(s.length, minLength);
-    if (n > this.buf.length) this.buf = Buffer.alloc(n < GREEDY_LIMIT ? Math.max(n * 2, 256) : n);
+    if (n > this.buf.length) this.setBuffer(Buffer.alloc(n < GREEDY_LIMIT ? Math.max(n * 2, 256) : n));
     this.buf.latin1Write(s, 0, s.length);
     if (n > s.length) this.buf.fill(0, s.length, n);
     this.length = n;

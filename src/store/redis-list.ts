@@ -1,14 +1,34 @@
+import { encodingConfig } from "./encoding-config.js";
+import { ARRAY_BASE, DETACHED, type MemoryAccount, OBJECT_BASE, stringBytes } from "./memory-model.js";
+
+/** The object with its fields, and the array's headers. */
+const BASE_BYTES = OBJECT_BASE + 40 + ARRAY_BASE;
+
 /**
  * A list value: a growable ring buffer of latin1 strings, O(1) at both ends and O(1) by index.
- * (Redis uses a quicklist of listpacks; the commands only need deque operations and indexing.)
+ * (Redis uses a quicklist of listpacks; the commands only need deque operations and indexing. Redis 7.0
+ * reports every list as "quicklist", whatever its size, so there is no encoding to track; what a DUMP of
+ * it looks like depends on the node size Redis fixed when the list was created, kept in `fill`.)
+ *
+ * It keeps its size estimate (memory-model.ts) and reports changes to the holding database's account.
  */
 export class RedisList {
   private items: (string | undefined)[];
   private head = 0;
   private count = 0;
+  bytes: number;
+  acct: MemoryAccount = DETACHED;
+  /** list-max-listpack-size when the list was created (quicklistSetOptions): its nodes' fill. */
+  fill = encodingConfig.listMaxListpackSize;
 
   constructor(capacity = 4) {
     this.items = new Array(capacity);
+    this.bytes = BASE_BYTES + capacity * 8;
+  }
+
+  private account(d: number): void {
+    this.bytes += d;
+    this.acct.bytes += d;
   }
 
   get length(): number {
@@ -21,12 +41,14 @@ export class RedisList {
     for (let i = 0; i < this.count; i++) next[i] = this.items[(this.head + i) % cap];
     this.items = next;
     this.head = 0;
+    this.account(cap * 8);
   }
 
   pushBack(v: string): void {
     if (this.count === this.items.length) this.grow();
     this.items[(this.head + this.count) % this.items.length] = v;
     this.count++;
+    this.account(stringBytes(v.length));
   }
 
   pushFront(v: string): void {
@@ -34,6 +56,7 @@ export class RedisList {
     this.head = (this.head - 1 + this.items.length) % this.items.length;
     this.items[this.head] = v;
     this.count++;
+    this.account(stringBytes(v.length));
   }
 
   popFront(): string | undefined {
@@ -42,6 +65,7 @@ export class RedisList {
     this.items[this.head] = undefined;
     this.head = (this.head + 1) % this.items.length;
     this.count--;
+    this.account(-stringBytes((v as string).length));
     return v;
   }
 
@@ -51,6 +75,7 @@ export class RedisList {
     const v = this.items[i];
     this.items[i] = undefined;
     this.count--;
+    this.account(-stringBytes((v as string).length));
     return v;
   }
 
@@ -61,7 +86,9 @@ export class RedisList {
   }
 
   set(index: number, v: string): void {
-    this.items[(this.head + index) % this.items.length] = v;
+    const i = (this.head + index) % this.items.length;
+    this.account(stringBytes(v.length) - stringBytes((this.items[i] as string).length));
+    this.items[i] = v;
   }
 
   /** Elements start..end inclusive, already clamped by the caller. */
@@ -81,9 +108,21 @@ export class RedisList {
     let cap = 4;
     while (cap < values.length) cap *= 2;
     this.items = new Array(cap);
-    for (let i = 0; i < values.length; i++) this.items[i] = values[i];
+    let bytes = BASE_BYTES + cap * 8;
+    for (let i = 0; i < values.length; i++) {
+      this.items[i] = values[i];
+      bytes += stringBytes(values[i].length);
+    }
     this.head = 0;
     this.count = values.length;
+    this.account(bytes - this.bytes);
+  }
+
+  /** A copy (Redis's listTypeDup, for COPY). */
+  clone(): RedisList {
+    const l = RedisList.from(this.toArray());
+    l.fill = this.fill;
+    return l;
   }
 
   static from(values: readonly string[]): RedisList {

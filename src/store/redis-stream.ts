@@ -1,4 +1,5 @@
 import { Listpack } from "./listpack.js";
+import { DETACHED, type MemoryAccount, OBJECT_BASE } from "./memory-model.js";
 import {
   addDelta,
   compareId,
@@ -176,6 +177,12 @@ export interface TrimArgs {
 }
 
 export class RedisStream {
+  /**
+   * Size estimate (memory-model.ts): the nodes' listpack bytes plus a node object each, kept current by
+   * append/delete/trim and reported to `acct`. Consumer groups and their PELs are not counted.
+   */
+  bytes = OBJECT_BASE;
+  acct: MemoryAccount = DETACHED;
   nodes: StreamNode[] = [];
   length = 0;
   lastId: StreamID = { ms: 0, seq: 0 };
@@ -243,6 +250,7 @@ export class RedisStream {
     }
 
     let flags = STREAM_ITEM_FLAG_NONE;
+    const sizeBefore = node === null ? -OBJECT_BASE : node.lp.size;
     if (node === null) {
       let prealloc = STREAM_LISTPACK_MAX_PRE_ALLOCATE;
       if (nodeMaxBytes > 0 && nodeMaxBytes < prealloc) prealloc = nodeMaxBytes;
@@ -281,6 +289,7 @@ export class RedisStream {
       lp.appendString(argv[at + i * 2 + 1]);
     }
     lp.appendInt(same ? numFields + 3 : numFields * 2 + 4);
+    this.account(lp.size - sizeBefore);
 
     this.length++;
     this.entriesAdded = addDelta(this.entriesAdded, 1);
@@ -343,6 +352,7 @@ export class RedisStream {
     if (node.count === 1) {
       // The node's last live entry: the whole node goes.
       this.nodes.splice(ni, 1);
+      this.account(-(OBJECT_BASE + node.lp.size));
     } else {
       node.setCounts(node.count - 1, node.deleted + 1);
     }
@@ -421,7 +431,12 @@ export class RedisStream {
       node.setCounts(entries - deletedFromLp, node.deleted + deletedFromLp);
       break;
     }
-    if (removed > 0) nodes.splice(0, removed);
+    if (removed > 0) {
+      let freed = 0;
+      for (let i = 0; i < removed; i++) freed += OBJECT_BASE + nodes[i].lp.size;
+      nodes.splice(0, removed);
+      this.account(-freed);
+    }
     if (this.length === 0) this.firstId = { ms: 0, seq: 0 };
     else if (deleted) this.firstId = this.edgeId(true, true);
     return deleted;
@@ -527,11 +542,18 @@ export class RedisStream {
 
   // ─── copying (COPY, streamDup) ─────────────────────────────────────────────────────────────────────
 
+  /** Reports a change of the size estimate. */
+  private account(d: number): void {
+    this.bytes += d;
+    this.acct.bytes += d;
+  }
+
   clone(): RedisStream {
     const s = new RedisStream();
     for (const n of this.nodes) {
       const lp = Listpack.fromBytes(n.lp.bytes());
       s.nodes.push(new StreamNode(n.ms, n.seq, lp));
+      s.bytes += OBJECT_BASE + lp.size;
     }
     s.length = this.length;
     s.lastId = { ...this.lastId };

@@ -1,14 +1,17 @@
 import { MutableString } from "./mutable-string.js";
+import { RedisHash } from "./redis-hash.js";
 import { RedisList } from "./redis-list.js";
+import { RedisSet } from "./redis-set.js";
 import { RedisStream } from "./redis-stream.js";
 import { RedisZSet } from "./redis-zset.js";
 
 /**
  * A stored value. Strings are latin1 JS strings (binary-safe, and far smaller than a Buffer each); the
  * containers hold latin1 strings too. Keys are latin1 strings. Nothing here references a socket chunk.
+ *
+ * The containers are our own classes (RedisHash and RedisSet extend Map and Set) so that each keeps the
+ * encoding Redis would have for it and its own size estimate, whichever command changes it.
  */
-export type RedisHash = Map<string, string>;
-export type RedisSet = Set<string>;
 export type RedisValue = string | RedisList | RedisHash | RedisSet | RedisZSet | RedisStream;
 
 /**
@@ -29,4 +32,4 @@ export function typeName(v: StoredValue): RedisTypeName {
   return "zset";
 }
 
-export { MutableString, RedisList, RedisStream, RedisZSet };
+export { MutableString, RedisHash, RedisList, RedisSet, RedisStream, RedisZSet };

@@ -8,6 +8,23 @@
  * zsl* functions do, with the header at rank 0.
  */
 
+import { encodingConfig } from "./encoding-config.js";
+import {
+  ARRAY_BASE,
+  DETACHED,
+  HEAP_NUMBER,
+  MAP_SLOT,
+  type MemoryAccount,
+  OBJECT_BASE,
+  stringBytes,
+  TABLE_BASE,
+  tableCapacity,
+} from "./memory-model.js";
+
+/** Redis's encodings of a sorted set. */
+export const ZSET_LISTPACK = 0;
+export const ZSET_SKIPLIST = 1;
+
 // ─── skiplist nodes ──────────────────────────────────────────────────────────────────────────────────────
 
 /** Redis's ZSKIPLIST_MAXLEVEL and ZSKIPLIST_P: 32 levels is plenty for 2^64 elements at p = 1/4. */
@@ -35,6 +52,14 @@ export class ZSkipNode {
   }
 }
 
+/** A node: the object with its five fields, its two level arrays and its boxed score. */
+function nodeBytes(level: number): number {
+  return OBJECT_BASE + 40 + 2 * (ARRAY_BASE + level * 8) + HEAP_NUMBER;
+}
+
+/** The zset object, its dict's table header and the header node (32 levels). */
+const BASE_BYTES = OBJECT_BASE + 64 + TABLE_BASE + nodeBytes(MAX_LEVEL);
+
 function randomLevel(): number {
   let level = 1;
   while (level < MAX_LEVEL && Math.random() < LEVEL_P) level++;
@@ -61,6 +86,29 @@ export class RedisZSet {
   private readonly header = new ZSkipNode("", 0, MAX_LEVEL);
   private tail: ZSkipNode | null = null;
   private level = 1;
+  /**
+   * The encoding Redis 7.0 would have for the same history: listpack until an insert makes it exceed
+   * zset-max-listpack-entries or adds a member longer than zset-max-listpack-value, then skiplist for good
+   * (zsetAdd). OBJECT ENCODING reports it and DUMP/RDB save in it.
+   */
+  enc = ZSET_LISTPACK;
+  /** Size estimate (memory-model.ts), reported to the holding database's account. */
+  bytes = BASE_BYTES;
+  acct: MemoryAccount = DETACHED;
+  private cap = 0;
+
+  private account(d: number): void {
+    this.bytes += d;
+    this.acct.bytes += d;
+  }
+
+  /** Member string and dict slot changes after the dict's size changed by one. */
+  private resized(memberDelta: number): void {
+    const cap = this.dict.size === 0 ? 0 : tableCapacity(this.dict.size);
+    const d = memberDelta + (cap - this.cap) * MAP_SLOT;
+    this.cap = cap;
+    this.account(d);
+  }
 
   get size(): number {
     return this.dict.size;
@@ -79,6 +127,13 @@ export class RedisZSet {
     const node = this.dict.get(member);
     if (node === undefined) {
       this.dict.set(member, this.insert(member, score));
+      this.resized(stringBytes(member.length));
+      if (
+        this.enc === ZSET_LISTPACK &&
+        (this.dict.size > encodingConfig.zsetMaxListpackEntries ||
+          member.length > encodingConfig.zsetMaxListpackValue)
+      )
+        this.enc = ZSET_SKIPLIST;
       return true;
     }
     if (node.score !== score) this.updateScore(node, score);
@@ -90,6 +145,7 @@ export class RedisZSet {
     if (node === undefined) return false;
     this.dict.delete(member);
     this.unlink(node.score, member);
+    this.resized(-stringBytes(member.length));
     return true;
   }
 
@@ -197,6 +253,16 @@ export class RedisZSet {
     }
     this.tail = null;
     this.level = 1;
+    this.cap = 0;
+    this.account(BASE_BYTES - this.bytes);
+  }
+
+  /** A copy with the same encoding (Redis's zsetDup, for COPY). */
+  clone(): RedisZSet {
+    const z = new RedisZSet();
+    for (let x = this.header.forward[0]; x !== null; x = x.forward[0]) z.add(x.member, x.score);
+    z.enc = this.enc;
+    return z;
   }
 
   // ─── skiplist internals (zslInsert, zslDeleteNode, zslUpdateScore) ─────────────────────────────────────
@@ -224,6 +290,7 @@ export class RedisZSet {
       this.level = level;
     }
     const node = new ZSkipNode(member, score, level);
+    this.account(nodeBytes(level));
     for (let i = 0; i < level; i++) {
       const u = update[i];
       node.forward[i] = u.forward[i];
@@ -257,6 +324,7 @@ export class RedisZSet {
 
   /** zslDeleteNode: `update` holds the predecessors of `node` at every level. */
   private unlinkNode(node: ZSkipNode): void {
+    this.account(-nodeBytes(node.forward.length));
     for (let i = 0; i < this.level; i++) {
       const u = update[i];
       if (u.forward[i] === node) {

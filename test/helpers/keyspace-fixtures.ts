@@ -1,5 +1,12 @@
 import type { Keyspace } from "../../src/store/keyspace.js";
-import { MutableString, RedisList, type RedisValue, RedisZSet } from "../../src/store/redis-value.js";
+import {
+  MutableString,
+  RedisHash,
+  RedisList,
+  RedisSet,
+  type RedisValue,
+  RedisZSet,
+} from "../../src/store/redis-value.js";
 import { seededRandom } from "./differential.js";
 
 /**
@@ -68,19 +75,19 @@ export function populateAllTypes(ks: Keyspace, seed = 7): void {
   db0.setKey("list:huge-element", RedisList.from(["y".repeat(20000), "z"]));
   db0.setKey(
     "hash:small",
-    new Map([
+    RedisHash.from([
       ["f1", "v1"],
       ["n", "12345"],
       ["e", ""],
     ]),
   );
-  const hb = new Map<string, string>();
+  const hb = new RedisHash();
   for (let i = 0; i < 300; i++) hb.set(`field${i}`, bin(rand, 10));
   db0.setKey("hash:big", hb);
-  db0.setKey("hash:longval", new Map([["f", "v".repeat(100)]]));
-  db0.setKey("set:ints", new Set(["1", "-5", "100000", "4294967296"]));
-  db0.setKey("set:strs", new Set(["a", "b", "c"]));
-  const sb = new Set<string>();
+  db0.setKey("hash:longval", RedisHash.from([["f", "v".repeat(100)]]));
+  db0.setKey("set:ints", RedisSet.from(["1", "-5", "100000", "4294967296"]));
+  db0.setKey("set:strs", RedisSet.from(["a", "b", "c"]));
+  const sb = new RedisSet();
   for (let i = 0; i < 1000; i++) sb.add(String(i));
   db0.setKey("set:manyints", sb);
   const zs = new RedisZSet();

@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from "node:buffer";
+import { STRING_RAW } from "../../store/object-encoding.js";
 import { parseInt64, parseInteger } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
@@ -85,6 +86,9 @@ function setbitCommand(c: Client, argv: string[]): void {
     ms.buf[byte] = on ? byteval | mask : byteval & ~mask;
     commitString(c, key, ms);
     modified(c, key, Notify.STRING, "setbit");
+  } else if (typeof v === "string") {
+    // lookupStringForBitCommand unshares the value (dbUnshareStringValue) even when no bit changes.
+    c.db.stringEncodings.set(key, STRING_RAW);
   }
   c.reply.integer(bitval);
 }
@@ -322,6 +326,7 @@ function bitopCommand(c: Client, argv: string[]): void {
     out[i] = acc;
   }
   c.db.setKey(dest, out.latin1Slice(0, maxlen));
+  c.db.stringEncodings.set(dest, STRING_RAW); // created as a raw string
   modified(c, dest, Notify.STRING, "set");
   c.reply.integer(maxlen);
 }

@@ -1,7 +1,7 @@
 import { globMatch } from "../../commands/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
-import type { RedisHash, RedisValue } from "../../store/redis-value.js";
+import { RedisHash, type RedisValue } from "../../store/redis-value.js";
 import { INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
@@ -36,7 +36,7 @@ function hashForRead(c: Client, key: string): RedisHash | undefined | null {
 function hashForWriteOrCreate(c: Client, key: string): RedisHash | null {
   const v = c.db.lookupKeyWrite(key);
   if (v === undefined) {
-    const h: RedisHash = new Map();
+    const h = new RedisHash();
     c.db.setKey(key, h);
     return h;
   }

@@ -27,6 +27,14 @@ export function lookupRawRead(c: Client, key: string): StoredValue | undefined {
   return v;
 }
 
+/** lookupKeyReadWithFlags(LOOKUP_NOTOUCH) with hit/miss accounting: TYPE, EXISTS, TTL and friends. */
+export function lookupReadNoTouch(c: Client, key: string): StoredValue | undefined {
+  const v = c.db.lookupKeyReadNoTouch(key);
+  if (v === undefined) c.server.stats.keyspaceMisses++;
+  else c.server.stats.keyspaceHits++;
+  return v;
+}
+
 /** Marks a successful change: dirty++, WATCH, keyspace notification. */
 export function modified(c: Client, key: string, notifyType: number, event: string, dirty = 1): void {
   c.server.dirty += dirty;

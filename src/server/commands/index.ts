@@ -5,12 +5,14 @@ import { aclCommands } from "./acl-command.js";
 import { bitopsCommands } from "./bitops.js";
 import { connectionCommands } from "./connection.js";
 import { debugCommands } from "./debug.js";
+import { dumpRestoreCommands } from "./dump-restore.js";
 import { geoCommands } from "./geo.js";
 import { hashCommands } from "./hashes.js";
 import { hyperloglogCommands } from "./hyperloglog.js";
 import { introspectionCommands } from "./introspection.js";
 import { keyCommands } from "./keys.js";
 import { listCommands } from "./lists.js";
+import { objectCommands } from "./object.js";
 import { persistenceCommands } from "./persistence.js";
 import { pubsubCommands } from "./pubsub.js";
 import { replicationCommands } from "./replication.js";
@@ -30,6 +32,8 @@ export const allCommandFamilies: readonly (readonly CommandDef[])[] = [
   bitopsCommands,
   hyperloglogCommands,
   keyCommands,
+  dumpRestoreCommands,
+  objectCommands,
   hashCommands,
   listCommands,
   setCommands,

@@ -14,7 +14,7 @@ import {
   ERR_SAME_OBJECT,
   ERR_SYNTAX,
 } from "../shared-replies.js";
-import { lookupRawRead, lookupRead, modified, rewriteCommandVector } from "./helpers.js";
+import { lookupRead, lookupReadNoTouch, modified, rewriteCommandVector } from "./helpers.js";
 import { parseScanCursor, parseScanOptions, replyScanPage, walkParked } from "./scan-args.js";
 
 /**
@@ -72,21 +72,42 @@ function delCommand(c: Client, argv: string[]): void {
   c.reply.integer(deleted);
 }
 
-/** EXISTS counts every argument, so a key named twice counts twice. */
+/** EXISTS counts every argument, so a key named twice counts twice. Not an access (LOOKUP_NOTOUCH). */
 function existsCommand(c: Client, argv: string[]): void {
   let n = 0;
-  for (let i = 1; i < argv.length; i++) if (lookupRawRead(c, argv[i]) !== undefined) n++;
+  for (let i = 1; i < argv.length; i++) if (lookupReadNoTouch(c, argv[i]) !== undefined) n++;
   c.reply.integer(n);
 }
 
 function typeCommand(c: Client, argv: string[]): void {
-  const v = lookupRawRead(c, argv[1]);
+  const v = lookupReadNoTouch(c, argv[1]);
   c.reply.simple(v === undefined ? "none" : typeName(v));
 }
 
-/** TOUCH only updates access times in Redis; Tandem keeps none, so it counts existing keys. */
+/** TOUCH: an access to each existing key (its idle time restarts, its LFU counter counts it). */
 function touchCommand(c: Client, argv: string[]): void {
-  existsCommand(c, argv);
+  let n = 0;
+  for (let i = 1; i < argv.length; i++) if (lookupRead(c, argv[i]) !== undefined) n++;
+  c.reply.integer(n);
+}
+
+/** What a key's value carries besides its content when it moves to another name (RENAME, MOVE). */
+interface KeyMeta {
+  clock: number | undefined;
+  stringEncoding: number | undefined;
+}
+
+function keyMeta(db: Database, key: string): KeyMeta {
+  return {
+    clock: db.lru.get(key),
+    stringEncoding: db.stringEncodings.size === 0 ? undefined : db.stringEncodings.get(key),
+  };
+}
+
+/** Gives the moved value its clock back (Redis moves the object itself) and its string encoding. */
+function restoreKeyMeta(db: Database, key: string, m: KeyMeta): void {
+  if (m.clock !== undefined) db.lru.set(key, m.clock);
+  if (m.stringEncoding !== undefined) db.stringEncodings.set(key, m.stringEncoding);
 }
 
 // ─── RENAME / RENAMENX / MOVE / COPY ─────────────────────────────────────────────────────────────────────
@@ -113,9 +134,11 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     }
     c.db.delete(dst);
   }
-  c.db.setKey(dst, v);
-  if (expire !== undefined) c.db.setExpire(dst, expire);
+  const meta = keyMeta(c.db, src);
   c.db.delete(src);
+  c.db.setKey(dst, v);
+  restoreKeyMeta(c.db, dst, meta);
+  if (expire !== undefined) c.db.setExpire(dst, expire);
   c.server.signalModifiedKey(c.db, src);
   c.server.signalModifiedKey(c.db, dst);
   c.server.notifyKeyspaceEvent(Notify.GENERIC, "rename_from", src, c.db.id);
@@ -157,9 +180,11 @@ function moveCommand(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  dst.setKey(key, v);
-  if (expire !== undefined) dst.setExpire(key, expire);
+  const meta = keyMeta(src, key);
   src.delete(key);
+  dst.setKey(key, v);
+  restoreKeyMeta(dst, key, meta);
+  if (expire !== undefined) dst.setExpire(key, expire);
   c.server.signalModifiedKey(src, key);
   c.server.signalModifiedKey(dst, key);
   c.server.notifyKeyspaceEvent(Notify.GENERIC, "move_from", key, src.id);
@@ -210,6 +235,9 @@ function copyCommand(c: Client, argv: string[]): void {
     dst.delete(newKey);
   }
   dst.setKey(newKey, cloneValue(v));
+  // A copy is a new object (its access clock starts now) holding a string in the same encoding.
+  const note = src.stringEncodings.size === 0 ? undefined : src.stringEncodings.get(key);
+  if (note !== undefined) dst.stringEncodings.set(newKey, note);
   if (expire !== undefined) dst.setExpire(newKey, expire);
   c.server.signalModifiedKey(dst, newKey);
   c.server.notifyKeyspaceEvent(Notify.GENERIC, "copy_to", newKey, dst.id);
@@ -472,7 +500,7 @@ function pexpireatCommand(c: Client, argv: string[]): void {
 
 /** TTL / PTTL / EXPIRETIME / PEXPIRETIME: -2 no key, -1 no TTL. */
 function ttlGeneric(c: Client, key: string, ms: boolean, absolute: boolean): void {
-  if (lookupRawRead(c, key) === undefined) {
+  if (lookupReadNoTouch(c, key) === undefined) {
     c.reply.integer(-2);
     return;
   }

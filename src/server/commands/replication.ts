@@ -109,6 +109,7 @@ export function setupReplication(server: Server, rdb: RdbCodec | null = persiste
       : { replId: info.replId, replOffset: info.replOffset, replStreamDb: info.replStreamDb };
   };
   server.replication = repl;
+  server.usedMemory.replicationBacklog = () => repl.backlog?.histlen ?? 0;
   server.beforeSleepHooks.push(() => repl.flushReplicaOutput());
   server.propagator.sinks.push({
     feed: (ops) => {

@@ -1,6 +1,6 @@
 import { globMatch } from "../../commands/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
-import type { RedisSet, RedisValue } from "../../store/redis-value.js";
+import { RedisSet, type RedisValue } from "../../store/redis-value.js";
 import { parseInteger } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
@@ -18,6 +18,8 @@ import { replyScanPage, startKeyScan } from "./scan-args.js";
 const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 /** SPOP with a count propagates its removals as SREM commands of at most this many members (Redis's). */
 const SPOP_MOVE_BATCH = 1024;
+/** SPOP_MOVE_STRATEGY_MUL: SPOP with a count rebuilds the set when count >= remaining members × this. */
+const SPOP_MOVE_STRATEGY_MUL = 5;
 
 const isSet = (v: RedisValue): v is RedisSet => v instanceof Set;
 
@@ -74,7 +76,7 @@ function saddCommand(c: Client, argv: string[]): void {
   let s = setForWrite(c, key);
   if (s === null) return;
   if (s === undefined) {
-    s = new Set();
+    s = new RedisSet();
     c.db.setKey(key, s);
   }
   let added = 0;
@@ -185,6 +187,9 @@ function spopWithCount(c: Client, argv: string[]): void {
   } else {
     const picked = randomDistinct(s, count);
     for (const m of picked) s.delete(m);
+    // Redis pops few members one by one, but when few remain it rebuilds the set from them (SPOP's
+    // "case 3", remaining * 5 <= count), whose encoding then follows their content alone.
+    if ((size - count) * SPOP_MOVE_STRATEGY_MUL <= count) s.resetEncoding();
     replySet(c, picked, count);
     for (let i = 0; i < picked.length; i += SPOP_MOVE_BATCH) {
       c.server.propagator.add(c.db.id, ["SREM", key, ...picked.slice(i, i + SPOP_MOVE_BATCH)]);
@@ -270,7 +275,7 @@ function smoveCommand(c: Client, argv: string[]): void {
   deleteIfEmpty(c, srcKey, src);
   let target = dst;
   if (target === undefined) {
-    target = new Set();
+    target = new RedisSet();
     c.db.setKey(dstKey, target);
   }
   c.server.signalModifiedKey(c.db, srcKey);
@@ -315,8 +320,9 @@ function intersect(sets: RedisSet[], limit: number): string[] {
 
 /** Stores a computed set at dst (replacing anything, TTL cleared) or deletes dst when empty; replies the size. */
 function storeResult(c: Client, dst: string, members: Iterable<string>, event: string): void {
-  const result = new Set(members);
+  const result = RedisSet.from(members);
   if (result.size > 0) {
+    c.db.lookupKeyWrite(dst);
     c.db.setKey(dst, result);
     modified(c, dst, Notify.SET, event);
     c.reply.integer(result.size);
@@ -386,12 +392,12 @@ function sintercardCommand(c: Client, argv: string[]): void {
 function sunionDiffGeneric(c: Client, keys: string[], dst: string | null, diff: boolean): void {
   const sets = lookupSets(c, keys, dst !== null);
   if (sets === null) return;
-  let result: Set<string>;
+  let result: RedisSet;
   if (!diff) {
-    result = new Set();
+    result = new RedisSet();
     for (const s of sets) if (s !== undefined) for (const m of s) result.add(m);
   } else {
-    result = new Set();
+    result = new RedisSet();
     const first = sets[0];
     if (first !== undefined) {
       outer: for (const m of first) {

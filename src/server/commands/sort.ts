@@ -1,7 +1,6 @@
 import { RedisList } from "../../store/redis-list.js";
-import { RedisStream } from "../../store/redis-stream.js";
 import type { RedisValue } from "../../store/redis-value.js";
-import { RedisZSet } from "../../store/redis-zset.js";
+import { RedisZSet, ZSET_SKIPLIST } from "../../store/redis-zset.js";
 import { parseInt64, parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
@@ -11,7 +10,7 @@ import { cErrno, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified } from "./helpers.js";
 
 /**
- * SORT, SORT_RO and OBJECT, following Redis 7.0's sort.c and object.c.
+ * SORT and SORT_RO, following Redis 7.0's sort.c.
  */
 
 // ─── SORT / SORT_RO ──────────────────────────────────────────────────────────────────────────────────────
@@ -319,6 +318,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     alpha = true;
     sortby = null;
   }
+  // Redis converts a sorted set it sorts to the skiplist encoding, for good (SORT and SORT_RO alike).
+  if (v instanceof RedisZSet) v.enc = ZSET_SKIPLIST;
   let vectorlen = v === undefined ? 0 : v instanceof RedisList ? v.length : v.size;
   let start = Math.min(Math.max(limitStart, 0), vectorlen);
   limitCount = Math.min(Math.max(limitCount, -1), vectorlen);
@@ -419,6 +420,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     for (const g of gets) out.pushBack(lookupKeyByPattern(c, g, vector[j].obj) ?? "");
   }
   if (outputlen > 0) {
+    c.db.lookupKeyWrite(storekey);
     c.db.setKey(storekey, out);
     modified(c, storekey, Notify.LIST, "sortstore", outputlen);
   } else if (c.db.delete(storekey)) {
@@ -427,91 +429,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   c.reply.integer(outputlen);
 }
 
-// ─── OBJECT ──────────────────────────────────────────────────────────────────────────────────────────────
-
-/**
- * What OBJECT reports, and why — it describes OUR representation, not the one Redis would have chosen:
- *
- * - ENCODING: sorted sets are "skiplist" (a member dictionary plus a skiplist with spans, exactly what
- *   Redis's skiplist encoding is; we have no listpack form). Hashes and sets are "hashtable" (JS Map and
- *   Set). Strings are "raw": we keep every string as one latin1 string, with no integer or embedded form.
- *   Lists are "ringbuffer": a growable circular array, which has no Redis name (it is neither a
- *   quicklist nor a listpack), so we name it for what it is.
- * - REFCOUNT: always 1. Redis shares small integers between keys (refcount 2147483647); we share nothing.
- * - IDLETIME / FREQ: we keep no per-key access clock or LFU counter, so neither can be answered. FREQ
- *   without an LFU policy gets Redis's own refusal; otherwise both say plainly that we do not track it,
- *   rather than invent a number.
- */
-
-const ERR_LFU_NOT_SELECTED =
-  "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
-const ERR_LFU_SELECTED =
-  "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
-
-function encodingOf(v: RedisValue): string {
-  if (typeof v === "string") return "raw";
-  if (v instanceof RedisZSet) return "skiplist";
-  if (v instanceof RedisList) return "ringbuffer";
-  if (v instanceof RedisStream) return "stream";
-  return "hashtable";
-}
-
-/** objectCommandLookup: a read that does not count as an access (no hit/miss statistics). */
-function objectLookup(c: Client, key: string): RedisValue | undefined {
-  const v = c.db.lookupKeyRead(key);
-  if (v === undefined) c.reply.nullBulk();
-  return v;
-}
-
-function lfuPolicy(c: Client): boolean {
-  return c.server.config.get("maxmemory-policy").includes("lfu");
-}
-
-const OBJECT_HELP = [
-  "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-  "ENCODING <key>",
-  "    Return the kind of internal representation used in order to store the value",
-  "    associated with a <key>.",
-  "FREQ <key>",
-  "    Return the access frequency index of the <key>. The returned integer is",
-  "    proportional to the logarithm of the recent access frequency of the key.",
-  "IDLETIME <key>",
-  "    Return the idle time of the <key>, that is the approximated number of",
-  "    seconds elapsed since the last access to the key.",
-  "REFCOUNT <key>",
-  "    Return the number of references of the value associated with the specified",
-  "    <key>.",
-  "HELP",
-  "    Prints this help.",
-];
-
-const objectSubcommands = {
-  encoding(c: Client, argv: string[]): void {
-    const v = objectLookup(c, argv[2]);
-    if (v !== undefined) c.reply.bulk(encodingOf(v));
-  },
-  refcount(c: Client, argv: string[]): void {
-    if (objectLookup(c, argv[2]) !== undefined) c.reply.integer(1);
-  },
-  idletime(c: Client, argv: string[]): void {
-    if (objectLookup(c, argv[2]) === undefined) return;
-    if (lfuPolicy(c)) c.reply.error(ERR_LFU_SELECTED);
-    else c.reply.error("ERR idle time is not tracked by this server");
-  },
-  freq(c: Client, argv: string[]): void {
-    if (objectLookup(c, argv[2]) === undefined) return;
-    if (!lfuPolicy(c)) c.reply.error(ERR_LFU_NOT_SELECTED);
-    else c.reply.error("ERR access frequency is not tracked by this server");
-  },
-  help(c: Client): void {
-    c.reply.arrayHeader(OBJECT_HELP.length);
-    for (const line of OBJECT_HELP) c.reply.simple(line);
-  },
-};
-
-/** Command family: SORT, SORT_RO and OBJECT. */
+/** Command family: SORT and SORT_RO. */
 export const sortCommands: CommandDef[] = [
   { name: "sort", handler: (c, a) => sortGeneric(c, a, false) },
   { name: "sort_ro", handler: (c, a) => sortGeneric(c, a, true) },
-  { name: "object", subcommands: objectSubcommands },
 ];

@@ -1,4 +1,5 @@
 import { MUTABLE_STRING_MIN, MutableString } from "../../store/mutable-string.js";
+import { STRING_RAW } from "../../store/object-encoding.js";
 import type { StoredValue } from "../../store/redis-value.js";
 import type { Client } from "../client.js";
 
@@ -79,6 +80,7 @@ export function commitString(c: Client, key: string, ms: MutableString): void {
   if (ms !== scratch.write) return;
   if (ms.length < MUTABLE_STRING_MIN) {
     c.db.setKey(key, ms.toString(), true);
+    c.db.stringEncodings.set(key, STRING_RAW); // edited bytes: Redis holds them "raw"
     return;
   }
   // Grew past the threshold while edited (a HyperLogLog promoted to dense): the buffer is handed over.

@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from "node:buffer";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
+import { STRING_NOT_INT, STRING_RAW } from "../../store/object-encoding.js";
 import { INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
@@ -185,7 +186,9 @@ function setGeneric(
 function setCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   if (argv.length === 3) {
-    // The common case, kept free of option parsing.
+    // The common case, kept free of option parsing. setKey stamps the LRU clock; an LFU counter needs
+    // the access Redis's own lookup of the key counts.
+    if (c.server.keyspace.clock.lfu) c.db.lookupKeyWrite(key);
     c.db.setKey(key, argv[2]);
     modified(c, key, Notify.STRING, "set");
     c.reply.ok();
@@ -214,6 +217,7 @@ function psetexCommand(c: Client, argv: string[]): void {
 /** GETSET key value: propagated as SET. */
 function getsetCommand(c: Client, argv: string[]): void {
   if (!getGeneric(c, argv[1])) return;
+  c.db.lookupKeyWrite(argv[1]); // Redis's setKey looks the key up again (a second access)
   c.db.setKey(argv[1], argv[2]);
   modified(c, argv[1], Notify.STRING, "set");
   rewriteCommandVector(c, ["SET", argv[1], argv[2]]);
@@ -361,6 +365,7 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   }
   const text = formatLongDoubleHuman(sum);
   c.db.setKey(key, text, true);
+  c.db.stringEncodings.set(key, STRING_NOT_INT); // createStringObjectFromLongDouble: never int-encoded
   modified(c, key, Notify.STRING, "incrbyfloat");
   c.reply.bulk(text);
   rewriteCommandVector(c, ["SET", key, text, "KEEPTTL"]);
@@ -385,6 +390,7 @@ function msetCommand(c: Client, argv: string[]): void {
     return;
   }
   for (let i = 1; i < argv.length; i += 2) {
+    c.db.lookupKeyWrite(argv[i]); // as Redis's setKey: an access to a key being replaced
     c.db.setKey(argv[i], argv[i + 1]);
     modified(c, argv[i], Notify.STRING, "set");
   }
@@ -443,6 +449,7 @@ function appendCommand(c: Client, argv: string[]): void {
       // V8 concatenation builds a rope, so repeated APPENDs do not copy the whole value each time.
       const nv = v + argv[2];
       c.db.setKey(key, nv, true);
+      c.db.stringEncodings.set(key, STRING_RAW); // dbUnshareStringValue
       len = nv.length;
     } else {
       // Already bytes (SETBIT/SETRANGE left it so): appended in place, with sds-like spare room.

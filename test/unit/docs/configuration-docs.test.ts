@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DIRECTIVES, type DirectiveSpec, isEffective } from "../../../src/config/config-schema.js";
+import { boundText, DIRECTIVES, type DirectiveSpec, isEffective } from "../../../src/config/config-schema.js";
 import { parseProxyConfig } from "../../../src/config/proxy-config.js";
 import { REDIS_70_DEFAULTS } from "../../../src/config/redis-defaults.js";
 import { REPO_ROOT } from "../../helpers/processes.js";
@@ -24,11 +24,11 @@ function typeOf(s: DirectiveSpec): string {
   if (s.kind === "enum") return `one of ${(s.enumValues ?? []).map((v) => `\`${v}\``).join(", ")}`;
   const range =
     s.min !== undefined && s.max !== undefined
-      ? ` ${s.min}..${s.max}`
+      ? ` ${boundText(s.min, "")}..${boundText(s.max, "")}`
       : s.min !== undefined
         ? ` ≥ ${s.min}`
         : s.max !== undefined
-          ? ` ≤ ${s.max}`
+          ? ` ≤ ${boundText(s.max, "")}`
           : "";
   const kind = {
     int: "integer",

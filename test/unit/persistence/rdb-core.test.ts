@@ -7,7 +7,7 @@ import { RdbError } from "../../../src/persistence/rdb-format.js";
 import { loadRdb, loadRdbSync } from "../../../src/persistence/rdb-loader.js";
 import { saveRdbSync, snapshotRdb } from "../../../src/persistence/rdb-snapshot.js";
 import { Keyspace } from "../../../src/store/keyspace.js";
-import { RedisList } from "../../../src/store/redis-value.js";
+import { RedisHash, RedisList } from "../../../src/store/redis-value.js";
 import { seededRandom } from "../../helpers/differential.js";
 import { dumpKeyspace, populateAllTypes } from "../../helpers/keyspace-fixtures.js";
 
@@ -41,7 +41,8 @@ describe("crc64 (Jones, as Redis's crc64.c)", () => {
 describe("lzf", () => {
   it("round-trips compressible and random data, and refuses to grow incompressible input", () => {
     const rand = seededRandom(1);
-    for (const n of [21, 50, 300, 9000, 70000]) {
+    // (At 21 bytes this text does not fit in 17 compressed bytes: Redis stores it raw, and so do we.)
+    for (const n of [50, 300, 9000, 70000]) {
       const text = Buffer.from("abcabcabc hello hello ".repeat(Math.ceil(n / 22)).slice(0, n));
       const out = Buffer.alloc(n);
       const clen = lzfCompress(text, out, n - 4);
@@ -153,7 +154,7 @@ describe("point-in-time snapshot (snapshotRdb)", () => {
     const ks = new Keyspace(16);
     for (let i = 0; i < 20000; i++) ks.dbs[i % 3].setKey(`k${i}`, `v${i}`);
     ks.dbs[0].setKey("list", RedisList.from(["a", "b"]));
-    ks.dbs[1].setKey("hash", new Map([["f", "1"]]));
+    ks.dbs[1].setKey("hash", RedisHash.from([["f", "1"]]));
     const before = dumpKeyspace(ks);
     const gen = snapshotRdb(ks, { sliceMs: 0.01 });
     const chunks: Buffer[] = [];

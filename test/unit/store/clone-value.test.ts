@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { cloneValue } from "../../../src/store/clone-value.js";
+import { RedisHash } from "../../../src/store/redis-hash.js";
 import { RedisList } from "../../../src/store/redis-list.js";
+import { RedisSet } from "../../../src/store/redis-set.js";
 import { RedisZSet } from "../../../src/store/redis-zset.js";
 
 /** COPY's deep copy: equal content, no shared container. */
@@ -14,13 +16,13 @@ describe("cloneValue", () => {
     assert.deepEqual(list.toArray(), ["a", "b"]);
     assert.deepEqual(l2.toArray(), ["a", "b", "c"]);
 
-    const hash = new Map([["f", "v"]]);
+    const hash = RedisHash.from([["f", "v"]]);
     const h2 = cloneValue(hash) as Map<string, string>;
     h2.set("g", "w");
     assert.equal(hash.size, 1);
     assert.equal(h2.get("f"), "v");
 
-    const set = new Set(["x"]);
+    const set = RedisSet.from(["x"]);
     const s2 = cloneValue(set) as Set<string>;
     s2.delete("x");
     assert.ok(set.has("x"));
