@@ -68,28 +68,3 @@ export function redisCommandMeta(fullName: string): RedisCommandMeta | undefined
   const sub = fullName.slice(bar + 1);
   return parent?.subcommands && Object.hasOwn(parent.subcommands, sub) ? parent.subcommands[sub] : undefined;
 }
-
-/** Redis 7.0's ACL categories, in the order ACL CAT lists them (acl.c's ACLCommandCategories). */
-export const ACL_CATEGORIES: readonly string[] = [
-  "keyspace",
-  "read",
-  "write",
-  "set",
-  "sortedset",
-  "list",
-  "hash",
-  "string",
-  "bitmap",
-  "hyperloglog",
-  "geo",
-  "stream",
-  "pubsub",
-  "admin",
-  "fast",
-  "slow",
-  "blocking",
-  "dangerous",
-  "connection",
-  "transaction",
-  "scripting",
-];

@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
 import { aclCategoriesFromNames, implicitAclCategories } from "./acl-categories.js";
 import { CommandFlag, flagsFromNames } from "./command-flags.js";
-import { type KeySpec, keySpecFromRaw, legacyRangeKeySpec } from "./key-specs.js";
-import { REDIS_COMMAND_META } from "./redis-command-meta.js";
+import { redisCommandMeta } from "./command-meta.js";
+import { type KeySpec, keySpecFromMeta, legacyRangeKeySpec } from "./key-specs.js";
 
 /**
  * ONE command table for the server's dispatcher and the proxy's router: name → arity, flags, key positions,
@@ -14,8 +14,8 @@ import { REDIS_COMMAND_META } from "./redis-command-meta.js";
  * flagged MOVABLEKEYS find their keys with `getKeys`.
  *
  * @ioredis/commands keeps only what the legacy COMMAND fields say; the ACL categories and the key specs
- * (with their read/write flags) come from redis-command-meta.ts, generated from the same source (Redis
- * 7.0's COMMAND reply). `inRedis70` says whether a command is in that metadata: the ACL knows exactly
+ * (with their read/write flags) come from command-meta.ts (redis-command-meta.json, generated from Redis
+ * 7.0's COMMAND and COMMAND DOCS replies). `inRedis70` says whether a command is in that metadata: the ACL knows exactly
  * Redis 7.0's commands (plus the ones Tandem registers), so its answers match Redis's.
  */
 
@@ -67,7 +67,7 @@ function build(name: string, raw: RawCommand, parent: CommandSpec | null): Comma
   let flags = flagsFromNames(raw.flags);
   if (TANDEM_ONLY.has(name) && parent === null) flags |= CommandFlag.TANDEM;
   const fullName = parent ? `${parent.name}|${name}` : name;
-  const meta = Object.hasOwn(REDIS_COMMAND_META, fullName) ? REDIS_COMMAND_META[fullName] : undefined;
+  const meta = redisCommandMeta(fullName);
   const legacy = legacyRangeKeySpec(raw.keyStart, raw.keyStop, raw.step);
   const spec: {
     -readonly [K in keyof CommandSpec]: CommandSpec[K];
@@ -81,8 +81,10 @@ function build(name: string, raw: RawCommand, parent: CommandSpec | null): Comma
     step: raw.step,
     subcommands: null,
     parent,
-    aclCategories: meta ? aclCategoriesFromNames(meta[0]) : implicitAclCategories(flags),
-    keySpecs: meta ? meta[1].map(keySpecFromRaw) : legacy ? [legacy] : [],
+    aclCategories: meta
+      ? aclCategoriesFromNames(meta.acl.join(" ").replaceAll("@", ""))
+      : implicitAclCategories(flags),
+    keySpecs: meta ? meta.keySpecs.map(keySpecFromMeta) : legacy ? [legacy] : [],
     inRedis70: meta !== undefined,
     aclId: nextAclId.value++,
   };

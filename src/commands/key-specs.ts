@@ -1,4 +1,5 @@
 import { parseInteger } from "../server/arguments.js";
+import type { KeySpec as MetaKeySpec } from "./command-meta.js";
 
 /**
  * Redis 7 key specs: where a command's keys are and how it uses each (read, write, insert, delete ...).
@@ -35,22 +36,6 @@ export function keySpecFlagNames(flags: number): string[] {
   return out;
 }
 
-/** A key spec as the generated metadata writes it (see test/interop/command-meta.test.ts). */
-export interface RawKeySpec {
-  /** Flags, space-separated, as COMMAND prints them ("RW access update"). */
-  readonly f: string;
-  /** begin_search index: the position of the first key. */
-  readonly i?: number;
-  /** begin_search keyword: [keyword, startfrom]. */
-  readonly kw?: readonly [string, number];
-  readonly bsUnknown?: true;
-  /** find_keys range: [lastkey, keystep, limit]. */
-  readonly range?: readonly [number, number, number];
-  /** find_keys keynum: [keynumidx, firstkey, keystep]. */
-  readonly keynum?: readonly [number, number, number];
-  readonly fkUnknown?: true;
-}
-
 export interface KeySpec {
   readonly flags: number;
   readonly bsIndex: number;
@@ -65,21 +50,22 @@ export interface KeySpec {
   readonly c: number;
 }
 
-export function keySpecFromRaw(raw: RawKeySpec): KeySpec {
+/** A key spec as Redis 7.0's metadata gives it (command-meta.ts), in the form key finding uses. */
+export function keySpecFromMeta(m: MetaKeySpec): KeySpec {
   let flags = 0;
-  for (const n of raw.f.split(" ")) if (n !== "") flags |= flagByName[n.toLowerCase()] ?? 0;
-  const fk = raw.range ? "range" : raw.keynum ? "keynum" : "unknown";
-  const abc = raw.range ?? raw.keynum ?? [0, 0, 0];
+  for (const n of m.flags) flags |= flagByName[n.toLowerCase()] ?? 0;
+  const bs = m.bs;
+  const fk = m.fk;
   return {
     flags,
-    bsIndex: raw.i ?? 0,
-    bsKeyword: raw.kw ? raw.kw[0] : null,
-    bsStartFrom: raw.kw ? raw.kw[1] : 0,
-    bsUnknown: raw.bsUnknown === true,
-    fk,
-    a: abc[0],
-    b: abc[1],
-    c: abc[2],
+    bsIndex: bs[0] === "index" ? bs[1] : 0,
+    bsKeyword: bs[0] === "keyword" ? bs[1] : null,
+    bsStartFrom: bs[0] === "keyword" ? bs[2] : 0,
+    bsUnknown: bs[0] === "unknown",
+    fk: fk[0],
+    a: fk[0] === "unknown" ? 0 : fk[1],
+    b: fk[0] === "unknown" ? 0 : fk[2],
+    c: fk[0] === "unknown" ? 0 : fk[3],
   };
 }
 
