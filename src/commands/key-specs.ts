@@ -4,7 +4,7 @@ import type { KeySpec as MetaKeySpec } from "./command-meta.js";
 /**
  * Redis 7 key specs: where a command's keys are and how it uses each (read, write, insert, delete ...).
  * The ACL checks `%R~` / `%W~` patterns against these flags. The specs come from the generated Redis 7.0
- * metadata (redis-command-meta.ts); `keysWithFlags` finds the keys of one call as Redis's
+ * metadata (command-meta.ts); `keysWithFlags` finds the keys of one call as Redis's
  * getKeysFromCommandWithSpecs does, falling back to the command's own key finder (Redis's getkeys_proc)
  * where a spec cannot say (SORT's STORE, MIGRATE's KEYS, SET's GET, BITFIELD's sub-operations).
  */
