@@ -203,7 +203,7 @@ describe("introspection: tandem vs redis-server", { skip: NO_REDIS }, () => {
   });
 
   it("HELP replies of the commands touched here are Redis's", async () => {
-    for (const cmd of ["COMMAND", "client", "PUBSUB", "slowlog", "LATENCY", "module"]) {
+    for (const cmd of ["COMMAND", "client", "PUBSUB", "slowlog", "LATENCY", "module", "config"]) {
       await same(t, r, [cmd, "HELP"]);
     }
     await same(t, r, ["SLOWLOG", "GET", "1", "2"]);

@@ -5,6 +5,7 @@ import type { CommandDef } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
 import { clientCommand } from "./client-command.js";
 import { commandCommandDef } from "./command-command.js";
+import { replyHelp } from "./helpers.js";
 
 /**
  * Server commands: INFO, CONFIG, DBSIZE, FLUSHDB/FLUSHALL, TIME, SHUTDOWN, plus CLIENT (client-command.ts)
@@ -139,11 +140,32 @@ function shutdownCommand(c: Client, argv: string[]): void {
   void c.server.shutdown({ save }).then(() => c.server.exitProcess(0));
 }
 
+const CONFIG_HELP = [
+  "GET <pattern>",
+  "    Return parameters matching the glob-like <pattern> and their values.",
+  "SET <directive> <value>",
+  "    Set the configuration <directive> to <value>.",
+  "RESETSTAT",
+  "    Reset statistics reported by the INFO command.",
+  "REWRITE",
+  "    Rewrite the configuration file.",
+];
+
+function configHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv[0], CONFIG_HELP);
+}
+
 export const serverAdminCommands: CommandDef[] = [
   { name: "info", handler: infoCommand },
   {
     name: "config",
-    subcommands: { get: configGet, set: configSet, resetstat: configResetStat, rewrite: configRewrite },
+    subcommands: {
+      get: configGet,
+      set: configSet,
+      resetstat: configResetStat,
+      rewrite: configRewrite,
+      help: configHelp,
+    },
   },
   commandCommandDef,
   { name: "dbsize", handler: dbsizeCommand },
