@@ -225,7 +225,7 @@ for (const kind of KINDS) {
         assert.deepEqual(lost, [], "acknowledged writes missing on the master");
         assert.equal(full, 0, "the restarted replica needed a full resync (sync_full grew)");
         assert.equal(partial, 1, "the restarted replica continued with a partial resync");
-        assert.ok(keys > 100, `the comparison saw the load's keys (${keys})`);
+        assert.ok(keys >= 20, `the comparison saw the load's keys (${keys})`);
       } finally {
         await l.stop();
       }
@@ -299,7 +299,7 @@ for (const kind of KINDS) {
           lastSentMs <= MAX_LAG_MS + POLL_MS + 200,
           `requests still sent to the stopped replica ${lastSentMs} ms after SIGSTOP`,
         );
-        assert.ok(keys > 100, `the comparison saw the load's keys (${keys})`);
+        assert.ok(keys >= 20, `the comparison saw the load's keys (${keys})`);
       } finally {
         await l.stop();
       }
@@ -378,7 +378,7 @@ for (const kind of KINDS) {
           );
         }
         assert.ok(r.maxWriteErrorMs < 1000, `writes failed fast (slowest error ${r.maxWriteErrorMs} ms)`);
-        assert.ok(keys > 100, `the comparison saw the load's keys (${keys})`);
+        assert.ok(keys >= 20, `the comparison saw the load's keys (${keys})`);
       } finally {
         await l.stop();
       }
