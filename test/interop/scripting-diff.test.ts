@@ -299,6 +299,36 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("numbers beyond 32 bits: hex numerals, tonumber with a base, inf and nan strings", async () => {
+    await run([
+      // BullMQ's addPrioritizedJob: a hex numeral of 2^32 scales the priority (fengari read it as 0).
+      ev(
+        "local score = 5 * 0x100000000 + redis.call('INCR', KEYS[2]) % 0x100000000 redis.call('ZADD', KEYS[1], score, 'job') return redis.call('ZSCORE', KEYS[1], 'job')",
+        ["prio", "pc"],
+      ),
+      ev(
+        "return {tostring(0xFFFFFFFF), tostring(0x80000000), tostring(0xffffffffffffffffff), tostring(0x10000000000001F), tostring(-0x100000000)}",
+      ),
+      ev(
+        "return {tostring(tonumber(' -0x10 ')), tostring('0x100000000' + 1), tostring(tonumber('0x')), tostring(0x1p4), tostring(tonumber('0x1.8'))}",
+      ),
+      ev(
+        "return {tostring(tonumber('0x10', 16)), tostring(tonumber('ffffffffff', 16)), tostring(tonumber('-ff', 16)), tostring(tonumber('ffffffffffffffffffff', 16)), tostring(tonumber(255, 16)), tostring(tonumber('10', 16.5)), tostring(tonumber(' 11 ', 2)), tostring(tonumber('zz', 36))}",
+      ),
+      ev(
+        "return {tostring(tonumber('0x', 16)), tostring(tonumber('', 16)), tostring(tonumber('8', 8)), tostring(tonumber('12a', 10)), tostring(tonumber('-0', 16))}",
+      ),
+      ev("return tonumber('1', 1)"),
+      ev("return tonumber({}, 16)"),
+      // strtod reads inf/nan: an infinite ZSCORE converts to a number in Redis's Lua.
+      ["ZADD", "z", "+inf", "top"],
+      ev("return tostring(tonumber(redis.call('ZSCORE', KEYS[1], 'top')) > 1e308)", ["z"]),
+      ev(
+        "return {tostring(tonumber('inf')), tostring(tonumber('  -Infinity  ')), tostring(tonumber('NaN')), tostring(tonumber('nan(12)')), tostring('inf' + 1), tostring(tonumber('infx')), tostring(tonumber('1e400'))}",
+      ),
+    ]);
+  });
+
   it("sandbox: globals, library tables, removed functions", async () => {
     await run([
       ev("x = 1"),

@@ -28,7 +28,9 @@ import { Rand48 } from "./rand48.js";
  * Lua 5.1 vs 5.3 differences covered here, in Redis's direction:
  * - numbers: 5.1 has only doubles. Every numeral, tonumber() and string coercion yields a float here
  *   (fengari's integers are 32-bit and would overflow in `1000 * 3600 * 24 * 30`), and numbers print with
- *   "%.14g" as 5.1 does (10/2 → "5", not "5.0"; 1e15 → "1e+15"); math.floor/ceil return floats.
+ *   "%.14g" as 5.1 does (10/2 → "5", not "5.0"; 1e15 → "1e+15"); math.floor/ceil return floats. Hex
+ *   numerals keep their full value (0x100000000 is 2^32, not 0), strings convert as strtod reads them
+ *   ("inf", "nan"), and tonumber(s, base) is strtoul's reading.
  * - unpack, loadstring, table.getn/setn/maxn/foreach/foreachi, math.mod/pow/ldexp/frexp/cosh/sinh/tanh/
  *   log10/atan2, string.gfind, gcinfo exist; 5.3-only names (rawlen, utf8, table.pack/unpack/move,
  *   string.pack/unpack, math.tointeger/type/ult/maxinteger/mininteger, coroutine.isyieldable) do not.
@@ -56,8 +58,16 @@ function installNumberModel(): void {
     o: { ttisinteger(): boolean; setfltvalue(n: number): void; value: number },
   ) => {
     const n = str2num(s, o);
-    if (n !== 0 && o.ttisinteger()) o.setfltvalue(o.value);
-    return n;
+    if (n !== 0) {
+      if (o.ttisinteger()) o.setfltvalue(hexNumeralValue(s) ?? o.value);
+      return n;
+    }
+    // 5.1 converts strings with strtod, which also reads "inf", "infinity" and "nan" (5.3 refuses them):
+    // tonumber(redis.call('ZSCORE', k, m)) of an infinite score is inf in Redis.
+    const special = infOrNanValue(s);
+    if (special === null) return 0;
+    o.setfltvalue(special);
+    return s.length + 1;
   };
   // Lua 5.1's wording of type errors: "attempt to index local 't' (a nil value)", where 5.3 says
   // "attempt to index a nil value (local 't')". fengari formats them through luaO_pushvfstring with one
@@ -84,6 +94,47 @@ function installNumberModel(): void {
   lobject.luaO_tostring = (L: LuaState, obj: { value: number; setsvalue(ts: unknown): void }) => {
     obj.setsvalue(lstring.luaS_bless(L, luaBytes.fromLatin1(luaNumberToString(obj.value))));
   };
+}
+
+/**
+ * The value of a hexadecimal integer numeral ("0x100000000", " -0xff ") as Lua 5.1 reads it, or null for
+ * any other numeral. 5.1 converts numerals with C's strtod, so a hex integer is a double rounded from its
+ * exact value; fengari (5.3) reads it as an integer wrapping around at 32 bits, which turns BullMQ's
+ * `priority * 0x100000000` into 0. Only called on numerals fengari already accepted as integers, so the
+ * characters are known to be spaces, one sign, "0x" and hex digits.
+ */
+function hexNumeralValue(s: Uint8Array): number | null {
+  let i = 0;
+  while (i < s.length && isLuaSpace(s[i])) i++;
+  const negative = s[i] === 0x2d;
+  if (negative || s[i] === 0x2b) i++;
+  if (s[i] !== 0x30 || (s[i + 1] !== 0x78 && s[i + 1] !== 0x58)) return null;
+  const start = i + 2;
+  let end = start;
+  while (end < s.length && isHexDigit(s[end])) end++;
+  // BigInt → Number rounds to nearest, ties to even, as strtod does.
+  const value = Number(BigInt(`0x${luaBytes.toLatin1(s.subarray(start, end))}`));
+  return negative ? -value : value;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** strtod's reading of " -Infinity ", "nan", "NAN(123)" (any case, spaces around), or null. */
+function infOrNanValue(s: Uint8Array): number | null {
+  if (s.length > 64) return null;
+  const m = /^[\t\n\v\f\r ]*([+-]?)(inf|infinity|nan(?:\([0-9a-z_]*\))?)[\t\n\v\f\r ]*$/i.exec(
+    luaBytes.toLatin1(s),
+  );
+  if (m === null) return null;
+  if (m[2].charAt(0).toLowerCase() === "n") return Number.NaN;
+  return m[1] === "-" ? -Infinity : Infinity;
+}
+
+/** C's isspace in the "C" locale, which Lua's numeral conversion uses. */
+function isLuaSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 /** Error text Redis raises when a script writes to a protected table. */
@@ -159,6 +210,7 @@ export class LuaRuntime {
     luaBytes.push(L, "Lua 5.1");
     lua.lua_setglobal(L, "_VERSION");
     setGlobal("tostring", luaToString);
+    setGlobal("tonumber", luaToNumber);
     // Lua 5.1's error(): a number message gets the position too (5.3 adds it to strings only).
     setGlobal("error", (L2) => {
       const level = Math.trunc(lauxlib.luaL_optnumber(L2, 2, 1));
@@ -465,6 +517,61 @@ function luaToString(L: LuaState): number {
   }
   lauxlib.luaL_tolstring(L, 1);
   return 1;
+}
+
+/**
+ * Lua 5.1's tonumber: base 10 is the ordinary conversion (numerals, hex, inf/nan as strtod reads them);
+ * any other base reads the string with C's strtoul, so "0x" may prefix base-16 digits, a minus sign
+ * negates modulo 2^64 and an overflow gives ULONG_MAX — where 5.3 wraps at fengari's 32-bit integers.
+ */
+function luaToNumber(L: LuaState): number {
+  const base = Math.trunc(lauxlib.luaL_optnumber(L, 2, 10));
+  if (base === 10) {
+    lauxlib.luaL_checkany(L, 1);
+    if (lua.lua_isnumber(L, 1)) lua.lua_pushnumber(L, lua.lua_tonumber(L, 1));
+    else lua.lua_pushnil(L);
+    return 1;
+  }
+  const s = lauxlib.luaL_checklstring(L, 1);
+  if (base < 2 || base > 36) lauxlib.luaL_argerror(L, 2, "base out of range");
+  const n = strtoulWhole(s, base);
+  if (n === null) lua.lua_pushnil(L);
+  else lua.lua_pushnumber(L, n);
+  return 1;
+}
+
+const ULONG_MAX = (1n << 64n) - 1n;
+
+/** strtoul(s, &end, base) as a double when it read at least one digit and only spaces follow, else null. */
+function strtoulWhole(s: Uint8Array, base: number): number | null {
+  // C strings end at the first NUL.
+  let len = s.indexOf(0);
+  if (len < 0) len = s.length;
+  const digit = (c: number): number => {
+    if (c >= 0x30 && c <= 0x39) return c - 0x30;
+    if (c >= 0x61 && c <= 0x7a) return c - 0x61 + 10;
+    if (c >= 0x41 && c <= 0x5a) return c - 0x41 + 10;
+    return 99;
+  };
+  let i = 0;
+  while (i < len && isLuaSpace(s[i])) i++;
+  const negative = s[i] === 0x2d;
+  if (negative || s[i] === 0x2b) i++;
+  if (base === 16 && s[i] === 0x30 && (s[i + 1] === 0x78 || s[i + 1] === 0x58) && digit(s[i + 2]) < 16) {
+    i += 2;
+  }
+  const bigBase = BigInt(base);
+  let acc = 0n;
+  const start = i;
+  while (i < len && digit(s[i]) < base) {
+    if (acc <= ULONG_MAX) acc = acc * bigBase + BigInt(digit(s[i]));
+    i++;
+  }
+  if (i === start) return null;
+  while (i < len && isLuaSpace(s[i])) i++;
+  if (i !== len) return null;
+  if (acc > ULONG_MAX) return Number(ULONG_MAX);
+  return Number(negative && acc !== 0n ? (1n << 64n) - acc : acc);
 }
 
 function hasToStringMeta(L: LuaState): boolean {
