@@ -1,3 +1,4 @@
+import { reprString } from "../resp/repr.js";
 import { RespErrorReply, RespPush, type RespValue, RespVerbatim } from "../resp/resp-value.js";
 import type { CliReply, NumericScalar } from "./cli-reply.js";
 
@@ -42,37 +43,9 @@ export function formatInvalidation(value: RespValue): string | null {
   return `-> invalidate: ${names.join(", ")}\n`;
 }
 
-/** C-style quoting of a byte string as redis-cli prints bulk strings: "a\"b\n\x00". */
+/** C-style quoting of a byte string as redis-cli prints bulk strings: "a\"b\n\x00" (Redis's sdscatrepr). */
 export function quoteBytes(bytes: Buffer): string {
-  let out = '"';
-  for (const b of bytes) {
-    switch (b) {
-      case 0x5c:
-        out += "\\\\";
-        break;
-      case 0x22:
-        out += '\\"';
-        break;
-      case 0x0a:
-        out += "\\n";
-        break;
-      case 0x0d:
-        out += "\\r";
-        break;
-      case 0x09:
-        out += "\\t";
-        break;
-      case 0x07:
-        out += "\\a";
-        break;
-      case 0x08:
-        out += "\\b";
-        break;
-      default:
-        out += b >= 0x20 && b <= 0x7e ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
-    }
-  }
-  return `${out}"`;
+  return reprString(bytes.toString("latin1"));
 }
 
 /** Hands out the frame's numeric scalars in order (see cli-reply.ts). */
