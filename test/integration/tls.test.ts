@@ -934,4 +934,58 @@ describe("TLS", { skip: NO_TLS_TOOLS }, () => {
       }
     });
   });
+  it("passwords over TLS: a Tandem replica with masterauth; redis-cli --user/--pass to server and proxy", async () => {
+    const pass = "s3cret-over-tls";
+    const master = await startTls("tandem", ["--requirepass", pass]);
+    let replica: TlsServer | null = null;
+    let proxy: ProxyProcess | null = null;
+    try {
+      replica = await startTls("tandem", [
+        "--tls-replication",
+        "yes",
+        "--masterauth",
+        pass,
+        "--replicaof",
+        "127.0.0.1",
+        String(master.tlsPort),
+      ]);
+      const r = await replica.tls();
+      await waitLinkUp(r);
+      const auth = ["--user", "default", "--pass", pass, "--no-auth-warning"];
+      const m = ["-p", String(master.tlsPort), ...cliTls(), ...auth];
+      assert.equal((await run([REDIS_CLI!], [...m, "SET", "secured", "yes"])).stdout, "OK\n");
+      await waitFor(
+        "the write to reach the replica over TLS",
+        async () => (await r.text("GET", "secured")) === "$3\r\nyes\r\n",
+      );
+      r.close();
+      // Without the password: NOAUTH, as Redis.
+      assert.match(
+        (await run([REDIS_CLI!], ["-p", String(master.tlsPort), ...cliTls(), "GET", "secured"])).stdout,
+        /NOAUTH/,
+      );
+      // The proxy (plain listener and TLS backends) asks its clients for its own password.
+      proxy = await startProxy(
+        [
+          `master: 127.0.0.1:${master.tlsPort}`,
+          "replicas:",
+          `  - 127.0.0.1:${replica.tlsPort}`,
+          "log_level: warn",
+          `requirepass: ${pass}`,
+          `backend_password: ${pass}`,
+          "backend_tls:",
+          `  ca_file: ${certs.caCert}`,
+          `  cert_file: ${certs.clientCert}`,
+          `  key_file: ${certs.clientKey}`,
+        ].join("\n"),
+      );
+      const viaProxy = ["-p", String(proxy.port), ...auth];
+      assert.equal((await run([REDIS_CLI!], [...viaProxy, "GET", "secured"])).stdout, "yes\n");
+      assert.match((await run([REDIS_CLI!], ["-p", String(proxy.port), "GET", "secured"])).stdout, /NOAUTH/);
+    } finally {
+      await proxy?.stop();
+      await replica?.stop();
+      await master.stop();
+    }
+  });
 });
