@@ -96,44 +96,4 @@ export class RdbError extends Error {
   }
 }
 
-/**
- * Redis's string2ll acceptance for integer encodings: a canonical decimal int64 (no "+", no leading zeros,
- * no "-0"). Returns the value or null. Only used for strings of length ≤ 20.
- */
-export function canonicalInt(s: string): bigint | null {
-  const n = s.length;
-  if (n === 0 || n > 20) return null;
-  let i = 0;
-  if (s.charCodeAt(0) === 45 /* - */) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  const first = s.charCodeAt(i);
-  if (first === 48 /* 0 */) return n === 1 ? 0n : null;
-  for (let j = i; j < n; j++) {
-    const ch = s.charCodeAt(j);
-    if (ch < 48 || ch > 57) return null;
-  }
-  const v = BigInt(s);
-  if (v > 9223372036854775807n || v < -9223372036854775808n) return null;
-  return v;
-}
-
-/** Fast path of canonicalInt for small numbers: returns a safe JS integer or null. */
-export function canonicalSmallInt(s: string): number | null {
-  const n = s.length;
-  if (n === 0 || n > 11) return null;
-  let i = 0;
-  if (s.charCodeAt(0) === 45) {
-    if (n === 1) return null;
-    i = 1;
-  }
-  if (s.charCodeAt(i) === 48) return n === 1 ? 0 : null;
-  let v = 0;
-  for (let j = i; j < n; j++) {
-    const ch = s.charCodeAt(j) - 48;
-    if (ch < 0 || ch > 9) return null;
-    v = v * 10 + ch;
-  }
-  return i === 1 ? -v : v;
-}
+export { canonicalInt, canonicalSmallInt } from "../store/canonical-int.js";

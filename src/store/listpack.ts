@@ -1,4 +1,4 @@
-import { canonicalInt, canonicalSmallInt } from "../persistence/rdb-format.js";
+import { canonicalInt, canonicalSmallInt } from "./canonical-int.js";
 
 /**
  * Redis's listpack format (listpack.c), as a growable buffer a stream node appends to in place: the bytes
