@@ -210,22 +210,35 @@ for (const kind of ["tandem", "redis"] as Kind[]) {
       }, async () => {
         const a1 = clients[0];
         const firstId = a1.id;
-        // An abrupt transport close (not a deliberate disconnect) makes server A keep the session.
-        const reconnected = new Promise<void>((resolve) => a1.io.once("reconnect", () => resolve()));
+        // No automatic reconnection: a1 comes back only after the broadcast it must miss.
+        a1.io.reconnection(false);
+        const disconnected = new Promise<string>((resolve) =>
+          a1.once("disconnect", (reason) => resolve(reason)),
+        );
         const sessionsBefore = (await admin.keys("sio:session:*")).length;
+        // An abrupt transport close (not a deliberate disconnect) makes server A keep the session.
         a1.io.engine.close();
+        // The client closed its transport itself ("forced close"); server A sees a transport close.
+        assert.equal(await disconnected, "forced close");
         await waitFor(
           "the session to be stored",
           async () => (await admin.keys("sio:session:*")).length > sessionsBefore,
         );
-        // Meanwhile B broadcasts to a1's room: a1 is not connected anywhere, the stream keeps it.
+        // B broadcasts to a1's room while a1 is connected nowhere: only the stream keeps it.
         b.io.to("red").emit("missed", "while away");
         await flush(b, ["b1"], "t5");
+        assert.deepEqual(received("a1", "missed"), []);
+        const reconnected = new Promise<void>((resolve) => a1.once("connect", () => resolve()));
+        a1.connect();
         await reconnected;
+        assert.equal(
+          a1.recovered,
+          true,
+          "server A restored the session (GETDEL of the key, XRANGE from the offset)",
+        );
+        assert.equal(a1.id, firstId, "the recovered session keeps its socket id");
         await waitFor("a1 to get the missed broadcast", () => received("a1", "missed").length === 1);
         assert.deepEqual(received("a1", "missed"), ["while away"]);
-        assert.equal(a1.recovered, true);
-        assert.equal(a1.id, firstId, "the recovered session keeps its socket id");
         // The session was read and deleted (MULTI GET DEL).
         assert.equal((await admin.keys("sio:session:*")).length, sessionsBefore);
       });
