@@ -6,7 +6,8 @@ import { encodeCommand } from "../resp/reply-writer.js";
  * so an EVALSHA / EVALSHA_RO can run on whichever backend serves it. Redis 7 does not replicate SCRIPT
  * LOAD (scripts replicate as their effects), so a replica — or a replica promoted to master — has not
  * seen a script the master loaded: before the first EVALSHA of a script on a backend, the proxy sends
- * that backend `SCRIPT LOAD <body>` on the same connection, ahead of the request.
+ * that backend `SCRIPT LOAD <body>` on the same connection, ahead of the request — or, inside MULTI, where
+ * an extra request would add an element to EXEC's reply, sends the EVALSHA as EVAL of the body.
  *
  * Bounded (entries and bytes; the oldest go first). A script the proxy never saw (loaded on a backend
  * directly) is not known here: its EVALSHA answers -NOSCRIPT from a backend that lacks it, as Redis would.
@@ -42,6 +43,17 @@ export class ScriptCache {
   loadCommand(sha: string): Buffer | null {
     const body = this.bodies.get(sha.toLowerCase());
     return body === undefined ? null : encodeCommand(["SCRIPT", "LOAD", body]);
+  }
+
+  /**
+   * An EVALSHA / EVALSHA_RO (`argv` as the client sent it) as EVAL / EVAL_RO of the known body, or null:
+   * inside a transaction, where a SCRIPT LOAD cannot be sent ahead (see Session.prepareScript).
+   */
+  evalCommand(argv: string[]): Buffer | null {
+    const body = this.bodies.get(argv[1].toLowerCase());
+    if (body === undefined) return null;
+    const name = argv[0].toLowerCase() === "evalsha_ro" ? "EVAL_RO" : "EVAL";
+    return encodeCommand([name, body, ...argv.slice(2)]);
   }
 
   /** SCRIPT FLUSH through the proxy: forget everything (backends forget theirs as well). */

@@ -371,13 +371,23 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
       return;
     }
     const conn = mode.conn;
+    let req = buf;
+    let reqStart = start;
+    let reqEnd = end;
     if (route === Route.SCRIPT || route === Route.SCRIPT_READ) {
-      this.prepareScript(conn.host as Backend, conn, argvOf(buf, start, end));
+      const asEval = this.prepareScript(conn.host as Backend, conn, argvOf(buf, start, end), mode.inMulti);
+      if (asEval !== null) {
+        req = asEval;
+        reqStart = 0;
+        reqEnd = asEval.length;
+      }
     }
     // A probe still to be sent must go before MULTI: after it, it would be queued instead of answered.
     if (route === Route.MULTI && !mode.inMulti) conn.emitProbe();
     const slot = this.replies.push();
-    conn.send(slot, buf, start, end, this.db, this.name);
+    // Inside MULTI nothing may be slipped in ahead of a request: a CLIENT SETNAME for a name changed since
+    // would be queued too and answer an extra element of EXEC's array. It goes after EXEC instead.
+    conn.send(slot, req, reqStart, reqEnd, this.db, mode.inMulti ? conn.name : this.name);
     switch (route) {
       case Route.MULTI:
         mode.inMulti = true;
@@ -426,14 +436,25 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
   /**
    * The script cache's part of SCRIPT / EVAL / EVALSHA (any backend): bodies are remembered, EVALSHA gets
    * its script loaded on `b` first if the proxy knows it and has not loaded it there, SCRIPT FLUSH forgets.
+   * Inside a transaction nothing may go ahead of the EVALSHA (a SCRIPT LOAD would be queued, and its reply
+   * would be an extra element of EXEC's array, which clients pair with their commands one to one): it is
+   * returned rewritten as EVAL of the body instead — the same effect and the same reply. Otherwise null:
+   * the request goes as it came.
    */
-  private prepareScript(b: Backend, conn: BackendConnection, argv: string[]): void {
-    if (argv.length < 2) return; // let the backend word the arity error
+  private prepareScript(
+    b: Backend,
+    conn: BackendConnection,
+    argv: string[],
+    inTransaction = false,
+  ): Buffer | null {
+    if (argv.length < 2) return null; // let the backend word the arity error
     const name = argv[0].toLowerCase();
     const scripts = this.ctx.scripts;
     if (name === "eval" || name === "eval_ro") scripts.add(argv[1]);
-    else if (name === "evalsha" || name === "evalsha_ro") this.ensureScript(b, conn, argv[1]);
-    else if (name === "script") {
+    else if (name === "evalsha" || name === "evalsha_ro") {
+      if (!inTransaction) this.ensureScript(b, conn, argv[1]);
+      else if (!b.scripts.has(argv[1].toLowerCase())) return scripts.evalCommand(argv);
+    } else if (name === "script") {
       const sub = argv[1].toLowerCase();
       if (sub === "load" && argv.length === 3) scripts.add(argv[2]);
       else if (sub === "flush") {
@@ -441,6 +462,7 @@ export class Session implements FrameSink, ReplyOwner, ProbeWaiter, LocalCommand
         for (const n of this.ctx.router.nodes) n.scripts.clear();
       }
     }
+    return null;
   }
 
   /** Sends `SCRIPT LOAD` of a known script ahead on `conn` when `b` may not have it (its reply is dropped). */

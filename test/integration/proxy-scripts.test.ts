@@ -69,6 +69,57 @@ for (const kind of ["redis", "tandem"] as const) {
       assert.equal(String(await c.call("EVALSHA", sha, 0, "hello")), "hello");
     });
 
+    it("EVALSHA inside MULTI: EXEC answers one element per queued command, as the master does directly", async () => {
+      // The proxy knows the body (from the EVAL) but has not loaded it on the master itself: before the fix
+      // it sent SCRIPT LOAD ahead of the EVALSHA, inside the transaction, and EXEC answered two elements.
+      // (ioredis pipelines crashed on it and BullMQ's FlowProducer/addBulk results were shifted.)
+      const body = `return {KEYS[1], ARGV[1], redis.call('INCR', KEYS[1])} -- ${Date.now()}`;
+      const sha = String(await c.call("SCRIPT", "LOAD", body));
+      assert.equal(String((await c.call("EVAL", body, 1, "mk", "a")) as unknown[]), "mk,a,1");
+      const direct = await d.master.client();
+      try {
+        const tx = [
+          ["MULTI"],
+          ["EVALSHA", sha, "1", "mk", "b"],
+          ["EVALSHA_RO", sha, "1", "mk", "c"],
+          ["EXEC"],
+        ];
+        const viaProxy = [];
+        for (const cmd of tx) viaProxy.push((await c.raw(...cmd)).toString("latin1"));
+        const onMaster = [];
+        for (const cmd of tx) onMaster.push((await direct.raw(...cmd)).toString("latin1"));
+        assert.deepEqual(viaProxy.slice(0, 3), ["+OK\r\n", "+QUEUED\r\n", "+QUEUED\r\n"]);
+        assert.equal(
+          viaProxy[3],
+          "*2\r\n*3\r\n$2\r\nmk\r\n$1\r\nb\r\n:2\r\n-ERR Write commands are not allowed from read-only scripts. script: " +
+            `${sha}, on @user_script:1.\r\n`,
+        );
+        // The same transaction sent to the master directly answers the same shape (its INCR went on to 4).
+        assert.equal(onMaster[3], viaProxy[3].replace(":2\r\n", ":3\r\n"));
+        // Outside a transaction the EVALSHA still works (the script is on the master now).
+        assert.equal(String((await c.call("EVALSHA", sha, 1, "mk", "d")) as unknown[]), "mk,d,4");
+      } finally {
+        direct.close();
+      }
+    });
+
+    it("a name set inside MULTI is not slipped into the transaction: EXEC answers the queued commands only", async () => {
+      const replies = [];
+      for (const cmd of [
+        ["MULTI"],
+        ["CLIENT", "SETNAME", "in-tx"],
+        ["SET", "nk", "1"],
+        ["GET", "nk"],
+        ["EXEC"],
+      ]) {
+        replies.push(await c.text(...cmd));
+      }
+      assert.equal(replies.filter((r) => r === "+QUEUED\r\n").length, 2);
+      assert.equal(replies[4], "*2\r\n+OK\r\n$1\r\n1\r\n");
+      assert.equal(await c.text("CLIENT", "GETNAME"), "$5\r\nin-tx\r\n");
+      await c.call("CLIENT", "SETNAME", "");
+    });
+
     it("an unknown SHA still answers -NOSCRIPT; SCRIPT FLUSH through the proxy forgets loaded scripts", async () => {
       assert.match(await c.text("EVALSHA_RO", "f".repeat(40), 0), /^-NOSCRIPT No matching script/);
       const sha = String(await c.call("SCRIPT", "LOAD", "return 42"));

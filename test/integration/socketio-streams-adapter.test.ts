@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { Redis } from "ioredis";
+import { createClient } from "redis";
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { type Socket as ClientSocket, io as connectClient } from "socket.io-client";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
@@ -14,7 +15,8 @@ import { waitFor } from "../helpers/wait-for.js";
  * through a stream (XADD MAXLEN ~, read back with XREAD BLOCK), requests between servers (fetchSockets,
  * serverSideEmit, serverCount) through pub/sub — classic and sharded (SPUBLISH, SSUBSCRIBE, PUBSUB
  * SHARDNUMSUB) — and connection state recovery through SET PX, MULTI GET/DEL and XRANGE. The same suite
- * runs against Debian's redis-server, so a failure on Tandem alone points at Tandem.
+ * runs against Debian's redis-server, so a failure on Tandem alone points at Tandem; and through both
+ * clients the adapter supports, ioredis (RESP2) and node-redis (RESP3).
  */
 
 type Kind = "tandem" | "redis";
@@ -39,12 +41,23 @@ function nextEvent<T = unknown>(socket: ClientSocket, event: string, ms = 10_000
 interface Node {
   io: Server;
   port: number;
-  redis: Redis;
+  /** Closes the Redis client given to the adapter. */
+  closeClient(): unknown;
 }
 
+/** The adapter supports both clients; node-redis speaks RESP3, ioredis RESP2. */
+type Library = "ioredis" | "node-redis";
+
+const VARIANTS: { library: Library; sharded: boolean }[] = [
+  { library: "ioredis", sharded: false },
+  { library: "ioredis", sharded: true },
+  { library: "node-redis", sharded: false },
+  { library: "node-redis", sharded: true },
+];
+
 for (const kind of ["tandem", "redis"] as Kind[]) {
-  for (const sharded of [false, true]) {
-    describe(`socket.io redis-streams-adapter on ${kind === "tandem" ? "tandem server" : "redis-server"}${sharded ? " (sharded pub/sub)" : ""}`, {
+  for (const { library, sharded } of VARIANTS) {
+    describe(`socket.io redis-streams-adapter on ${kind === "tandem" ? "tandem server" : "redis-server"} via ${library}${sharded ? ", sharded pub/sub" : ""}`, {
       skip: kind === "redis" ? NO_REDIS : false,
     }, () => {
       let server: ServerProcess;
@@ -55,10 +68,23 @@ for (const kind of ["tandem", "redis"] as Kind[]) {
       const inbox = new Map<string, unknown[]>();
 
       async function startNode(): Promise<Node> {
-        const redis = new Redis({ host: "127.0.0.1", port: server.port, maxRetriesPerRequest: null });
+        let redis: unknown;
+        let closeClient: () => unknown;
+        if (library === "ioredis") {
+          const client = new Redis({ host: "127.0.0.1", port: server.port, maxRetriesPerRequest: null });
+          redis = client;
+          closeClient = () => client.disconnect();
+        } else {
+          const client = createClient({ socket: { host: "127.0.0.1", port: server.port } });
+          client.on("error", () => {});
+          await client.connect();
+          redis = client;
+          // close() lets commands still in flight (the adapter's goodbye XADD) finish first.
+          closeClient = () => client.close();
+        }
         const http = createServer();
         const io = new Server(http, {
-          adapter: createAdapter(redis, { useShardedPubSub: sharded, blockTimeInMs: 2000 }),
+          adapter: createAdapter(redis, { useShardedPubSub: sharded, blockTimeInMs: 1000 }),
           connectionStateRecovery: { maxDisconnectionDuration: 60_000, skipMiddlewares: true },
         });
         io.on("connection", (socket: ServerSocket) => {
@@ -67,7 +93,7 @@ for (const kind of ["tandem", "redis"] as Kind[]) {
           socket.data.name = socket.handshake.query.name;
         });
         await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-        const node = { io, port: (http.address() as AddressInfo).port, redis };
+        const node = { io, port: (http.address() as AddressInfo).port, closeClient };
         nodes.push(node);
         return node;
       }
@@ -130,7 +156,7 @@ for (const kind of ["tandem", "redis"] as Kind[]) {
         for (const c of clients) c.disconnect();
         for (const n of nodes) {
           await new Promise<void>((resolve) => n.io.close(() => resolve()));
-          n.redis.disconnect();
+          await n.closeClient();
         }
         // Closing the adapters lets each poller disconnect once its XREAD BLOCK returns (blockTimeInMs);
         // stopping the server before that would leave ioredis retrying the XREAD forever.
@@ -210,22 +236,35 @@ for (const kind of ["tandem", "redis"] as Kind[]) {
       }, async () => {
         const a1 = clients[0];
         const firstId = a1.id;
-        // An abrupt transport close (not a deliberate disconnect) makes server A keep the session.
-        const reconnected = new Promise<void>((resolve) => a1.io.once("reconnect", () => resolve()));
+        // No automatic reconnection: a1 comes back only after the broadcast it must miss.
+        a1.io.reconnection(false);
+        const disconnected = new Promise<string>((resolve) =>
+          a1.once("disconnect", (reason) => resolve(reason)),
+        );
         const sessionsBefore = (await admin.keys("sio:session:*")).length;
+        // An abrupt transport close (not a deliberate disconnect) makes server A keep the session.
         a1.io.engine.close();
+        // The client closed its transport itself ("forced close"); server A sees a transport close.
+        assert.equal(await disconnected, "forced close");
         await waitFor(
           "the session to be stored",
           async () => (await admin.keys("sio:session:*")).length > sessionsBefore,
         );
-        // Meanwhile B broadcasts to a1's room: a1 is not connected anywhere, the stream keeps it.
+        // B broadcasts to a1's room while a1 is connected nowhere: only the stream keeps it.
         b.io.to("red").emit("missed", "while away");
         await flush(b, ["b1"], "t5");
+        assert.deepEqual(received("a1", "missed"), []);
+        const reconnected = new Promise<void>((resolve) => a1.once("connect", () => resolve()));
+        a1.connect();
         await reconnected;
+        assert.equal(
+          a1.recovered,
+          true,
+          "server A restored the session (GETDEL of the key, XRANGE from the offset)",
+        );
+        assert.equal(a1.id, firstId, "the recovered session keeps its socket id");
         await waitFor("a1 to get the missed broadcast", () => received("a1", "missed").length === 1);
         assert.deepEqual(received("a1", "missed"), ["while away"]);
-        assert.equal(a1.recovered, true);
-        assert.equal(a1.id, firstId, "the recovered session keeps its socket id");
         // The session was read and deleted (MULTI GET DEL).
         assert.equal((await admin.keys("sio:session:*")).length, sessionsBefore);
       });

@@ -92,6 +92,26 @@ describe("pub/sub: tandem vs redis-server", { skip: NO_REDIS }, () => {
     await same(tPub, rPub, ["CONFIG", "SET", "notify-keyspace-events", ""]);
   });
 
+  it("PUBSUB NUMSUB and SHARDNUMSUB answer flat arrays in RESP3 too", async () => {
+    const clients = await Promise.all([tandem.client(), redis.client(), tandem.client(), redis.client()]);
+    const [tSubs, rSubs, t3, r3] = clients;
+    try {
+      await Promise.all([tSubs.raw("SUBSCRIBE", "counted"), rSubs.raw("SUBSCRIBE", "counted")]);
+      await Promise.all([tSubs.raw("SSUBSCRIBE", "sharded"), rSubs.raw("SSUBSCRIBE", "sharded")]);
+      await Promise.all([t3.raw("HELLO", "3"), r3.raw("HELLO", "3")]);
+      await same(t3, r3, ["PUBSUB", "NUMSUB", "counted", "nobody"]);
+      await same(t3, r3, ["PUBSUB", "NUMSUB"]);
+      await same(t3, r3, ["PUBSUB", "SHARDNUMSUB", "sharded", "nobody"]);
+      await same(t3, r3, ["PUBSUB", "SHARDNUMSUB"]);
+      assert.equal(
+        (await t3.raw("PUBSUB", "NUMSUB", "counted", "nobody")).toString("latin1"),
+        "*4\r\n$7\r\ncounted\r\n:1\r\n$6\r\nnobody\r\n:0\r\n",
+      );
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
   it("speaks RESP3 pushes after HELLO 3", async () => {
     // Fresh connections: HELLO's map differs by design (client id), so only the pushes are compared.
     const [t3, r3] = await Promise.all([tandem.client(), redis.client()]);

@@ -51,8 +51,13 @@ function pubsubChannels(c: Client, argv: string[]): void {
   c.reply.bulkArray(out);
 }
 
+/**
+ * A flat [channel, count, ...] array in RESP3 too: Redis 7.0 does not send NUMSUB (or SHARDNUMSUB) as a
+ * map, and clients index the reply as an array (the socket.io streams adapter's serverCount through
+ * node-redis, which speaks RESP3, reads element 1).
+ */
 function pubsubNumsub(c: Client, argv: string[]): void {
-  c.reply.mapHeader(argv.length - 2);
+  c.reply.arrayHeader((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
     c.reply.bulk(argv[i]);
     c.reply.integer(c.server.pubsub.channels.get(argv[i])?.size ?? 0);
@@ -100,8 +105,9 @@ function pubsubShardChannels(c: Client, argv: string[]): void {
   c.reply.bulkArray(out);
 }
 
+/** A flat array in RESP3 too, as NUMSUB. */
 function pubsubShardNumsub(c: Client, argv: string[]): void {
-  c.reply.mapHeader(argv.length - 2);
+  c.reply.arrayHeader((argv.length - 2) * 2);
   for (let i = 2; i < argv.length; i++) {
     c.reply.bulk(argv[i]);
     c.reply.integer(c.server.pubsub.shardChannels.get(argv[i])?.size ?? 0);
