@@ -1,5 +1,8 @@
 import type { ReplicaClientHandle } from "./replication-host.js";
 
+/** Queued stream bytes up to this size are joined into one Buffer for the write; more go out as a writev. */
+const CONCAT_LIMIT = 64 * 1024;
+
 /**
  * One replica attached to us, as the master side tracks it (Redis's slave fields of `client`): where it is
  * in its sync, what it announced in REPLCONF, and its last ACK.
@@ -90,7 +93,16 @@ export class AttachedReplica {
     this.outBytes = 0;
     const socket = this.client.socket;
     if (socket.destroyed) return;
-    socket.write(out.length === 1 ? out[0] : Buffer.concat(out, n));
+    if (out.length === 1) {
+      socket.write(out[0]);
+    } else if (n < CONCAT_LIMIT) {
+      socket.write(Buffer.concat(out, n));
+    } else {
+      // Large pieces (a big value's SET) are not copied again: one corked writev.
+      socket.cork();
+      for (let i = 0; i < out.length; i++) socket.write(out[i]);
+      socket.uncork();
+    }
   }
 
   /** Sends what was kept while syncing and starts streaming. */

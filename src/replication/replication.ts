@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { encodeCommand, encodeCommandString } from "../resp/reply-writer.js";
+import { BIG_COMMAND, encodeCommand, encodeCommandString } from "../resp/reply-writer.js";
 import { AttachedReplica, SlaveCapa, SlaveState } from "./attached-replica.js";
 import { FullSync } from "./full-sync.js";
 import { ReplBacklog } from "./repl-backlog.js";
@@ -109,9 +109,17 @@ export class Replication implements LinkEvents {
         s += "*2\r\n$6\r\nSELECT\r\n$" + id.length + "\r\n" + id + "\r\n";
         this.slaveseldb = op.db;
       }
-      s += encodeCommandString(op.argv);
+      if (argvBytes(op.argv) < BIG_COMMAND) {
+        s += encodeCommandString(op.argv);
+        continue;
+      }
+      // A large command goes in as its own Buffer, encoded without one giant string (what came before it
+      // first, so the stream keeps its order).
+      if (s.length > 0) this.feedStream(Buffer.from(s, "latin1"));
+      s = "";
+      this.feedStream(encodeCommand(op.argv));
     }
-    this.feedStream(Buffer.from(s, "latin1"));
+    if (s.length > 0) this.feedStream(Buffer.from(s, "latin1"));
   }
 
   /**
@@ -692,4 +700,11 @@ export class Replication implements LinkEvents {
   ackToMaster(): void {
     this.link?.sendAck();
   }
+}
+
+/** The argument bytes of a command (latin1: one byte per character). */
+function argvBytes(argv: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < argv.length; i++) n += argv[i].length;
+  return n;
 }

@@ -191,10 +191,29 @@ export class ReplyWriter {
 
 /** Encodes a command as a RESP array of bulk strings (latin1 arguments), as clients and replication send. */
 export function encodeCommand(args: readonly string[]): Buffer {
-  let s = "*" + args.length + CRLF;
-  for (const a of args) s += "$" + a.length + CRLF + a + CRLF;
-  return Buffer.from(s, "latin1");
+  let dataBytes = 0;
+  for (let i = 0; i < args.length; i++) dataBytes += args[i].length;
+  if (dataBytes < BIG_COMMAND) return Buffer.from(encodeCommandString(args), "latin1");
+  // A large argument is written straight into the result: concatenating it into one string first would
+  // make V8 flatten (copy) it before the copy into the Buffer.
+  let headers = "*" + args.length + CRLF;
+  let total = headers.length + dataBytes;
+  for (let i = 0; i < args.length; i++) total += String(args[i].length).length + 5; // $<len>\r\n … \r\n
+  const out = Buffer.allocUnsafe(total);
+  let at = out.latin1Write(headers, 0, headers.length);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    headers = "$" + a.length + CRLF;
+    at += out.latin1Write(headers, at, headers.length);
+    at += out.latin1Write(a, at, a.length);
+    out[at++] = 13;
+    out[at++] = 10;
+  }
+  return out;
 }
+
+/** Commands whose arguments add up to this many bytes are encoded piece by piece (encodeCommand). */
+export const BIG_COMMAND = 64 * 1024;
 
 /** The same as a latin1 string (its length is its byte length). */
 export function encodeCommandString(args: readonly string[]): string {

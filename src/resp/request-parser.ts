@@ -44,6 +44,15 @@ const UNAUTH_MAX_BULK = 16384;
 /** argv arrays are preallocated up to this many elements (Redis caps argv_len the same way). */
 const ARGV_PREALLOC = 1024;
 const MIN_ACC = 16 * 1024;
+/**
+ * A bulk at least this large gets a buffer of its exact announced size once its `$<len>` line has arrived
+ * (Redis's PROTO_MBULK_BIG_ARG), so a 256 MB value is copied into place once instead of through a dozen
+ * doublings. Unauthenticated clients never get here (UNAUTH_MAX_BULK), and an unused reservation costs address
+ * space, not memory: large buffers come from the OS page by page as they are written.
+ */
+const BIG_ARG = 32 * 1024;
+/** Room kept after a big bulk that is not its command's last argument (`SET k <value> EX 60`). */
+const BIG_ARG_TAIL = 1024;
 const NEVER = () => false;
 
 // ─── the parser ─────────────────────────────────────────────────────────────────────────────────────────
@@ -97,6 +106,11 @@ export class RequestParser {
   /** Bytes received but not yet turned into commands (Redis's `qbuf`). */
   get bufferedBytes(): number {
     return this.accLen - this.accStart;
+  }
+
+  /** Room left in the buffer that holds them (Redis's `qbuf-free`). */
+  get freeBytes(): number {
+    return this.acc === null ? 0 : this.acc.length - this.accLen;
   }
 
   /**
@@ -153,10 +167,14 @@ export class RequestParser {
 
   /**
    * A buffer size for `size` bytes: twice that (amortized doubling), but never more than a command known to
-   * need `needed` bytes in all takes. Nothing is reserved ahead for an announced bulk (Redis does reserve
-   * it): a peer announcing 512 MB and sending little costs little.
+   * need `needed` bytes in all takes; the exact size when that is a big bulk still to come (BIG_ARG).
    */
   private capacityFor(size: number, needed: number): number {
+    if (needed - size >= BIG_ARG) {
+      // Waiting for a big bulk: exactly what the command needs up to its end (plus a little when more
+      // arguments follow it).
+      return this.mbArgv !== null && this.mbIndex < this.mbCount - 1 ? needed + BIG_ARG_TAIL : needed;
+    }
     const doubled = Math.max(MIN_ACC, 2 * size);
     return needed >= size && needed < doubled ? needed : doubled;
   }

@@ -12,8 +12,9 @@ import { replyHelp } from "./helpers.js";
  * UNBLOCK, TRACKING, CACHING, GETREDIR, TRACKINGINFO, HELP, with Redis 7.0's replies (SETINFO and NO-TOUCH
  * follow Redis 7.2, which added them).
  *
- * CLIENT LIST prints Redis 7.0's line format. Fields that describe Redis's allocator (qbuf-free, rbs,
- * tot-mem, ...) are Tandem's closest equivalents: query bytes buffered, bytes queued on the socket.
+ * CLIENT LIST prints Redis 7.0's line format. Fields that describe Redis's allocator (rbs, tot-mem, ...)
+ * are Tandem's closest equivalents: query bytes buffered (qbuf) and the room left for more (qbuf-free),
+ * bytes queued on the socket.
  */
 
 // ─── CLIENT LIST / INFO ──────────────────────────────────────────────────────────────────────────────────
@@ -80,7 +81,7 @@ export function clientInfoString(c: Client, now = Date.now(), cmdName?: string):
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${socketFd(socket)} name=${c.name}` +
     ` age=${Math.floor((now - c.createdAt) / 1000)} idle=${Math.floor((now - c.lastInteraction) / 1000)}` +
     ` flags=${flagLetters(c)} db=${c.db.id} sub=${c.channels.size} psub=${c.patterns.size} ssub=${c.shardChannels.size}` +
-    ` multi=${multi} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem}` +
+    ` multi=${multi} qbuf=${qbuf} qbuf-free=${c.parser.freeBytes} argv-mem=${argvMem} multi-mem=${multiMem}` +
     ` rbs=0 rbp=0 obl=${obl} oll=0 omem=${omem} tot-mem=${qbuf + obl + omem + argvMem + multiMem}` +
     ` events=${events} cmd=${cmdName ?? (cmd ? cmd.fullName : "NULL")} user=${c.user.name}` +
     ` redir=${redirectId(c)} resp=${c.reply.proto}`

@@ -229,11 +229,40 @@ describe("RequestParser with large commands arriving in pieces", () => {
     return { commands: sink.commands, allocated };
   }
 
-  it("reads a 32 MB value with buffers growing by doubling (linear, not n²)", () => {
+  it("reads a 32 MB value into one buffer of the command's exact size (Redis's big-argument reservation)", () => {
     const value = "x".repeat(32 * 1024 * 1024);
     const cmd = encodeCommand(["SET", "big", value]);
     const { commands, allocated } = feedCounting(cmd);
-    assert.equal(commands[0][2].length, value.length);
+    assert.equal(commands[0][2], value);
+    assert.equal(allocated, cmd.length, "one buffer, sized once the $<len> line arrived");
+  });
+
+  it("keeps a little room after a big value that is not the last argument, and reads what follows", () => {
+    const value = "y".repeat(3 * 1024 * 1024);
+    const cmd = encodeCommand(["SET", "big", value, "EX", "100"]);
+    const { commands, allocated } = feedCounting(cmd);
+    assert.deepEqual(commands, [["SET", "big", value, "EX", "100"]]);
+    assert.ok(allocated < cmd.length + 4096, `allocated ${allocated} bytes for a ${cmd.length}-byte command`);
+  });
+
+  it("reports the reservation as room left (qbuf-free) while the big value arrives", () => {
+    const p = new RequestParser();
+    const sink = new Collect();
+    const head = Buffer.from("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048576\r\n", "latin1");
+    p.feed(Buffer.concat([head, Buffer.alloc(100_000, 97)]), sink);
+    assert.equal(p.bufferedBytes, head.length + 100_000);
+    assert.equal(p.bufferedBytes + p.freeBytes, head.length + 1_048_576 + 2);
+    p.feed(Buffer.concat([Buffer.alloc(1_048_576 - 100_000, 97), Buffer.from("\r\n")]), sink);
+    assert.equal(sink.commands[0][2].length, 1_048_576);
+    assert.equal(p.bufferedBytes, 0);
+  });
+
+  it("grows by doubling while no big bulk is announced (many small arguments)", () => {
+    const argv = ["RPUSH", "list"];
+    for (let i = 0; i < 50_000; i++) argv.push(`e${i}`);
+    const cmd = encodeCommand(argv);
+    const { commands, allocated } = feedCounting(cmd);
+    assert.deepEqual(commands, [argv]);
     assert.ok(allocated <= 4 * cmd.length, `allocated ${allocated} bytes for a ${cmd.length}-byte command`);
   });
 
