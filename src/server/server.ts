@@ -17,6 +17,7 @@ import { Blocking } from "./blocking.js";
 import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
+import { clientInfoString } from "./commands/client-command.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { discardTransaction, execHandler } from "./commands/transactions.js";
 import { EVICT_FAIL, Evictor } from "./evict.js";
@@ -46,7 +47,7 @@ import {
   errUnknownSubcommand,
   errWrongArity,
 } from "./shared-replies.js";
-import { SlowLog } from "./slowlog.js";
+import { SlowLog, slowlogArgv } from "./slowlog.js";
 import { cErrno } from "./strtod.js";
 import { Tracking } from "./tracking.js";
 import { UsedMemory } from "./used-memory.js";
@@ -145,6 +146,8 @@ export class Server {
     netInputBytes: 0,
     netOutputBytes: 0,
     errorReplies: 0,
+    /** Handlers that threw (commandException). */
+    commandExceptions: 0,
     errorsByPrefix: new Map<string, number>(),
   };
 
@@ -597,12 +600,15 @@ export class Server {
     c.cmd = cmd;
     const dirtyBefore = this.dirty;
     const errorsBefore = c.reply.errors;
+    const replyMark = c.reply.pendingBytes;
     const start = performance.now();
     const outerClient = this.currentClient;
     this.currentClient = c;
     this.propagator.begin();
     try {
       cmd.handler!(c, argv);
+    } catch (err) {
+      this.commandException(c, cmd, argv, err, replyMark);
     } finally {
       const usec = (performance.now() - start) * 1000;
       cmd.calls++;
@@ -649,6 +655,38 @@ export class Server {
       c.lastCmd = cmd;
       c.cmd = null;
     }
+  }
+
+  /**
+   * A handler threw: a bug of ours, never the client's. Redis would crash and log a report naming the
+   * client and its command; one bad command must not take the other clients down here, so the report goes
+   * to the server's log (warning: the client's CLIENT LIST line, the command's arguments redacted and cut
+   * as the slow log does, the stack), the partial reply is dropped, the client gets an -ERR and the
+   * server serves on. `tandem_command_exceptions` in INFO stats counts these. What the command changed
+   * before it threw stays, and call() propagates it as any write (the same handler on a replica or on AOF
+   * replay runs to the same point).
+   */
+  private commandException(
+    c: Client,
+    cmd: RegisteredCommand,
+    argv: string[],
+    err: unknown,
+    replyMark: number,
+  ): void {
+    this.stats.commandExceptions++;
+    const name = cmd.spec.parent?.name ?? cmd.spec.name;
+    this.log.warn(
+      {
+        client: clientInfoString(c),
+        argv: slowlogArgv(redactedArgv(name, argv)),
+        err,
+      },
+      `Exception in command '${cmd.fullName}'; the client gets an error, the server goes on`,
+    );
+    // Output taken mid-command cannot be recalled: close that connection after the error instead.
+    if (!c.reply.discardAfter(replyMark)) c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+    const message = err instanceof Error ? err.message : String(err);
+    c.reply.error(`ERR internal error executing '${cmd.fullName}': ${message.replace(/[\r\n]+/g, " ")}`);
   }
 
   /** updateStatsOnUnblock: a blocking command is logged and timed once it is served or times out. */
