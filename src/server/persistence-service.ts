@@ -171,8 +171,14 @@ export class PersistenceService implements PropagationSink {
         if (sub !== undefined) cmd = sub;
       }
       c.flags |= ClientFlag.PREVENT_PROP;
+      const exceptions = server.stats.commandExceptions;
       server.call(c, cmd, argv);
       if (c.reply.pendingBytes > 0) c.reply.takeChunks();
+      // A handler that threw (logged by call) leaves the dataset short of what the file holds: loading
+      // stops there, as before call() caught exceptions, rather than serving (and rewriting) a partial one.
+      if (server.stats.commandExceptions !== exceptions) {
+        throw new Error(`Exception executing '${argv[0]}' reading the append only file`);
+      }
     };
   }
 

@@ -236,4 +236,36 @@ describe("an exception in a command handler", () => {
     assert.match(line.err?.stack ?? "", /TypeError: deliberate failure in AUTH\n\s+at /);
     assert.ok(!JSON.stringify(logs).includes("s3cret-password"), "the password never reaches the log");
   });
+
+  it("during AOF loading stops the load instead of serving a partial dataset", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tandem-wiring-aof-"));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const first = (await startServer(["--appendonly", "yes"])).server;
+      await first.persistence.loadAtStartup();
+      const c = await RawClient.connect(first.boundPort);
+      assert.equal(await c.text("SET", "a", "1"), "+OK\r\n");
+      assert.equal(await c.text("RPUSH", "l", "x"), ":1\r\n");
+      c.close();
+      await first.shutdown({ save: false });
+      const { server: second, logs } = await startServer(["--appendonly", "yes"]);
+      second.registry.register([
+        {
+          name: "rpush",
+          handler: () => {
+            throw new Error("deliberate failure in RPUSH");
+          },
+        },
+      ]);
+      await assert.rejects(second.persistence.loadAtStartup(), {
+        message: /^Fatal error loading the DB: Exception executing 'rpush' reading the append only file/i,
+      });
+      assert.ok(logs.some((l) => l.err?.message === "deliberate failure in RPUSH"));
+      await second.shutdown({ save: false });
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
