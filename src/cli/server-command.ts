@@ -3,9 +3,7 @@ import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError } from "../config/config-error.js";
 import { ServerConfig } from "../config/server-config.js";
-import { setupReplication } from "../server/commands/replication.js";
 import { createServerLogger } from "../server/logger.js";
-import { attachPersistence } from "../server/persistence-service.js";
 import { Server } from "../server/server.js";
 import { PARENT_FD_ENV, watchParent } from "./parent-watch.js";
 
@@ -110,8 +108,7 @@ export async function serverCommand(args: string[]): Promise<number> {
     report({ error: err.message });
     return 1;
   }
-  const persistence = attachPersistence(server);
-  const replication = setupReplication(server);
+  const { persistence, replication } = server;
   try {
     await server.listen();
   } catch (err) {

@@ -43,13 +43,13 @@ const SHORT_STRING = 32;
 
 // ─── a growable byte sink ────────────────────────────────────────────────────────────────────────────────
 
-/** Reusable scratch space (encoding is synchronous, so one per module is enough). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-let lzfOut = Buffer.allocUnsafe(64 * 1024);
+/** The first scratch buffers' size: big enough that most values never grow them. */
+const SCRATCH_MIN = 4096;
 
-function ensureScratch(n: number): Buffer {
-  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
-  return scratch;
+/** A reusable buffer of at least `n` bytes: `buf` itself, or a larger one (null: none yet). */
+function grown(buf: Buffer | null, n: number): Buffer {
+  if (buf !== null && buf.length >= n) return buf;
+  return Buffer.allocUnsafe(Math.max(n, buf === null ? SCRATCH_MIN : buf.length * 2));
 }
 
 /** Listpack builder: appends entries into its own buffer, then `finish()` writes the header. */
@@ -220,6 +220,12 @@ export class RdbEncoder {
   private pos = 0;
   /** Bytes produced since creation. */
   total = 0;
+  /**
+   * Scratch space for LZF: the string's bytes and the compressed output. Per encoder (created on the
+   * first compressed string), so encoders of different servers or saves never share a buffer.
+   */
+  private lzfIn: Buffer | null = null;
+  private lzfOut: Buffer | null = null;
 
   constructor(readonly compress = true) {}
 
@@ -366,7 +372,8 @@ export class RdbEncoder {
       if (v !== null && this.encodedInt(v)) return;
     }
     if (this.compress && len > 20) {
-      const src = ensureScratch(len);
+      const src = grown(this.lzfIn, len);
+      this.lzfIn = src;
       src.write(s, 0, "latin1");
       if (this.lzfString(src.subarray(0, len))) return;
     }
@@ -384,7 +391,8 @@ export class RdbEncoder {
   private lzfString(src: Buffer): boolean {
     const len = src.length;
     const maxOut = len - 4;
-    if (lzfOut.length < len) lzfOut = Buffer.allocUnsafe(Math.max(len, lzfOut.length * 2));
+    const lzfOut = grown(this.lzfOut, len);
+    this.lzfOut = lzfOut;
     const clen = lzfCompress(src, lzfOut, maxOut);
     if (clen === 0) return false;
     this.byte(0xc0 | RDB_ENC_LZF);

@@ -1,3 +1,4 @@
+import assert from "node:assert";
 import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { encodeCommand } from "../resp/reply-writer.js";
@@ -281,7 +282,8 @@ export class ReplicaLink {
     const cfg = this.server.config;
     const pass = cfg.get("masterauth");
     const user = cfg.get("masteruser");
-    const socket = this.socket!;
+    const socket = this.socket;
+    assert(socket !== null, "the handshake starts on a connected socket");
     socket.cork();
     this.sentAuth = pass !== "";
     if (this.sentAuth) this.send(user !== "" ? ["AUTH", user, pass] : ["AUTH", pass]);
@@ -486,7 +488,8 @@ export class ReplicaLink {
    * false to stop reading when the link left the CONNECTED state meanwhile.
    */
   private applyCommand(argv: string[]): boolean {
-    const mc = this.masterClient as MasterClientHandle;
+    const mc = this.masterClient;
+    assert(mc !== null, "the stream is applied only once the master client exists (CONNECTED)");
     const frame = this.reader.lastFrame(); // taken first: applying may tear the link (and parser) down
     if (argv.length > 0) {
       try {

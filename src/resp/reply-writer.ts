@@ -37,6 +37,34 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * Drops what was written after `mark`, an earlier `pendingBytes` (the partial reply of a command that
+   * failed with an exception), so the client's stream stays well formed. False when less than `mark` is
+   * pending (output was taken in between): nothing is dropped then.
+   */
+  discardAfter(mark: number): boolean {
+    let drop = this.pendingBytes - mark;
+    if (drop < 0) return false;
+    // The working buffer holds the newest bytes, the chunks the older ones.
+    const fromWork = Math.min(drop, this.len);
+    this.len -= fromWork;
+    drop -= fromWork;
+    const chunks = this.chunks;
+    while (drop > 0) {
+      const last = chunks[chunks.length - 1];
+      if (last.length <= drop) {
+        chunks.pop();
+        this.chunkBytes -= last.length;
+        drop -= last.length;
+      } else {
+        chunks[chunks.length - 1] = last.subarray(0, last.length - drop);
+        this.chunkBytes -= drop;
+        drop = 0;
+      }
+    }
+    return true;
+  }
+
   // ─── raw ────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Appends a latin1 string as-is (it must already be valid RESP). */

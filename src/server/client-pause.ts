@@ -50,12 +50,12 @@ export class ClientPause {
     this.postponed.clear();
     for (const c of waiting) {
       if (c.isClosed) continue;
-      const pending = c.ext.postponed as { argv: string[] } | undefined;
-      c.ext.postponed = undefined;
+      const pending = c.postponedArgv;
+      c.postponedArgv = null;
       c.unblock();
-      if (pending) {
+      if (pending !== null) {
         // unblock() resumes reading on the next tick; the postponed command runs now, ahead of it.
-        this.server.processCommand(c, pending.argv);
+        this.server.processCommand(c, pending);
         c.flush();
       }
     }
@@ -82,7 +82,7 @@ export class ClientPause {
       }
       if (!mayReplicate) return false;
     }
-    c.ext.postponed = { argv };
+    c.postponedArgv = argv;
     this.postponed.add(c);
     c.blockOn({
       kind: "pause",
@@ -90,7 +90,7 @@ export class ClientPause {
       onTimeout: () => {},
       onCancel: () => {
         this.postponed.delete(c);
-        c.ext.postponed = undefined;
+        c.postponedArgv = null;
       },
     });
     return true;

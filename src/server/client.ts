@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import type { ReplicaClientHandle } from "../replication/replication-host.js";
 import { ProtocolError } from "../resp/protocol-error.js";
 import { ReplyWriter } from "../resp/reply-writer.js";
 import { RequestParser, type RequestSink } from "../resp/request-parser.js";
@@ -94,18 +95,25 @@ export interface BlockState {
   onCancel?: (reason: "disconnect" | "unblock-error" | "unblock-timeout") => void;
 }
 
+/** A replica's REPLCONF announcements (Redis's slave_listening_port, slave_addr, slave_capa) and handle. */
+export interface ReplicaClientState {
+  port: number;
+  ip: string;
+  capa: number;
+  handle: ReplicaClientHandle | null;
+}
+
 export interface QueuedCommand {
   cmd: RegisteredCommand;
   argv: string[];
 }
 
-let nextClientId = 1;
-
 /** The longest delay a Node timer honours. */
 const MAX_TIMER_MS = 2147483647;
 
 export class Client implements RequestSink {
-  readonly id = nextClientId++;
+  /** Unique per server, from 1 (Redis's server.next_client_id). */
+  readonly id: number;
   readonly parser = new RequestParser({ authRequired: () => !this.authenticated });
   readonly reply = new ReplyWriter();
   readonly createdAt = Date.now();
@@ -144,8 +152,18 @@ export class Client implements RequestSink {
   /** The command that blocked: the slow log and latency histogram take it when it is served. */
   blockedCall: { cmd: RegisteredCommand; argv: string[]; usec: number } | null = null;
 
-  /** Extra per-client state owned by other modules (replication keeps the replica's state here). */
-  ext: Record<string, unknown> = {};
+  // ─── state other modules own, typed here as Redis keeps it in its client struct ───
+  /** Replication: the master's offset right after this client's last propagated write, for WAIT (c->woff). */
+  woff = 0;
+  /**
+   * Replication: what a replica announced with REPLCONF (listening-port, ip-address, capa) and, once its
+   * PSYNC/SYNC succeeded, its handle in the replication layer. Null until the first REPLCONF or SYNC.
+   */
+  replicaState: ReplicaClientState | null = null;
+  /** CLIENT PAUSE: the command held back while the client waits for the pause to end. */
+  postponedArgv: string[] | null = null;
+  /** When this client's output first went over its soft limit (ms), 0 while under it. */
+  obufSoftLimitReachedTime = 0;
 
   /** Queued for the end-of-turn write (Server.queueFlush). */
   flushQueued = false;
@@ -162,6 +180,7 @@ export class Client implements RequestSink {
     readonly server: Server,
     readonly socket: Socket | null,
   ) {
+    this.id = server.nextClientId++;
     this.db = server.keyspace.dbs[0];
     this.user = server.acl.defaultUser;
     this.authenticated = !server.acl.authRequired;

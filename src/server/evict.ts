@@ -1,3 +1,4 @@
+import assert from "node:assert";
 import type { Database } from "../store/database.js";
 import { Notify } from "./notify-flags.js";
 import type { Server } from "./server.js";
@@ -266,12 +267,14 @@ export class Evictor {
         // an empty slot: take it
       } else if (pool[POOL_SIZE - 1].key === null) {
         // room on the right: shift k.. right by one
-        const last = pool.pop() as PoolEntry;
+        const last = pool.pop();
+        assert(last !== undefined, "the pool always has POOL_SIZE entries");
         pool.splice(k, 0, last);
       } else {
         // full: drop the worst (leftmost) and insert just before k
         k--;
-        const first = pool.shift() as PoolEntry;
+        const first = pool.shift();
+        assert(first !== undefined, "the pool always has POOL_SIZE entries");
         pool.splice(k, 0, first);
       }
       const e = pool[k];

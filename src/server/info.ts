@@ -314,6 +314,7 @@ export class InfoBuilder {
       ["tracking_total_items", s.tracking.totalItems],
       ["tracking_total_prefixes", s.tracking.prefixTable.size],
       ["total_error_replies", st.errorReplies],
+      ["tandem_command_exceptions", st.commandExceptions],
     ];
   }
 

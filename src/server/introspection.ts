@@ -4,8 +4,7 @@ import type { Server } from "./server.js";
 
 /**
  * Wires the introspection features to their configuration: the slow log, the latency monitor and
- * per-command histograms, and client-side caching's table bound (Redis calls trackingLimitUsedSlots from
- * the cron too, so a lowered limit applies on an idle server).
+ * per-command histograms, and client-side caching's table bound (the server's cron applies it too).
  */
 export function installIntrospection(server: Server): void {
   const config = server.config;
@@ -15,11 +14,6 @@ export function installIntrospection(server: Server): void {
   config.onChange("latency-tracking", (v) => (server.latencyTracking = v === "yes"));
   config.onChange("tracking-table-max-keys", (v) => (server.tracking.maxKeys = Number(v)));
   server.info.setSection("latencystats", () => latencyStats(server));
-  // BCAST invalidations go out at the end of the turn, before the replies of that turn (Redis's beforeSleep).
-  server.beforeSleepHooks.unshift(() => server.tracking.broadcastInvalidations());
-  server.cronTasks.push(() => {
-    if (server.tracking.clients !== 0) server.tracking.limitUsedSlots();
-  });
 }
 
 /**

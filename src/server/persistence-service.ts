@@ -7,14 +7,15 @@ import { type RdbAux, saveRdbSync, snapshotRdb } from "../persistence/rdb-snapsh
 import { Client, ClientFlag } from "./client.js";
 import { collectAfterBulkLoad } from "./collect-after-bulk-load.js";
 import type { InfoFields } from "./info.js";
+import type { PropagatedOp, PropagationSink } from "./propagator.js";
 import type { Server } from "./server.js";
 import { ERR_MISCONF_RDB, errMisconfAof } from "./shared-replies.js";
 
 /**
  * Persistence for one server: RDB saves (SAVE, BGSAVE, `save` points, shutdown), the AOF (a propagation
- * sink, replay at start, rewrite), start-up loading, and the INFO persistence section. The command
- * families reach it with `persistenceOf(server)`; the CLI calls `attachPersistence` and then
- * `loadAtStartup()` once the server listens.
+ * sink, replay at start, rewrite), start-up loading, and the INFO persistence section. The server creates
+ * it in its constructor (`server.persistence`) and calls it at the end of each turn (flushAppendOnlyFile),
+ * from its cron and at shutdown; the CLI calls `loadAtStartup()` once the server listens.
  *
  * For replication: `loadedAux` holds the aux fields of the RDB loaded at start (repl-id, repl-offset),
  * and `replicationAux` may be replaced to add repl-id/repl-offset/repl-stream-db to every dump we save.
@@ -26,21 +27,7 @@ import { ERR_MISCONF_RDB, errMisconfAof } from "./shared-replies.js";
 
 const BGSAVE_RETRY_DELAY_MS = 5000;
 
-const services = new WeakMap<Server, PersistenceService>();
-
-/** The server's persistence service, created on first use. */
-export function persistenceOf(server: Server): PersistenceService {
-  let s = services.get(server);
-  if (s === undefined) {
-    s = new PersistenceService(server);
-    services.set(server, s);
-  }
-  return s;
-}
-
-export const attachPersistence = persistenceOf;
-
-export class PersistenceService {
+export class PersistenceService implements PropagationSink {
   lastSave = Math.floor(Date.now() / 1000);
   rdbSaves = 0;
   lastBgsaveOk = true;
@@ -74,11 +61,20 @@ export class PersistenceService {
     this.stallMonitor.enable();
     server.info.setSection("persistence", () => this.infoSection());
     server.diskError = () => this.diskError();
-    server.cronTasks.push((now) => this.cron(now));
-    server.shutdownTasks.push((opts) => this.onShutdown(opts.save));
-    server.propagator.sinks.push({ feed: (ops) => this.aof?.feed(ops) });
-    server.beforeSleepHooks.push(() => this.aof?.writePending());
     server.usedMemory.aofBuffer = () => this.aof?.bufferLength ?? 0;
+  }
+
+  /** PropagationSink: executed writes go into the AOF buffer (Redis's feedAppendOnlyFile). */
+  feed(ops: readonly PropagatedOp[]): void {
+    this.aof?.feed(ops);
+  }
+
+  /**
+   * The end-of-turn step (Redis's flushAppendOnlyFile in beforeSleep): the turn's AOF buffer is written,
+   * with appendfsync's policy, before any replica or client sees the same writes.
+   */
+  flushAppendOnlyFile(): void {
+    this.aof?.writePending();
   }
 
   // ─── configuration ─────────────────────────────────────────────────────────────────────────────────────
@@ -175,8 +171,14 @@ export class PersistenceService {
         if (sub !== undefined) cmd = sub;
       }
       c.flags |= ClientFlag.PREVENT_PROP;
+      const exceptions = server.stats.commandExceptions;
       server.call(c, cmd, argv);
       if (c.reply.pendingBytes > 0) c.reply.takeChunks();
+      // A handler that threw (logged by call) leaves the dataset short of what the file holds: loading
+      // stops there, as before call() caught exceptions, rather than serving (and rewriting) a partial one.
+      if (server.stats.commandExceptions !== exceptions) {
+        throw new Error(`Exception executing '${argv[0]}' reading the append only file`);
+      }
     };
   }
 
@@ -309,7 +311,8 @@ export class PersistenceService {
 
   // ─── cron and shutdown ─────────────────────────────────────────────────────────────────────────────────
 
-  private cron(now: number): void {
+  /** From the server's cron: scheduled and `save`-point BGSAVEs, automatic AOF rewrites. */
+  cron(now: number): void {
     const server = this.server;
     if (this.bgsaveProgress === null) {
       if (this.bgsaveScheduled) {
@@ -345,7 +348,7 @@ export class PersistenceService {
   }
 
   /** SHUTDOWN / SIGTERM: fsync the AOF; save the RDB when asked or when save points exist. */
-  private onShutdown(save: boolean | null): void {
+  onShutdown(save: boolean | null): void {
     const log = this.server.log;
     if (this.aof !== null) {
       log.info("Calling fsync() on the AOF file.");

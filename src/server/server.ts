@@ -7,15 +7,17 @@ import { arityOk } from "../commands/command-table.js";
 import { ConfigError } from "../config/config-error.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { adoptWithDirectReads } from "../net/direct-reads.js";
+import type { Replication } from "../replication/replication.js";
 import type { Database } from "../store/database.js";
 import { encodingConfig } from "../store/encoding-config.js";
 import { Keyspace } from "../store/keyspace.js";
 import { Acl } from "./acl/acl.js";
-import { activeExpireCycle } from "./active-expire.js";
+import { ActiveExpire } from "./active-expire.js";
 import { Blocking } from "./blocking.js";
 import { Client, ClientFlag } from "./client.js";
 import type { ClientPause } from "./client-pause.js";
 import { CommandRegistry, type RegisteredCommand } from "./command-registry.js";
+import { clientInfoString } from "./commands/client-command.js";
 import { allCommandFamilies } from "./commands/index.js";
 import { discardTransaction, execHandler } from "./commands/transactions.js";
 import { EVICT_FAIL, Evictor } from "./evict.js";
@@ -25,11 +27,13 @@ import { keyspaceEventsFlags, makeKeyspaceNotifier } from "./keyspace-events.js"
 import { LatencyMonitor } from "./latency-monitor.js";
 import { Monitors, redactedArgv } from "./monitors.js";
 import { Notify } from "./notify-flags.js";
+import { PersistenceService } from "./persistence-service.js";
 import { Propagator } from "./propagator.js";
 import { PROTECTED_MODE_DENIED, protectedModeDenies } from "./protected-mode.js";
 import { PubSub } from "./pubsub.js";
 import type { ScriptRun } from "./scripting/script-run.js";
 import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ScriptingEngine } from "./scripting/scripting-engine.js";
+import { replicationSink, serverReplication } from "./server-replication.js";
 import { ServerTls, TLS_STARTUP_FAILED } from "./server-tls.js";
 import {
   ERR_LOADING,
@@ -43,29 +47,18 @@ import {
   errUnknownSubcommand,
   errWrongArity,
 } from "./shared-replies.js";
-import { SlowLog } from "./slowlog.js";
+import { SlowLog, slowlogArgv } from "./slowlog.js";
 import { cErrno } from "./strtod.js";
 import { Tracking } from "./tracking.js";
 import { UsedMemory } from "./used-memory.js";
 import { WatchRegistry } from "./watch-registry.js";
 
 /**
- * The server: listeners, clients, the command dispatcher and the cron. Other parts plug in through
- * small hooks instead of being imported here: persistence and replication add INFO sections, cron tasks,
- * propagation sinks and a `role` provider.
+ * The server: listeners, clients, the command dispatcher and the cron. The constructor builds every part
+ * in order (store, persistence, replication, command families and ACL, scripting); what runs at the end
+ * of each event-loop turn (beforeSleep), in the cron and at shutdown is written out below as ordered calls
+ * on the parts that own the work, as Redis's beforeSleep and serverCron are.
  */
-
-/** What the replication layer tells the dispatcher (role checks on every write). */
-export interface ReplicationView {
-  /** True when this server replicates from a master. */
-  isReplica(): boolean;
-  /** True when the link to the master is up (replicas only). */
-  masterLinkUp(): boolean;
-  /** Replicas whose last ACK is within min-replicas-max-lag (masters only). */
-  goodReplicaCount(): number;
-}
-
-export type CronTask = (now: number) => void;
 
 const PUBSUB_ALLOWED = new Set([
   "ping",
@@ -86,6 +79,8 @@ export class Server {
   readonly usedMemory: UsedMemory;
   /** maxmemory and its policies (evict.ts). */
   readonly evictor: Evictor;
+  /** The cron's walk over keys with a TTL (active-expire.ts). */
+  readonly activeExpire: ActiveExpire;
   readonly registry = new CommandRegistry();
   readonly propagator = new Propagator();
   readonly watches = new WatchRegistry();
@@ -124,12 +119,10 @@ export class Server {
    * persistence layer installs it; write commands and PING get this -MISCONF error while it is non-null.
    */
   diskError: () => string | null = () => null;
-  replication: ReplicationView = {
-    isReplica: () => false,
-    masterLinkUp: () => true,
-    goodReplicaCount: () => 0,
-  };
-  readonly cronTasks: CronTask[] = [];
+  /** RDB saves, the AOF and start-up loading (persistence-service.ts). */
+  readonly persistence: PersistenceService;
+  /** Both ends of replication (src/replication): the role, the stream to replicas, the link to a master. */
+  readonly replication: Replication;
   /** The client whose command is executing (propagation sinks note its replication offset, for WAIT). */
   currentClient: Client | null = null;
   /** Lua scripting (EVAL, FUNCTION): interpreter states, script cache, function libraries. */
@@ -140,8 +133,8 @@ export class Server {
   clientPause: ClientPause | null = null;
   /** Ends the process after SHUTDOWN; the CLI sets it (tests embedding a Server may leave it). */
   exitProcess: (code: number) => void = () => {};
-  /** Run before the process exits (persistence saves here). Awaited in order. */
-  readonly shutdownTasks: ((opts: { save: boolean | null }) => Promise<void> | void)[] = [];
+  /** Client ids are unique per server, from 1 (Redis's server.next_client_id). */
+  nextClientId = 1;
 
   readonly stats = {
     connectionsReceived: 0,
@@ -153,6 +146,8 @@ export class Server {
     netInputBytes: 0,
     netOutputBytes: 0,
     errorReplies: 0,
+    /** Handlers that threw (commandException). */
+    commandExceptions: 0,
     errorsByPrefix: new Map<string, number>(),
   };
 
@@ -167,12 +162,22 @@ export class Server {
     readonly config: ServerConfig,
     readonly log: Logger,
   ) {
+    // ─── built in order: each part only uses the ones above it ───
+    // 1. The store, and what accounts for its memory.
     this.keyspace = new Keyspace(config.getInt("databases"));
     this.usedMemory = new UsedMemory(this.keyspace);
     this.evictor = new Evictor(this);
+    this.activeExpire = new ActiveExpire(this.keyspace);
     this.runId = randomHex(40);
+    this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
+    // 2. Persistence, then replication (its host reads the aux fields of the RDB loaded at start-up).
+    this.persistence = new PersistenceService(this);
+    this.replication = serverReplication(this, this.persistence);
+    // What a command propagates goes to the AOF, then to the replicas (Redis's propagateNow).
+    this.propagator.sinks.push(this.persistence, replicationSink(this, this.replication));
+    // 3. The command families; the ACL knows the commands by their original names, so it is built
+    //    before any rename-command.
     for (const family of allCommandFamilies) this.registry.register(family);
-    // The ACL knows the commands by their original names, so it is built before any rename-command.
     this.acl = new Acl(this);
     for (const d of config.renameCommands) {
       const err = this.registry.rename(d.args[0], d.args[1]);
@@ -180,6 +185,9 @@ export class Server {
     }
     this.acl.loadAtStartup(config.users);
     config.userLines = () => (config.get("aclfile") !== "" ? [] : this.acl.describeAll());
+    // 4. Scripting (its clients run as the ACL's default user).
+    this.scripting = new ScriptingEngine(this);
+    // 5. Configuration the dispatcher caches, introspection's settings, TLS.
     config.onChange("proto-max-bulk-len", (v) => {
       this.protoMaxBulkLen = Number(v);
       for (const c of this.clients.values()) c.parser.maxBulkLen = this.protoMaxBulkLen;
@@ -192,9 +200,7 @@ export class Server {
       this.notifyKeyspaceEvent = makeKeyspaceNotifier(keyspaceEventsFlags(v), this.pubsub);
     });
     config.onChange("busy-reply-threshold", (v) => (this.busyReplyThreshold = Number(v)));
-    this.keyspace.onExpired = (db, key) => this.onKeyExpired(db, key);
     installIntrospection(this);
-    this.scripting = new ScriptingEngine(this);
     this.tls = new ServerTls(config, log, (socket) => this.accept(socket));
     config.setApplier("tls", () => this.tls.apply());
     // The thresholds values follow to track the encoding Redis would give them (encoding-config.ts).
@@ -377,16 +383,21 @@ export class Server {
   }
 
   /**
-   * Run at the end of each turn before replies are written, in order: the persistence layer writes the
-   * AOF buffer (Redis's flushAppendOnlyFile), the replication layer feeds the replicas. Those layers ask
-   * for the turn's end with requestBeforeSleep (through their options/host), so one setImmediate serves all.
+   * The end of an event-loop turn (Redis's beforeSleep), in this order:
+   * 1. BCAST invalidations of client-side caching go out first, ahead of this turn's replies, so a client
+   *    never reads a reply before the invalidation of a key that reply depended on.
+   * 2. The AOF buffer is written, under appendfsync's policy (Redis's flushAppendOnlyFile), before any
+   *    replica or client sees the turn's writes: what was acknowledged is in the file.
+   * 3. The replicas get the turn's replication stream (one write each), before the clients' replies: a
+   *    client that has seen its write acknowledged finds it already on its way to every replica.
+   * 4. The clients' replies, one corked write per client (Redis's handleClientsWithPendingWrites).
+   * Steps 1–3 ask for this function with requestBeforeSleep, so one setImmediate serves the whole turn.
    */
-  readonly beforeSleepHooks: (() => void)[] = [];
-
   private readonly beforeSleep = (): void => {
     this.beforeSleepScheduled = false;
-    const hooks = this.beforeSleepHooks;
-    for (let i = 0; i < hooks.length; i++) hooks[i]();
+    this.tracking.broadcastInvalidations();
+    this.persistence.flushAppendOnlyFile();
+    this.replication.flushReplicaOutput();
     const list = this.pendingFlush;
     for (let i = 0; i < list.length; i++) {
       const c = list[i];
@@ -426,12 +437,12 @@ export class Server {
     const softSeconds = Number(parts[i + 3]);
     if (hard > 0 && bytes >= hard) return true;
     if (soft > 0 && bytes >= soft) {
-      const since = c.ext.obufSoftLimitReachedTime as number | undefined;
+      const since = c.obufSoftLimitReachedTime;
       const now = Date.now();
-      if (since === undefined) c.ext.obufSoftLimitReachedTime = now;
+      if (since === 0) c.obufSoftLimitReachedTime = now;
       else if (now - since > softSeconds * 1000) return true;
     } else {
-      c.ext.obufSoftLimitReachedTime = undefined;
+      c.obufSoftLimitReachedTime = 0;
     }
     return false;
   }
@@ -589,12 +600,15 @@ export class Server {
     c.cmd = cmd;
     const dirtyBefore = this.dirty;
     const errorsBefore = c.reply.errors;
+    const replyMark = c.reply.pendingBytes;
     const start = performance.now();
     const outerClient = this.currentClient;
     this.currentClient = c;
     this.propagator.begin();
     try {
       cmd.handler!(c, argv);
+    } catch (err) {
+      this.commandException(c, cmd, argv, err, replyMark);
     } finally {
       const usec = (performance.now() - start) * 1000;
       cmd.calls++;
@@ -641,6 +655,38 @@ export class Server {
       c.lastCmd = cmd;
       c.cmd = null;
     }
+  }
+
+  /**
+   * A handler threw: a bug of ours, never the client's. Redis would crash and log a report naming the
+   * client and its command; one bad command must not take the other clients down here, so the report goes
+   * to the server's log (warning: the client's CLIENT LIST line, the command's arguments redacted and cut
+   * as the slow log does, the stack), the partial reply is dropped, the client gets an -ERR and the
+   * server serves on. `tandem_command_exceptions` in INFO stats counts these. What the command changed
+   * before it threw stays, and call() propagates it as any write (the same handler on a replica or on AOF
+   * replay runs to the same point).
+   */
+  private commandException(
+    c: Client,
+    cmd: RegisteredCommand,
+    argv: string[],
+    err: unknown,
+    replyMark: number,
+  ): void {
+    this.stats.commandExceptions++;
+    const name = cmd.spec.parent?.name ?? cmd.spec.name;
+    this.log.warn(
+      {
+        client: clientInfoString(c),
+        argv: slowlogArgv(redactedArgv(name, argv)),
+        err,
+      },
+      `Exception in command '${cmd.fullName}'; the client gets an error, the server goes on`,
+    );
+    // Output taken mid-command cannot be recalled: close that connection after the error instead.
+    if (!c.reply.discardAfter(replyMark)) c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
+    const message = err instanceof Error ? err.message : String(err);
+    c.reply.error(`ERR internal error executing '${cmd.fullName}': ${message.replace(/[\r\n]+/g, " ")}`);
   }
 
   /** updateStatsOnUnblock: a blocking command is logged and timed once it is served or times out. */
@@ -699,12 +745,16 @@ export class Server {
     this.usedMemory.total(); // samples the peak
     if (!this.keyspace.isReplica) {
       const start = performance.now();
-      activeExpireCycle(this.keyspace, now);
+      this.activeExpire.cycle(now);
       this.latency.addSampleIfNeeded("expire-cycle", performance.now() - start);
     }
     this.closeIdleClients(now);
     this.info.trackInstantaneousMetrics(now);
-    for (const task of this.cronTasks) task(now);
+    // Client-side caching's table bound (Redis's trackingLimitUsedSlots), so a lowered limit applies idle.
+    if (this.tracking.clients !== 0) this.tracking.limitUsedSlots();
+    // Scheduled and `save`-point BGSAVEs, automatic AOF rewrites; then replication (pings, timeouts, acks).
+    this.persistence.cron(now);
+    this.replication.cron(now);
   }
 
   private closeIdleClients(now: number): void {
@@ -723,14 +773,15 @@ export class Server {
 
   private shuttingDown = false;
 
-  /** Stops accepting, runs shutdown tasks (save), closes clients. */
+  /** Stops accepting, fsyncs the AOF and saves (as asked), sends replicas their last bytes, closes clients. */
   async shutdown(opts: { save: boolean | null } = { save: null }): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.cronTimer) clearTimeout(this.cronTimer);
     for (const l of this.listeners) l.close();
     this.tls.close();
-    for (const task of this.shutdownTasks) await task(opts);
+    this.persistence.onShutdown(opts.save);
+    this.replication.flushReplicaOutput();
     for (const c of [...this.clients.values()]) c.destroy();
   }
 }

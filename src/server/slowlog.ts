@@ -63,7 +63,7 @@ export class SlowLog {
 }
 
 /** Redis's slowlogCreateEntry truncation: the 32nd slot says how many arguments were left out. */
-function slowlogArgv(argv: readonly string[]): string[] {
+export function slowlogArgv(argv: readonly string[]): string[] {
   const n = Math.min(argv.length, MAX_ARGC);
   const out: string[] = new Array(n);
   for (let j = 0; j < n; j++) {

@@ -1,3 +1,4 @@
+import assert from "node:assert";
 import { CommandFlag } from "../commands/command-flags.js";
 import { getKeyIndexes } from "../commands/command-table.js";
 import { type Client, ClientFlag } from "./client.js";
@@ -114,7 +115,9 @@ export class Tracking {
     }
     if (bs.clients.has(c)) return;
     bs.clients.add(c);
-    const list = c.tracking!.prefixes;
+    const tracking = c.tracking;
+    assert(tracking !== null, "a BCAST prefix is added to a client with tracking on");
+    const list = tracking.prefixes;
     list.push(prefix);
     list.sort(compareBytes);
   }
@@ -254,7 +257,8 @@ export class Tracking {
     this.broadcastScheduled = false;
     const prefixes = [...this.prefixTable.keys()].sort(compareBytes);
     for (const prefix of prefixes) {
-      const bs = this.prefixTable.get(prefix)!;
+      const bs = this.prefixTable.get(prefix);
+      assert(bs !== undefined, "iterating the prefix table's own keys");
       if (bs.keys.size === 0) continue;
       const keys = [...bs.keys.keys()].sort(compareBytes);
       const all = encodeKeys(keys);

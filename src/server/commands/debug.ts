@@ -15,7 +15,6 @@ import {
 import type { Client } from "../client.js";
 import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
-import { persistenceOf } from "../persistence-service.js";
 import { ERR_SYNTAX } from "../shared-replies.js";
 
 /**
@@ -154,7 +153,7 @@ function debugReload(c: Client, argv: string[]): void {
     }
   }
   const server = c.server;
-  const p = persistenceOf(server);
+  const p = server.persistence;
   if (save && !p.saveSync()) {
     c.reply.error("ERR");
     return;

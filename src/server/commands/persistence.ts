@@ -1,12 +1,11 @@
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { persistenceOf } from "../persistence-service.js";
 import { ERR_SYNTAX } from "../shared-replies.js";
 
 /** Command family: SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF (Redis's replies and error texts). */
 
 function saveCommand(c: Client): void {
-  const p = persistenceOf(c.server);
+  const p = c.server.persistence;
   if (p.bgsaveInProgress) {
     c.reply.error("ERR Background save already in progress");
     return;
@@ -24,7 +23,7 @@ function bgsaveCommand(c: Client, argv: string[]): void {
       return;
     }
   }
-  const p = persistenceOf(c.server);
+  const p = c.server.persistence;
   if (p.bgsaveInProgress) {
     c.reply.error("ERR Background save already in progress");
     return;
@@ -36,11 +35,11 @@ function bgsaveCommand(c: Client, argv: string[]): void {
 }
 
 function lastsaveCommand(c: Client): void {
-  c.reply.integer(persistenceOf(c.server).lastSave);
+  c.reply.integer(c.server.persistence.lastSave);
 }
 
 function bgrewriteaofCommand(c: Client): void {
-  const p = persistenceOf(c.server);
+  const p = c.server.persistence;
   if (p.aof?.rewriting) {
     c.reply.error("ERR Background append only file rewriting already in progress");
     return;

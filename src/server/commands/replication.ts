@@ -1,163 +1,19 @@
-import { loadRdb } from "../../persistence/rdb-loader.js";
-import { snapshotRdb } from "../../persistence/rdb-snapshot.js";
 import { SlaveCapa } from "../../replication/attached-replica.js";
-import { Replication } from "../../replication/replication.js";
-import type { RdbCodec, ReplicaClientHandle, ReplicationHost } from "../../replication/replication-host.js";
+import type { ReplicaClientHandle } from "../../replication/replication-host.js";
 import { parseInteger } from "../arguments.js";
-import { Client, ClientFlag } from "../client.js";
+import { type Client, ClientFlag, type ReplicaClientState } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { persistenceOf } from "../persistence-service.js";
-import type { Server } from "../server.js";
 import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_INVALID, ERR_TIMEOUT_NEGATIVE } from "../shared-replies.js";
 
 /**
- * Command family: REPLICAOF/SLAVEOF, ROLE, PSYNC, SYNC, REPLCONF, WAIT, WAITOFFSET — and the wiring that
- * plugs src/replication into the server: the host interface it needs, the propagation sink, the cron
- * task, INFO replication and the sync_* stats, and the dispatcher's ReplicationView.
+ * Command family: REPLICAOF/SLAVEOF, ROLE, PSYNC, SYNC, REPLCONF, WAIT, WAITOFFSET. They act on the
+ * server's replication state (`server.replication`), which server-replication.ts builds when the server is.
  */
-
-// ─── wiring ──────────────────────────────────────────────────────────────────────────────────────────────
-
-const replications = new WeakMap<Server, Replication>();
-
-/** The replication state of a server (set up by `setupReplication`). */
-export function replicationOf(server: Server): Replication {
-  const r = replications.get(server);
-  if (r === undefined) throw new Error("replication is not set up on this server");
-  return r;
-}
-
-/** The client that applies our master's stream; replies are dropped (ClientFlag.MASTER). */
-function createMasterClient(server: Server, dbId: number) {
-  const c = new Client(server, null);
-  c.flags |= ClientFlag.MASTER;
-  c.authenticated = true;
-  // Redis's master client has no user: nothing it applies is subject to the ACL.
-  c.user = server.acl.superUser;
-  c.db = server.keyspace.dbs[dbId] ?? server.keyspace.dbs[0];
-  c.name = "master";
-  const pending: string[][] = [];
-  return {
-    execute(argv: string[]): void {
-      // While a slow script runs, the master's stream waits (Redis stops reading its master then).
-      if (server.busyScript !== null || pending.length > 0) {
-        if (pending.length === 0) {
-          server.scripting.afterBusy.push(() => {
-            for (const a of pending.splice(0)) server.processCommand(c, a);
-          });
-        }
-        pending.push(argv);
-        return;
-      }
-      server.processCommand(c, argv);
-    },
-    get dbId(): number {
-      return c.db.id;
-    },
-    discardReplies(): void {
-      if (c.reply.pendingBytes > 0) c.reply.takeChunks();
-    },
-    close(): void {
-      c.close();
-    },
-  };
-}
-
-/** The persistence layer's point-in-time snapshot and streaming loader: a full sync's payload. */
-const persistenceRdb: RdbCodec = {
-  snapshot: (keyspace, aux) => snapshotRdb(keyspace, aux),
-  load: (source, keyspace) => loadRdb(source, keyspace),
-};
-
-/**
- * Creates the server's replication state and plugs it in. A `replicaof` in the configuration takes
- * effect on `start()` (after the dataset was loaded).
- */
-export function setupReplication(server: Server, rdb: RdbCodec | null = persistenceRdb): Replication {
-  const host: ReplicationHost = {
-    keyspace: server.keyspace,
-    config: server.config,
-    log: server.log.child({ module: "replication" }),
-    // As Redis's replica announces itself: its TLS port when it replicates over TLS and has one.
-    listeningPort: () =>
-      server.config.getBool("tls-replication") && server.tls.boundPort !== 0
-        ? server.tls.boundPort
-        : server.boundPort || server.config.getInt("port"),
-    masterTlsOptions: () => server.tls.replicationOptions(),
-    setLoading: (on) => {
-      server.loading = on;
-    },
-    emptyData: () => {
-      for (const db of server.keyspace.dbs) {
-        server.signalFlushedDb(db);
-        db.flush();
-      }
-    },
-    createMasterClient: (dbId) => createMasterClient(server, dbId),
-    disconnectBlockedClients: () => disconnectAllBlockedClients(server),
-    loadedAux: () => persistenceOf(server).loadedAux,
-    rdb,
-    endOfTurn: () => server.requestBeforeSleep(),
-  };
-  const repl = new Replication(host);
-  replications.set(server, repl);
-  // Dumps carry repl-id/repl-offset/repl-stream-db while there is a history to continue (rdbSaveInfo).
-  persistenceOf(server).replicationAux = () => {
-    const info = repl.rdbSaveInfo();
-    return info === null
-      ? {}
-      : { replId: info.replId, replOffset: info.replOffset, replStreamDb: info.replStreamDb };
-  };
-  server.replication = repl;
-  server.usedMemory.replicationBacklog = () => repl.backlog?.histlen ?? 0;
-  server.beforeSleepHooks.push(() => repl.flushReplicaOutput());
-  server.propagator.sinks.push({
-    feed: (ops) => {
-      const before = repl.masterReplOffset;
-      repl.feed(ops);
-      // Redis's c->woff: the offset right after this client's last propagated write, for WAIT.
-      const c = server.currentClient;
-      if (c !== null && repl.masterReplOffset !== before) c.ext.woff = repl.masterReplOffset;
-    },
-  });
-  server.cronTasks.push((now) => repl.cron(now));
-  server.shutdownTasks.push(() => repl.flushReplicaOutput());
-  server.info.setSection("replication", () => repl.infoFields());
-  server.info.addFields("stats", () => [
-    ["sync_full", repl.stats.syncFull],
-    ["sync_partial_ok", repl.stats.syncPartialOk],
-    ["sync_partial_err", repl.stats.syncPartialErr],
-  ]);
-  const replicaof = server.config.get("replicaof");
-  if (replicaof !== "") {
-    const [h, p] = replicaof.split(" ");
-    repl.configureFromStartup(h, Number(p));
-  }
-  return repl;
-}
-
-/**
- * Redis's disconnectAllBlockedClients, on becoming a replica: every client blocked on keys, WAIT or
- * WAITOFFSET gets -UNBLOCKED and is closed after the reply (what it waited for belongs to the old role).
- * Clients held by CLIENT PAUSE are not blocked in that sense and stay.
- */
-function disconnectAllBlockedClients(server: Server): void {
-  for (const c of [...server.clients.values()]) {
-    const block = c.block;
-    if (block === null || block.kind === "pause" || block.kind === "sleep") continue;
-    block.onCancel?.("unblock-error");
-    c.reply.error(
-      "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
-    );
-    c.flags |= ClientFlag.CLOSE_AFTER_REPLY;
-    c.unblock();
-  }
-}
 
 // ─── REPLICAOF / SLAVEOF ─────────────────────────────────────────────────────────────────────────────────
 
 function replicaofCommand(c: Client, argv: string[]): void {
-  const repl = replicationOf(c.server);
+  const repl = c.server.replication;
   if (argv[1].toLowerCase() === "no" && argv[2].toLowerCase() === "one") {
     if (repl.isReplica()) {
       repl.unsetMaster();
@@ -186,7 +42,7 @@ function replicaofCommand(c: Client, argv: string[]): void {
 // ─── ROLE ────────────────────────────────────────────────────────────────────────────────────────────────
 
 function roleCommand(c: Client): void {
-  const role = replicationOf(c.server).roleInfo();
+  const role = c.server.replication.roleInfo();
   if (role.role === "master") {
     c.reply.arrayHeader(3);
     c.reply.bulk("master");
@@ -210,18 +66,11 @@ function roleCommand(c: Client): void {
 
 // ─── PSYNC / SYNC / REPLCONF ─────────────────────────────────────────────────────────────────────────────
 
-interface ReplconfState {
-  port: number;
-  ip: string;
-  capa: number;
-  handle: ReplicaClientHandle | null;
-}
-
-function replconfState(c: Client): ReplconfState {
-  let s = c.ext.replconf as ReplconfState | undefined;
-  if (s === undefined) {
+function replconfState(c: Client): ReplicaClientState {
+  let s = c.replicaState;
+  if (s === null) {
     s = { port: 0, ip: "", capa: 0, handle: null };
-    c.ext.replconf = s;
+    c.replicaState = s;
   }
   return s;
 }
@@ -233,7 +82,7 @@ function syncCommand(c: Client, argv: string[]): void {
     c.reply.error("ERR Command is not valid in a MULTI context");
     return;
   }
-  const repl = replicationOf(c.server);
+  const repl = c.server.replication;
   const st = replconfState(c);
   const socket = c.socket;
   const handle: ReplicaClientHandle = { id: c.id, socket, addr: c.addr, close: () => c.close() };
@@ -279,11 +128,11 @@ function replconfCommand(c: Client, argv: string[]): void {
       // Replicas send it on the stream connection and expect no reply.
       const off = parseInteger(val);
       if (off !== null && c.flags & ClientFlag.SLAVE && st.handle) {
-        replicationOf(c.server).replconfAck(st.handle, off);
+        c.server.replication.replconfAck(st.handle, off);
       }
       return;
     } else if (opt === "getack") {
-      if (c.flags & ClientFlag.MASTER) replicationOf(c.server).ackToMaster();
+      if (c.flags & ClientFlag.MASTER) c.server.replication.ackToMaster();
       return;
     } else {
       c.reply.error(`ERR Unrecognized REPLCONF option: ${argv[i]}`);
@@ -310,7 +159,7 @@ function timeoutArg(c: Client, s: string): number | null {
 }
 
 function waitCommand(c: Client, argv: string[]): void {
-  const repl = replicationOf(c.server);
+  const repl = c.server.replication;
   if (repl.isReplica()) {
     c.reply.error(
       "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.",
@@ -325,7 +174,7 @@ function waitCommand(c: Client, argv: string[]): void {
   const timeout = timeoutArg(c, argv[2]);
   if (timeout === null) return;
   // The client's offset right after its last write (Redis's c->woff); the master's offset if unknown.
-  const woff = (c.ext.woff as number | undefined) ?? 0;
+  const woff = c.woff;
   const acks = repl.countAcks(woff);
   if (acks >= numreplicas || c.flags & ClientFlag.MULTI) {
     c.reply.integer(acks);
@@ -351,7 +200,7 @@ function waitCommand(c: Client, argv: string[]): void {
 }
 
 function waitoffsetCommand(c: Client, argv: string[]): void {
-  const repl = replicationOf(c.server);
+  const repl = c.server.replication;
   const target = parseInteger(argv[1]);
   if (target === null) {
     c.reply.error(ERR_NOT_INTEGER);

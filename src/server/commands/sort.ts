@@ -44,10 +44,12 @@ function cLength(s: string): number {
 }
 
 /**
- * Set by lookupKeyByPattern: whether the value it found is one Redis hands back integer-encoded (a
- * string value stored as an integer, or an integer field of a listpack-encoded hash).
+ * Filled by lookupKeyByPattern: whether the value it found is one Redis hands back integer-encoded (a
+ * string value stored as an integer, or an integer field of a listpack-encoded hash). One per SORT call.
  */
-let patternValueIsInt = false;
+interface PatternValueKind {
+  isInt: boolean;
+}
 
 /** A hash Redis would still keep in its listpack encoding, whose integer values come back as integers. */
 function listpackSizedHash(c: Client, h: Map<string, string>): boolean {
@@ -63,8 +65,13 @@ function listpackSizedHash(c: Client, h: Map<string, string>): boolean {
  * the key is missing or of another type, or the field is absent. Redis scans the pattern as a C string
  * (strchr/strstr stop at a NUL byte), but copies the key and field by their full lengths.
  */
-function lookupKeyByPattern(c: Client, pattern: string, subst: string): string | null {
-  patternValueIsInt = false;
+function lookupKeyByPattern(
+  c: Client,
+  pattern: string,
+  subst: string,
+  kind: PatternValueKind | null = null,
+): string | null {
+  if (kind !== null) kind.isInt = false;
   if (pattern.charCodeAt(0) === 35 && (pattern.length === 1 || pattern.charCodeAt(1) === 0)) return subst;
   const clen = cLength(pattern);
   const star = pattern.indexOf("*");
@@ -78,11 +85,11 @@ function lookupKeyByPattern(c: Client, pattern: string, subst: string): string |
     if (!(v instanceof Map)) return null;
     const field = v.get(pattern.slice(arrow + 2));
     if (field === undefined) return null;
-    patternValueIsInt = looksIntEncoded(field) && listpackSizedHash(c, v);
+    if (kind !== null) kind.isInt = looksIntEncoded(field) && listpackSizedHash(c, v);
     return field;
   }
   if (typeof v !== "string") return null;
-  patternValueIsInt = looksIntEncoded(v);
+  if (kind !== null) kind.isInt = looksIntEncoded(v);
   return v;
 }
 
@@ -101,25 +108,26 @@ function compareCStrings(a: string, b: string): number {
   return compareBytes(na < 0 ? a : a.slice(0, na), nb < 0 ? b : b.slice(0, nb));
 }
 
-// The comparator's settings, as Redis keeps them in server.sort_* for its qsort callback.
-let sortDesc = false;
-let sortAlpha = false;
-let sortByPattern = false;
-let sortStore = false;
+type SortCompare = (a: SortItem, b: SortItem) => number;
 
-/** sortCompare. */
-function sortCompare(a: SortItem, b: SortItem): number {
-  let cmp: number;
-  if (!sortAlpha) {
-    // Equal scores fall back to the elements' bytes so the order is defined.
-    cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.obj, b.obj);
-  } else if (sortByPattern) {
-    if (a.cmp === null || b.cmp === null) cmp = a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
-    else cmp = sortStore ? compareBytes(a.cmp, b.cmp) : compareCStrings(a.cmp, b.cmp);
-  } else {
-    cmp = sortStore ? compareBytes(a.obj, b.obj) : compareCStrings(a.obj, b.obj);
-  }
-  return sortDesc ? -cmp : cmp;
+/**
+ * sortCompare, with the settings Redis keeps in server.sort_* for its qsort callback bound into the
+ * returned function (one per SORT call, so nothing is shared between calls or servers).
+ */
+function sortComparator(desc: boolean, alpha: boolean, byPattern: boolean, store: boolean): SortCompare {
+  return (a, b) => {
+    let cmp: number;
+    if (!alpha) {
+      // Equal scores fall back to the elements' bytes so the order is defined.
+      cmp = a.score > b.score ? 1 : a.score < b.score ? -1 : compareBytes(a.obj, b.obj);
+    } else if (byPattern) {
+      if (a.cmp === null || b.cmp === null) cmp = a.cmp === b.cmp ? 0 : a.cmp === null ? -1 : 1;
+      else cmp = store ? compareBytes(a.cmp, b.cmp) : compareCStrings(a.cmp, b.cmp);
+    } else {
+      cmp = store ? compareBytes(a.obj, b.obj) : compareCStrings(a.obj, b.obj);
+    }
+    return desc ? -cmp : cmp;
+  };
 }
 
 // ─── pqsort (partial quicksort) ──────────────────────────────────────────────────────────────────────────
@@ -143,7 +151,7 @@ function swapRuns(v: SortItem[], i: number, j: number, n: number): void {
   for (let k = 0; k < n; k++) swapItems(v, i + k, j + k);
 }
 
-function median3(v: SortItem[], a: number, b: number, c: number): number {
+function median3(sortCompare: SortCompare, v: SortItem[], a: number, b: number, c: number): number {
   return sortCompare(v[a], v[b]) < 0
     ? sortCompare(v[b], v[c]) < 0
       ? b
@@ -157,7 +165,7 @@ function median3(v: SortItem[], a: number, b: number, c: number): number {
         : c;
 }
 
-function insertionSort(v: SortItem[], base: number, n: number): void {
+function insertionSort(sortCompare: SortCompare, v: SortItem[], base: number, n: number): void {
   for (let m = base + 1; m < base + n; m++)
     for (let l = m; l > base && sortCompare(v[l - 1], v[l]) > 0; l--) swapItems(v, l, l - 1);
 }
@@ -168,10 +176,17 @@ function outsideWindow(base: number, n: number, lo: number, hi: number): boolean
 }
 
 /** Sorts v[base..base+n) enough that positions lo..hi hold what a full sort would put there. */
-function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi: number): void {
+function partialQuicksort(
+  sortCompare: SortCompare,
+  v: SortItem[],
+  base: number,
+  n: number,
+  lo: number,
+  hi: number,
+): void {
   for (;;) {
     if (n < 7) {
-      insertionSort(v, base, n);
+      insertionSort(sortCompare, v, base, n);
       return;
     }
     let pm = base + Math.floor(n / 2);
@@ -180,11 +195,11 @@ function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi
       let pn = base + n - 1;
       if (n > 40) {
         const d = Math.floor(n / 8);
-        pl = median3(v, pl, pl + d, pl + 2 * d);
-        pm = median3(v, pm - d, pm, pm + d);
-        pn = median3(v, pn - 2 * d, pn - d, pn);
+        pl = median3(sortCompare, v, pl, pl + d, pl + 2 * d);
+        pm = median3(sortCompare, v, pm - d, pm, pm + d);
+        pn = median3(sortCompare, v, pn - 2 * d, pn - d, pn);
       }
-      pm = median3(v, pl, pm, pn);
+      pm = median3(sortCompare, v, pl, pm, pn);
     }
     swapItems(v, base, pm);
     // Three-way partition: equal keys gather at both ends (pa, pd), then move to the middle. BSD's
@@ -213,7 +228,7 @@ function partialQuicksort(v: SortItem[], base: number, n: number, lo: number, hi
     r = Math.min(pd - pc, end - pd - 1);
     swapRuns(v, pb, end - r, r);
     r = pb - pa;
-    if (r > 1 && !outsideWindow(base, r, lo, hi)) partialQuicksort(v, base, r, lo, hi);
+    if (r > 1 && !outsideWindow(base, r, lo, hi)) partialQuicksort(sortCompare, v, base, r, lo, hi);
     r = pd - pc;
     if (r <= 1) return;
     base = end - r;
@@ -368,13 +383,14 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
 
   let conversionError = false;
   if (!dontsort) {
+    const kind: PatternValueKind = { isInt: false };
     for (const it of vector) {
       let byval: string | null;
       let isInt: boolean;
       if (sortby !== null) {
-        byval = lookupKeyByPattern(c, sortby, it.obj);
+        byval = lookupKeyByPattern(c, sortby, it.obj, kind);
         if (byval === null) continue;
-        isInt = patternValueIsInt;
+        isInt = kind.isInt;
       } else {
         byval = it.obj;
         isInt = elementsMayBeInts && looksIntEncoded(byval);
@@ -391,12 +407,9 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
           conversionError = true;
       }
     }
-    sortDesc = desc;
-    sortAlpha = alpha;
-    sortByPattern = sortby !== null;
-    sortStore = storekey !== null;
+    const sortCompare = sortComparator(desc, alpha, sortby !== null, storekey !== null);
     if (sortby !== null && (start !== 0 || end !== vectorlen - 1))
-      partialQuicksort(vector, 0, vectorlen, start, end);
+      partialQuicksort(sortCompare, vector, 0, vectorlen, start, end);
     else vector.sort(sortCompare);
   }
 
