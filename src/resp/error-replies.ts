@@ -21,6 +21,11 @@ export function errHelloOption(option: string): string {
   return `ERR Syntax error in HELLO option '${option}'`;
 }
 
+/** getRangeLongFromObjectOrReply's default range error (Redis's wording, "must between" included). */
+export function errValueOutOfRange(min: number | bigint, max: number | bigint): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
+}
+
 export function errWrongArity(fullName: string): string {
   return `ERR wrong number of arguments for '${fullName}' command`;
 }

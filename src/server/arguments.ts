@@ -1,3 +1,4 @@
+import { INT_MAX, INT_MIN, INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../resp/parse-integer.js";
 import { type LongDouble, parseLongDouble } from "../store/long-double.js";
 import type { Client } from "./client.js";
 import {
@@ -25,38 +26,10 @@ import { cErrno, isCSpace, strtod, strtodResult } from "./strtod.js";
 
 // ─── util.c: the text alone ─────────────────────────────────────────────────────────────────────────────
 
-/** string2ll refuses "-0" as well as leading zeros. */
-const INT_RE = /^(0|-?[1-9]\d*)$/;
-
-export const INT64_MAX = 9223372036854775807n;
-export const INT64_MIN = -9223372036854775808n;
+export { INT_MAX, INT_MIN, INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../resp/parse-integer.js";
 /** C's LONG_MAX / LONG_MIN on LP64, for range bounds (a range check against them is exact). */
 export const LONG_MAX = INT64_MAX;
 export const LONG_MIN = INT64_MIN;
-export const INT_MAX = 2147483647;
-export const INT_MIN = -2147483648;
-
-/** A 64-bit signed integer as Redis's string2ll (no spaces, no '+', no leading zeros); null otherwise. */
-export function parseInteger(s: string): number | null {
-  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) {
-    // Outside ±2^53 precision is lost; within int64 Redis accepts it. Values this large are rare in
-    // practice; we accept them only if exactly representable to keep arithmetic honest.
-    const b = BigInt(s);
-    if (b > INT64_MAX || b < INT64_MIN) return null;
-    return Number(b) === n && BigInt(n) === b ? n : null;
-  }
-  return n;
-}
-
-/** As parseInteger but as BigInt, for INCRBY/DECRBY overflow checks over the full int64 range. */
-export function parseInt64(s: string): bigint | null {
-  if (s.length === 0 || s.length > 20 || !INT_RE.test(s)) return null;
-  const b = BigInt(s);
-  if (b > INT64_MAX || b < INT64_MIN) return null;
-  return b;
-}
 
 /**
  * string2d (getDoubleFromObject): the whole text must be a number C's strtod reads, no leading space, no

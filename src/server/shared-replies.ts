@@ -15,6 +15,7 @@ export {
   ERR_WRONGPASS,
   errHelloOption,
   errUnknownSubcommand,
+  errValueOutOfRange,
   errWrongArity,
 } from "../resp/error-replies.js";
 export const ERR_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -44,11 +45,6 @@ export const ERR_TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range
 export const ERR_STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 export const ERR_MAX_CLIENTS = "ERR max number of clients reached";
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
-
-/** getRangeLongFromObjectOrReply's default range error (Redis's wording, "must between" included). */
-export function errValueOutOfRange(min: number | bigint, max: number | bigint): string {
-  return `ERR value is out of range, value must between ${min} and ${max}`;
-}
 
 /** Redis's rejection of an unknown command: the name (≤128 chars) and the first arguments, quoted. */
 export function errUnknownCommand(argv: readonly string[]): string {
