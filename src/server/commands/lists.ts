@@ -2,11 +2,13 @@ import type { Database } from "../../store/database.js";
 import { RedisList } from "../../store/redis-list.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import {
+  getExactLongLongOrReply,
   getLongLongOrReply,
   getPositiveLongOrReply,
   getRangeLongOrReply,
   getTimeoutOrReply,
   LONG_MAX,
+  LONG_MIN,
   UNIT_SECONDS,
 } from "../arguments.js";
 import { blockingDenied } from "../blocking.js";
@@ -243,13 +245,15 @@ function lrangeCommand(c: Client, argv: string[]): void {
 function lposCommand(c: Client, argv: string[]): void {
   const element = argv[2];
   let rank = 1;
+  let rankIsLongMin = false;
   let count = -1;
   let maxlen = 0;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j].toLowerCase();
     const moreArgs = argv.length - 1 - j;
     if (opt === "rank" && moreArgs) {
-      const r = getLongLongOrReply(c, argv[++j]);
+      // Exact: LLONG_MIN behaves unlike every other rank (below).
+      const r = getExactLongLongOrReply(c, argv[++j]);
       if (r === null) return;
       if (r === 0) {
         c.reply.error(
@@ -257,7 +261,8 @@ function lposCommand(c: Client, argv: string[]): void {
         );
         return;
       }
-      rank = r;
+      rankIsLongMin = r === LONG_MIN;
+      rank = Number(r);
     } else if (opt === "count" && moreArgs) {
       const n = getPositiveLongOrReply(c, argv[++j], "ERR COUNT can't be negative");
       if (n === null) return;
@@ -273,7 +278,7 @@ function lposCommand(c: Client, argv: string[]): void {
   }
   const fromTail = rank < 0;
   // Redis negates a C long: LLONG_MIN stays negative, so every match satisfies `matches >= rank`.
-  if (fromTail) rank = rank <= -(2 ** 63) ? 1 : -rank;
+  if (fromTail) rank = rankIsLongMin ? 1 : -rank;
   const list = listForRead(c, argv[1]);
   if (list === null) return;
   if (list === undefined) {
