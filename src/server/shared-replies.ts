@@ -2,22 +2,8 @@
  * Redis's fixed reply texts (server.c createSharedObjects and friends), without the leading "-" and
  * trailing CRLF: pass them to `ReplyWriter.error`. Keeping them in one place keeps the wording exact.
  */
-export {
-  ERR_AUTH_NOPASS,
-  ERR_CLIENT_NAME,
-  ERR_DB_INDEX,
-  ERR_HELLO_NOAUTH,
-  ERR_NOAUTH,
-  ERR_NOPROTO,
-  ERR_NOT_INTEGER,
-  ERR_PROTO_VERSION,
-  ERR_SYNTAX,
-  ERR_WRONGPASS,
-  errHelloOption,
-  errUnknownSubcommand,
-  errValueOutOfRange,
-  errWrongArity,
-} from "../resp/error-replies.js";
+// The texts the proxy sends too live one layer down, where it may import them.
+export * from "../resp/error-replies.js";
 export const ERR_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
 export const ERR_NOT_FLOAT = "ERR value is not a valid float";
 export const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
