@@ -18,8 +18,9 @@ import { cErrno, isCSpace, strtod, strtodResult } from "./strtod.js";
  *   alone, null when it is not acceptable;
  * - object.c's getXFromObjectOrReply family (`getLongLongOrReply`, `getRangeLongOrReply`, …): the parse, the
  *   range check and Redis's exact error reply in one call, returning null once the error is written. They
- *   return plain numbers, never result objects, so hot commands (INCRBY, EXPIRE, LRANGE…) allocate nothing
- *   for ordinary arguments; a BigInt appears only where an exact int64 is asked for and the value is past ±2^53.
+ *   return plain numbers, never result objects, so reading the arguments of hot commands (INCRBY, SETEX,
+ *   LRANGE…) allocates nothing; a BigInt appears only where an exact int64 is asked for and the value is past
+ *   ±2^53.
  *
  * Redis's `long` is its `long long` on the 64-bit builds we mirror, so one getter serves both.
  */
