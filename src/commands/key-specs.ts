@@ -1,4 +1,4 @@
-import { parseInteger } from "../server/arguments.js";
+import { parseInteger } from "../resp/parse-integer.js";
 import type { KeySpec as MetaKeySpec } from "./command-meta.js";
 
 /**

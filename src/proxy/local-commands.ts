@@ -1,4 +1,20 @@
 import type { ProxyConfig } from "../config/proxy-config.js";
+import {
+  ERR_AUTH_NOPASS,
+  ERR_CLIENT_NAME,
+  ERR_DB_INDEX,
+  ERR_HELLO_NOAUTH,
+  ERR_NOPROTO,
+  ERR_NOT_INTEGER,
+  ERR_PROTO_VERSION,
+  ERR_SYNTAX,
+  ERR_WRONGPASS,
+  errHelloOption,
+  errUnknownSubcommand,
+  errValueOutOfRange,
+  errWrongArity,
+} from "../resp/error-replies.js";
+import { INT_MAX, INT_MIN, parseInt64 } from "../resp/parse-integer.js";
 import type { Backend } from "./backend.js";
 import type { LocalCommandName } from "./command-route.js";
 import { CONSISTENCY_LEVELS, type ConsistencyLevel, parseToken } from "./consistency.js";
@@ -61,15 +77,18 @@ const PONG = R("+PONG\r\n");
 const RESET_REPLY = R("+RESET\r\n");
 const NULL_BULK = R("$-1\r\n");
 const NULL3 = R("_\r\n");
-const WRONGPASS = R("-WRONGPASS invalid username-password pair or user is disabled.\r\n");
-const AUTH_NOPASS = R(
-  "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
-);
-const SYNTAX = R("-ERR syntax error\r\n");
-const NOT_INTEGER = R("-ERR value is not an integer or out of range\r\n");
-const DB_RANGE = R("-ERR DB index is out of range\r\n");
-const NOPROTO = R("-NOPROTO unsupported protocol version\r\n");
-const BAD_NAME = R("-ERR Client names cannot contain spaces, newlines or special characters.\r\n");
+/** An error reply, framed: Redis's texts come from src/resp/error-replies.ts, shared with the server. */
+const E = (text: string) => R(`-${text}\r\n`);
+const WRONGPASS = E(ERR_WRONGPASS);
+const AUTH_NOPASS = E(ERR_AUTH_NOPASS);
+const SYNTAX = E(ERR_SYNTAX);
+const NOT_INTEGER = E(ERR_NOT_INTEGER);
+const DB_RANGE = E(ERR_DB_INDEX);
+const INT_RANGE = E(errValueOutOfRange(INT_MIN, INT_MAX));
+const NOPROTO = E(ERR_NOPROTO);
+const PROTO_VERSION = E(ERR_PROTO_VERSION);
+const HELLO_NOAUTH = E(ERR_HELLO_NOAUTH);
+const BAD_NAME = E(ERR_CLIENT_NAME);
 const CLIENT_REPLY = R("-ERR Tandem proxy: CLIENT REPLY is not supported through the proxy\r\n");
 const CLIENT_TRACKING = R("-ERR Tandem proxy: CLIENT TRACKING is not supported through the proxy\r\n");
 const SELECT_IN_MULTI = R("-ERR Tandem proxy: SELECT inside MULTI is not supported through the proxy\r\n");
@@ -79,7 +98,7 @@ const NOPERM = R(
 const BAD_TOKEN = R(
   "-ERR Tandem proxy: invalid token (expected <40 hex digit replid>:<offset>, from PROXY TOKEN)\r\n",
 );
-const wrongArgs = (cmd: string) => R(`-ERR wrong number of arguments for '${cmd.toLowerCase()}' command\r\n`);
+const wrongArgs = (cmd: string) => E(errWrongArity(cmd.toLowerCase()));
 export const bulk = (s: string) => R(`$${Buffer.byteLength(s, "latin1")}\r\n${s}\r\n`);
 const proxyError = (msg: string) => R(`-ERR Tandem proxy: ${msg}\r\n`);
 
@@ -105,10 +124,11 @@ function auth(s: LocalCommandTarget, argv: string[]): Buffer {
 function hello(s: LocalCommandTarget, argv: string[]): Buffer {
   let proto = 2;
   if (argv.length >= 2) {
-    const v = /^-?\d+$/.test(argv[1]) ? Number(argv[1]) : Number.NaN;
-    if (!Number.isSafeInteger(v)) return R("-ERR Protocol version is not an integer or out of range\r\n");
-    if (v !== 2 && v !== 3) return NOPROTO;
-    proto = v;
+    // getLongLongFromObjectOrReply, as Redis's HELLO: any int64 is an integer, only 2 and 3 are protocols.
+    const v = parseInt64(argv[1]);
+    if (v === null) return PROTO_VERSION;
+    if (v !== 2n && v !== 3n) return NOPROTO;
+    proto = Number(v);
   }
   let name: string | null = null;
   for (let i = 2; i < argv.length; i++) {
@@ -121,13 +141,10 @@ function hello(s: LocalCommandTarget, argv: string[]): Buffer {
       name = argv[++i];
       if (!/^[!-~]*$/.test(name)) return BAD_NAME;
     } else {
-      return R(`-ERR Syntax error in HELLO option '${argv[i]}'\r\n`);
+      return E(errHelloOption(argv[i]));
     }
   }
-  if (!s.authenticated)
-    return R(
-      "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n",
-    );
+  if (!s.authenticated) return HELLO_NOAUTH;
   if (name !== null) s.name = name;
   if (argv.length >= 2) s.proto = proto;
   else proto = s.proto;
@@ -149,10 +166,12 @@ function hello(s: LocalCommandTarget, argv: string[]): Buffer {
 function select(s: LocalCommandTarget, argv: string[]): void {
   if (s.inTransaction) return void s.reply(SELECT_IN_MULTI);
   if (argv.length !== 2) return void s.reply(wrongArgs("select"));
-  const n = /^-?\d+$/.test(argv[1]) ? Number(argv[1]) : Number.NaN;
-  if (!Number.isSafeInteger(n)) return void s.reply(NOT_INTEGER);
-  if (n < 0 || n >= s.config.databases) return void s.reply(DB_RANGE);
-  s.db = n;
+  // getIntFromObjectOrReply, as Redis's SELECT: not an integer, then outside C's int, then the db range.
+  const n = parseInt64(argv[1]);
+  if (n === null) return void s.reply(NOT_INTEGER);
+  if (n < INT_MIN || n > INT_MAX) return void s.reply(INT_RANGE);
+  if (n < 0n || n >= s.config.databases) return void s.reply(DB_RANGE);
+  s.db = Number(n);
   s.reply(OK);
 }
 
@@ -281,7 +300,7 @@ function proxy(s: LocalCommandTarget, argv: string[]): void {
   if (argv.length < 2) return void s.reply(wrongArgs("proxy"));
   const name = argv[1].toLowerCase();
   const sub = PROXY_SUBCOMMANDS[name];
-  if (sub === undefined) return void s.reply(R(`-ERR unknown subcommand '${argv[1]}'. Try PROXY HELP.\r\n`));
+  if (sub === undefined) return void s.reply(E(errUnknownSubcommand(argv)));
   if (!sub.args.includes(argv.length - 2)) return void s.reply(wrongArgs(`proxy|${name}`));
   if (sub.admin && s.config.adminPassword !== "" && !s.admin) return void s.reply(NOPERM);
   sub.run(s, argv.slice(2));

@@ -3,6 +3,7 @@ import "../resp/buffer-internals.js";
 import type { Logger } from "pino";
 import type { ProxyConfig } from "../config/proxy-config.js";
 import { adoptWithDirectReads } from "../net/direct-reads.js";
+import { ERR_NOAUTH } from "../resp/error-replies.js";
 import type { Backend } from "./backend.js";
 import type { BackendConnection } from "./backend-connection.js";
 import { type LocalCommandName, Route, type RouteCache } from "./command-route.js";
@@ -95,7 +96,7 @@ const MASTER_ONLY = -2;
 const TOKEN_PENDING = -3;
 
 const R = (s: string) => Buffer.from(s, "latin1");
-const NOAUTH = R("-NOAUTH Authentication required.\r\n");
+const NOAUTH = R(`-${ERR_NOAUTH}\r\n`);
 /**
  * A write while no node accepts writes: the master reports `role:slave` (demoted in a failover) or, under
  * Sentinel, the new master has not yet confirmed its role. The write was not sent anywhere: safe to retry.

@@ -1,5 +1,4 @@
 import type { Database } from "../store/database.js";
-import { parseDouble } from "./arguments.js";
 import { type BlockKind, type Client, ClientFlag } from "./client.js";
 import type { Server } from "./server.js";
 
@@ -27,10 +26,9 @@ import type { Server } from "./server.js";
  *
  * API for command families:
  *
- *   parseBlockTimeout(c, arg): number | null
- *       A timeout argument in seconds (a float, as Redis's getTimeoutFromObjectOrReply) → an absolute deadline
- *       in ms, 0 meaning "forever"; null after replying Redis's error ("timeout is not a float or out of
- *       range", "timeout is negative"). Call it before looking at the keys: Redis checks it first.
+ *   getTimeoutOrReply(c, arg, UNIT_SECONDS) (src/server/arguments.ts): number | null
+ *       A timeout argument in seconds → an absolute deadline in ms, 0 meaning "forever"; null after replying
+ *       Redis's error. Call it before looking at the keys: Redis checks it first.
  *   blockingDenied(c): boolean
  *       True inside MULTI/EXEC, where Redis never blocks: the command must answer at once as if it timed out
  *       (BLPOP/BLMPOP/BZPOP*: null array; BLMOVE/BRPOPLPUSH: null bulk — check redis-server for yours).
@@ -71,45 +69,6 @@ interface Waiter {
 interface ReadyKey {
   db: Database;
   key: string;
-}
-
-const TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
-const TIMEOUT_NEGATIVE = "ERR timeout is negative";
-/** 2^63: Redis converts the timeout to a C long long; anything past it wraps to a negative number. */
-const LLONG_LIMIT = 2 ** 63;
-
-// ─── timeout argument ───────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Redis 7.0's getTimeoutFromObjectOrReply(UNIT_SECONDS): a long double, times 1000, truncated to a long long.
- * Infinity and values past 2^63 ms wrap to negative ("timeout is negative"); values below 1 ms truncate to 0,
- * which means "block forever", exactly as redis-server does.
- */
-export function parseBlockTimeout(c: Client, arg: string): number | null {
-  const secs = parseDouble(arg);
-  if (secs === null || (!Number.isFinite(secs) && !isInfText(arg) && exceedsLongDouble(arg))) {
-    c.reply.error(TIMEOUT_NOT_FLOAT);
-    return null;
-  }
-  const ms = secs * 1000;
-  if (!Number.isFinite(ms) || ms >= LLONG_LIMIT || ms <= -1) {
-    c.reply.error(TIMEOUT_NEGATIVE);
-    return null;
-  }
-  const whole = Math.trunc(ms);
-  return whole === 0 ? 0 : Date.now() + whole;
-}
-
-function isInfText(s: string): boolean {
-  return /^[+-]?inf(inity)?$/i.test(s);
-}
-
-/** True when a decimal number is too large even for an x87 long double (strtold then fails with ERANGE). */
-function exceedsLongDouble(s: string): boolean {
-  const m = /^[+-]?(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(s);
-  if (!m) return false;
-  const intDigits = m[1].replace(/^0+/, "").length;
-  return intDigits + Number(m[3] ?? 0) > 4932;
 }
 
 /** True where Redis never blocks (inside MULTI/EXEC): blocking commands answer at once instead. */

@@ -25,9 +25,10 @@ export class ClientPause {
     return this.until > 0;
   }
 
-  /** CLIENT PAUSE: a longer pause or a stricter mode replaces the current one, as in Redis. */
-  pause(ms: number, all: boolean): void {
-    const until = Date.now() + ms;
+  /** CLIENT PAUSE until `end` (absolute ms): a longer pause or a stricter mode replaces the current one, as in Redis. */
+  pause(end: number, all: boolean): void {
+    // `end` is getTimeoutOrReply's absolute deadline; 0 (CLIENT PAUSE 0) is a pause that ends at once.
+    const until = end === 0 ? Date.now() : end;
     if (this.active) {
       // Redis keeps the most restrictive: the later end and ALL over WRITE.
       this.all = this.all || all;

@@ -2,17 +2,20 @@
  * Redis's fixed reply texts (server.c createSharedObjects and friends), without the leading "-" and
  * trailing CRLF: pass them to `ReplyWriter.error`. Keeping them in one place keeps the wording exact.
  */
+// The texts the proxy sends too live one layer down, where it may import them.
+export * from "../resp/error-replies.js";
 export const ERR_WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
-export const ERR_SYNTAX = "ERR syntax error";
-export const ERR_NOT_INTEGER = "ERR value is not an integer or out of range";
 export const ERR_NOT_FLOAT = "ERR value is not a valid float";
+export const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
+export const ERR_NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0";
+export const ERR_NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const ERR_COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
+export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+export const ERR_INCR_NAN = "ERR increment would produce NaN or Infinity";
 export const ERR_OVERFLOW = "ERR increment or decrement would overflow";
 export const ERR_NO_SUCH_KEY = "ERR no such key";
 export const ERR_OUT_OF_RANGE = "ERR index out of range";
 export const ERR_SAME_OBJECT = "ERR source and destination objects are the same";
-export const ERR_DB_INDEX = "ERR DB index is out of range";
-export const ERR_NOAUTH = "NOAUTH Authentication required.";
-export const ERR_WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
 export const ERR_READONLY = "READONLY You can't write against a read only replica.";
 export const ERR_MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
@@ -24,13 +27,10 @@ export const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 export const ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 export const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
 export const ERR_TIMEOUT_INVALID = "ERR timeout is not an integer or out of range";
+export const ERR_TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
 export const ERR_STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 export const ERR_MAX_CLIENTS = "ERR max number of clients reached";
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
-
-export function errWrongArity(fullName: string): string {
-  return `ERR wrong number of arguments for '${fullName}' command`;
-}
 
 /** Redis's rejection of an unknown command: the name (≤128 chars) and the first arguments, quoted. */
 export function errUnknownCommand(argv: readonly string[]): string {
@@ -39,10 +39,6 @@ export function errUnknownCommand(argv: readonly string[]): string {
     args += `'${argv[i].slice(0, 128 - args.length)}' `;
   }
   return `ERR unknown command '${argv[0].slice(0, 128)}', with args beginning with: ${args}`;
-}
-
-export function errUnknownSubcommand(argv: readonly string[]): string {
-  return `ERR unknown subcommand '${argv[1].slice(0, 128)}'. Try ${argv[0].toUpperCase()} HELP.`;
 }
 
 /** addReplySubcommandSyntaxError: a known container command with a subcommand it cannot run as given. */

@@ -208,6 +208,33 @@ for (const kind of ["redis", "tandem"] as const) {
       }
     });
 
+    it("answers its own SELECT and HELLO argument errors byte for byte as the backend does", async () => {
+      for (const args of [
+        ["SELECT", "2147483648"],
+        ["SELECT", "-2147483649"],
+        ["SELECT", "9223372036854775808"],
+        ["SELECT", "01"],
+        ["SELECT", "-0"],
+        ["SELECT", " 1"],
+        ["SELECT", "-1"],
+        ["HELLO", "01"],
+        ["HELLO", "+3"],
+        ["HELLO", "9223372036854775807"],
+        ["HELLO", "9223372036854775808"],
+        ["HELLO", "3", "FOO"],
+        ["HELLO", "3", "SETNAME", "a b"],
+        ["PROXY", "NOSUCH"],
+      ]) {
+        const proxied = (await c.raw(...args)).toString("latin1");
+        // PROXY is the proxy's own command: its unknown-subcommand text is Redis's for any container command.
+        const expected =
+          args[0] === "PROXY"
+            ? "-ERR unknown subcommand 'NOSUCH'. Try PROXY HELP.\r\n"
+            : (await direct.raw(...args)).toString("latin1");
+        assert.equal(proxied, expected, JSON.stringify(args));
+      }
+    });
+
     it("answers PING, ECHO-less PING with a message, CLIENT SETNAME/GETNAME and QUIT itself", async () => {
       const s = await d.proxy.client();
       assert.equal(await s.text("PING"), "+PONG\r\n");

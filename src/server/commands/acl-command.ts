@@ -6,10 +6,10 @@ import { describeCommandRules, patternText } from "../acl/acl-describe.js";
 import { ACL_LOG_CONTEXTS, ACL_LOG_REASONS } from "../acl/acl-log.js";
 import { type AclSelector, hasSpaces, SelectorFlag } from "../acl/acl-selector.js";
 import { USER_FLAG_NAMES } from "../acl/acl-user.js";
-import { parseInteger } from "../arguments.js";
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { ERR_NOT_INTEGER, errWrongArity } from "../shared-replies.js";
+import { errWrongArity } from "../shared-replies.js";
 
 /** ACL and its subcommands, with Redis 7.0's replies (acl.c aclCommand). */
 
@@ -139,11 +139,8 @@ function aclGenpass(c: Client, argv: string[]): void {
   }
   let bits = 256;
   if (argv.length === 3) {
-    const n = parseInteger(argv[2]);
-    if (n === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
+    const n = getLongLongOrReply(c, argv[2]);
+    if (n === null) return;
     bits = n;
   }
   if (bits <= 0 || bits > GENPASS_MAX_BITS) {
@@ -173,11 +170,8 @@ function aclLog(c: Client, argv: string[]): void {
       c.reply.ok();
       return;
     }
-    const n = parseInteger(argv[2]);
-    if (n === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
+    const n = getLongLongOrReply(c, argv[2]);
+    if (n === null) return;
     count = Math.max(0, n);
   }
   const entries = log.entries.slice(0, count);

@@ -1,9 +1,15 @@
 import type { Socket } from "node:net";
-import { parseInteger } from "../arguments.js";
+import {
+  getLongLongOrReply,
+  getRangeLongOrReply,
+  getTimeoutOrReply,
+  LONG_MAX,
+  UNIT_MILLISECONDS,
+} from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import { ClientPause } from "../client-pause.js";
 import type { CommandDef } from "../command-registry.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_INVALID } from "../shared-replies.js";
+import { ERR_CLIENT_NAME, ERR_SYNTAX } from "../shared-replies.js";
 import { validClientName } from "./connection.js";
 import { replyHelp } from "./helpers.js";
 
@@ -100,11 +106,9 @@ function clientList(c: Client, argv: string[]): void {
   } else if (argv.length > 3 && argv[2].toLowerCase() === "id") {
     const ids = new Set<number>();
     for (let i = 3; i < argv.length; i++) {
-      const id = parseInteger(argv[i]);
-      if (id === null || id <= 0) {
-        c.reply.error("ERR Invalid client ID");
-        return;
-      }
+      // Only a non-integer is an error: an id no client has simply matches nothing, as in Redis.
+      const id = getLongLongOrReply(c, argv[i], "ERR Invalid client ID");
+      if (id === null) return;
       ids.add(id);
     }
     clients = [...ids].map((id) => c.server.clients.get(id)).filter((x): x is Client => x !== undefined);
@@ -143,11 +147,8 @@ function parseKillFilter(c: Client, argv: string[]): KillFilter | null {
     const opt = argv[i].toLowerCase();
     const val = argv[i + 1];
     if (opt === "id") {
-      const id = parseInteger(val);
-      if (id === null || id <= 0) {
-        c.reply.error("ERR client-id should be greater than 0");
-        return null;
-      }
+      const id = getRangeLongOrReply(c, val, 1, LONG_MAX, "ERR client-id should be greater than 0");
+      if (id === null) return null;
       f.id = id;
     } else if (opt === "type") {
       const t = typeByName(val);
@@ -225,7 +226,7 @@ function clientId(c: Client): void {
 
 function clientSetName(c: Client, argv: string[]): void {
   if (!validClientName(argv[2])) {
-    c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+    c.reply.error(ERR_CLIENT_NAME);
     return;
   }
   c.name = argv[2];
@@ -286,11 +287,8 @@ function clientReply(c: Client, argv: string[]): void {
 // ─── PAUSE / UNPAUSE / UNBLOCK ───────────────────────────────────────────────────────────────────────────
 
 function clientPause(c: Client, argv: string[]): void {
-  const ms = parseInteger(argv[2]);
-  if (ms === null || ms < 0) {
-    c.reply.error(ms === null ? ERR_TIMEOUT_INVALID : "ERR timeout is negative");
-    return;
-  }
+  const end = getTimeoutOrReply(c, argv[2], UNIT_MILLISECONDS);
+  if (end === null) return;
   let all = true;
   if (argv.length === 4) {
     const mode = argv[3].toLowerCase();
@@ -304,7 +302,7 @@ function clientPause(c: Client, argv: string[]): void {
     return;
   }
   if (c.server.clientPause === null) c.server.clientPause = new ClientPause(c.server);
-  c.server.clientPause.pause(ms, all);
+  c.server.clientPause.pause(end, all);
   c.reply.ok();
 }
 
@@ -317,11 +315,8 @@ function clientUnpause(c: Client): void {
 const UNBLOCKABLE = new Set(["list", "zset", "stream", "wait", "waitoffset", "module"]);
 
 function clientUnblock(c: Client, argv: string[]): void {
-  const id = parseInteger(argv[2]);
-  if (id === null) {
-    c.reply.error("ERR value is not an integer or out of range");
-    return;
-  }
+  const id = getLongLongOrReply(c, argv[2]);
+  if (id === null) return;
   let asError = false;
   if (argv.length === 4) {
     const how = argv[3].toLowerCase();
@@ -372,11 +367,8 @@ function clientTracking(c: Client, argv: string[]): void {
         c.reply.error("ERR A client can only redirect to a single other client");
         return;
       }
-      const id = parseInteger(argv[j]);
-      if (id === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
+      const id = getLongLongOrReply(c, argv[j]);
+      if (id === null) return;
       if (!c.server.clients.has(id)) {
         c.reply.error("ERR The client ID you want redirect to does not exist");
         return;

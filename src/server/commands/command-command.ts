@@ -7,6 +7,7 @@ import {
 } from "../../commands/command-meta.js";
 import { arityOk } from "../../commands/command-table.js";
 import { globMatch } from "../../commands/glob-match.js";
+import { parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
@@ -343,9 +344,10 @@ function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[], arity
       step = keystep;
       if (keynumidx >= argc) return null;
       const s = argv[first + keynumidx];
-      if (s === undefined || !/^(0|-?[1-9]\d*)$/.test(s) || Number(s) < 0) return null;
+      const n = s === undefined ? null : parseInteger(s);
+      if (n === null || n < 0) return null;
       first += firstkey;
-      last = first + Number(s) - 1;
+      last = first + n - 1;
     } else return null;
     if (last >= argc || last < first || first >= argc) return null;
     for (let i = first; i <= last; i += step) {

@@ -1,12 +1,17 @@
-import { parseInteger } from "../arguments.js";
+import { getIntOrReply, getLongLongOrReply } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { REDIS_COMPAT_VERSION } from "../info.js";
 import {
+  ERR_AUTH_NOPASS,
+  ERR_CLIENT_NAME,
   ERR_DB_INDEX,
-  ERR_NOT_INTEGER,
+  ERR_HELLO_NOAUTH,
+  ERR_NOPROTO,
+  ERR_PROTO_VERSION,
   ERR_SYNTAX,
   ERR_WRONGPASS,
+  errHelloOption,
   errWrongArity,
 } from "../shared-replies.js";
 
@@ -44,9 +49,7 @@ function authCommand(c: Client, argv: string[]): void {
     return;
   }
   if (argv.length === 2 && c.server.acl.defaultUser.nopass) {
-    c.reply.error(
-      "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-    );
+    c.reply.error(ERR_AUTH_NOPASS);
     return;
   }
   const user = argv.length === 3 ? argv[1] : "default";
@@ -63,13 +66,10 @@ function helloCommand(c: Client, argv: string[]): void {
   let proto = c.reply.proto;
   let i = 1;
   if (argv.length >= 2) {
-    const v = parseInteger(argv[1]);
-    if (v === null) {
-      c.reply.error("ERR Protocol version is not an integer or out of range");
-      return;
-    }
+    const v = getLongLongOrReply(c, argv[1], ERR_PROTO_VERSION);
+    if (v === null) return;
     if (v < 2 || v > 3) {
-      c.reply.error("NOPROTO unsupported protocol version");
+      c.reply.error(ERR_NOPROTO);
       return;
     }
     proto = v as 2 | 3;
@@ -88,18 +88,16 @@ function helloCommand(c: Client, argv: string[]): void {
     } else if (opt === "setname" && left >= 1) {
       setName = argv[++i];
       if (!validClientName(setName)) {
-        c.reply.error("ERR Client names cannot contain spaces, newlines or special characters.");
+        c.reply.error(ERR_CLIENT_NAME);
         return;
       }
     } else {
-      c.reply.error(`ERR Syntax error in HELLO option '${argv[i]}'`);
+      c.reply.error(errHelloOption(argv[i]));
       return;
     }
   }
   if (!c.authenticated) {
-    c.reply.error(
-      "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-    );
+    c.reply.error(ERR_HELLO_NOAUTH);
     return;
   }
   if (setName !== null) c.name = setName;
@@ -161,11 +159,8 @@ function resetCommand(c: Client): void {
 }
 
 function selectCommand(c: Client, argv: string[]): void {
-  const id = parseInteger(argv[1]);
-  if (id === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
+  const id = getIntOrReply(c, argv[1]);
+  if (id === null) return;
   if (id < 0 || id >= c.server.keyspace.dbs.length) {
     c.reply.error(ERR_DB_INDEX);
     return;

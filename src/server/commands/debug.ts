@@ -12,10 +12,12 @@ import {
   RedisZSet,
   type StoredValue,
 } from "../../store/redis-value.js";
+import { getPositiveLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import { collectAfterBulkLoad } from "../collect-after-bulk-load.js";
 import type { CommandDef } from "../command-registry.js";
 import { ERR_SYNTAX } from "../shared-replies.js";
+import { strtod } from "../strtod.js";
 
 /**
  * Command family: DEBUG — SLEEP, RELOAD, POPULATE, DIGEST, DIGEST-VALUE, honouring
@@ -128,13 +130,11 @@ export function datasetDigest(keyspace: Keyspace): string {
 // ─── subcommands ─────────────────────────────────────────────────────────────────────────────────────────
 
 function debugSleep(c: Client, argv: string[]): void {
-  const seconds = Number(argv[2]);
-  if (!Number.isFinite(seconds)) {
-    c.reply.error("ERR value is not a valid float");
-    return;
-  }
+  // Redis reads the time with a bare strtod: whatever does not parse is 0, nothing is an error.
+  const seconds = strtod(argv[2], 0);
   // Redis blocks the whole server here; so do we.
-  if (seconds > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+  if (seconds > 0 && Number.isFinite(seconds))
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
   c.reply.ok();
 }
 
@@ -177,19 +177,6 @@ function debugReload(c: Client, argv: string[]): void {
   c.reply.ok();
 }
 
-function positiveArg(c: Client, s: string): number | null {
-  const n = /^-?\d+$/.test(s) ? Number(s) : Number.NaN;
-  if (!Number.isSafeInteger(n)) {
-    c.reply.error("ERR value is not an integer or out of range");
-    return null;
-  }
-  if (n < 0) {
-    c.reply.error("ERR value is out of range, must be positive");
-    return null;
-  }
-  return n;
-}
-
 /** DEBUG POPULATE of at least this many keys counts as a bulk load (collect-after-bulk-load.ts). */
 const BULK_LOAD_KEYS = 100_000;
 
@@ -198,12 +185,12 @@ function debugPopulate(c: Client, argv: string[]): void {
     c.reply.error(ERR_SYNTAX);
     return;
   }
-  const count = positiveArg(c, argv[2]);
+  const count = getPositiveLongOrReply(c, argv[2]);
   if (count === null) return;
   const prefix = argv.length > 3 ? argv[3] : "key";
   let size = 0;
   if (argv.length === 5) {
-    const s = positiveArg(c, argv[4]);
+    const s = getPositiveLongOrReply(c, argv[4]);
     if (s === null) return;
     size = s;
   }

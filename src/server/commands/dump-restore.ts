@@ -1,10 +1,10 @@
 import { dumpPayload, verifyDumpPayload } from "../../persistence/dump-payload.js";
 import { loadDumpValue } from "../../persistence/rdb-loader.js";
-import { eqi, parseInt64 } from "../arguments.js";
+import { eqi, getExactLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
+import { ERR_SYNTAX } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 
 /**
@@ -18,13 +18,6 @@ import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 const ERR_BUSYKEY = "BUSYKEY Target key name already exists.";
 const ERR_BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong";
 const ERR_BAD_DATA = "ERR Bad data format";
-
-/** getLongLongFromObjectOrReply: a 64-bit integer, or null after replying. */
-function longLongArg(c: Client, s: string): bigint | null {
-  const n = parseInt64(s);
-  if (n === null) c.reply.error(ERR_NOT_INTEGER);
-  return n;
-}
 
 function dumpCommand(c: Client, argv: string[]): void {
   const v = lookupRead(c, argv[1]);
@@ -48,22 +41,22 @@ function restoreCommand(c: Client, argv: string[]): void {
     } else if (eqi(argv[j], "absttl")) {
       absttl = true;
     } else if (eqi(argv[j], "idletime") && additional >= 1 && freq === -1n) {
-      const n = longLongArg(c, argv[j + 1]);
+      const n = getExactLongLongOrReply(c, argv[j + 1]);
       if (n === null) return;
-      if (n < 0n) {
+      if (n < 0) {
         c.reply.error("ERR Invalid IDLETIME value, must be >= 0");
         return;
       }
-      idle = n;
+      idle = BigInt(n);
       j++;
     } else if (eqi(argv[j], "freq") && additional >= 1 && idle === -1n) {
-      const n = longLongArg(c, argv[j + 1]);
+      const n = getExactLongLongOrReply(c, argv[j + 1]);
       if (n === null) return;
-      if (n < 0n || n > 255n) {
+      if (n < 0 || n > 255) {
         c.reply.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
         return;
       }
-      freq = n;
+      freq = BigInt(n);
       j++;
     } else {
       c.reply.error(ERR_SYNTAX);
@@ -76,8 +69,9 @@ function restoreCommand(c: Client, argv: string[]): void {
     c.reply.error(ERR_BUSYKEY);
     return;
   }
-  let ttl = longLongArg(c, argv[2]);
-  if (ttl === null) return;
+  const t = getExactLongLongOrReply(c, argv[2]);
+  if (t === null) return;
+  let ttl = BigInt(t);
   if (ttl < 0n) {
     c.reply.error("ERR Invalid TTL value, must be >= 0");
     return;

@@ -2,17 +2,18 @@ import { globMatch } from "../../commands/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
 import { RedisHash, type RedisValue } from "../../store/redis-value.js";
-import { INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
+import {
+  getExactLongLongOrReply,
+  getRangeLongOrReply,
+  INT64_MAX,
+  INT64_MIN,
+  LONG_MAX,
+  parseInt64,
+} from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import {
-  ERR_NOT_FLOAT,
-  ERR_NOT_INTEGER,
-  ERR_OVERFLOW,
-  ERR_SYNTAX,
-  ERR_WRONGTYPE,
-} from "../shared-replies.js";
+import { ERR_INCR_NAN, ERR_NOT_FLOAT, ERR_OVERFLOW, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 import { replyScanPage, startKeyScan, walkParked } from "./scan-args.js";
 
@@ -113,11 +114,8 @@ function hdelCommand(c: Client, argv: string[]): void {
 }
 
 function hincrbyCommand(c: Client, argv: string[]): void {
-  const incr = parseInt64(argv[3]);
-  if (incr === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
+  const incr = getExactLongLongOrReply(c, argv[3]);
+  if (incr === null) return;
   const key = argv[1];
   const h = hashForWriteOrCreate(c, key);
   if (h === null) return;
@@ -131,7 +129,7 @@ function hincrbyCommand(c: Client, argv: string[]): void {
     }
     old = n;
   }
-  const value = old + incr;
+  const value = old + BigInt(incr);
   if (value > INT64_MAX || value < INT64_MIN) {
     c.reply.error(ERR_OVERFLOW);
     return;
@@ -167,7 +165,7 @@ function hincrbyfloatCommand(c: Client, argv: string[]): void {
   }
   const sum = addLongDouble(old, incr);
   if (sum.inf) {
-    c.reply.error("ERR increment would produce NaN or Infinity");
+    c.reply.error(ERR_INCR_NAN);
     return;
   }
   const text = formatLongDoubleHuman(sum);
@@ -270,17 +268,8 @@ function hrandfieldCommand(c: Client, argv: string[]): void {
 
 /** HRANDFIELD key count [WITHVALUES]: the count is checked before the rest of the syntax, as in Redis. */
 function hrandfieldWithCount(c: Client, argv: string[]): void {
-  const l = parseInteger(argv[2]);
-  if (l === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (l < -Number.MAX_SAFE_INTEGER) {
-    c.reply.error(
-      "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-    );
-    return;
-  }
+  const l = getRangeLongOrReply(c, argv[2], -LONG_MAX, LONG_MAX);
+  if (l === null) return;
   if (argv.length > 4 || (argv.length === 4 && argv[3].toLowerCase() !== "withvalues")) {
     c.reply.error(ERR_SYNTAX);
     return;

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import { parseInteger } from "../arguments.js";
+import { getExactLongLongOrReply, getRangeLongOrReply, LONG_MAX } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { REDIS_COMPAT_VERSION } from "../info.js";
 import { analyzeLatency, type LatencyTimeSeries } from "../latency-monitor.js";
-import { ERR_NOT_INTEGER } from "../shared-replies.js";
 import { isLocal } from "./debug.js";
 import { replyHelp } from "./helpers.js";
 import { lolwut } from "./lolwut.js";
@@ -45,11 +44,14 @@ function slowlogGet(c: Client, argv: string[]): void {
   const log = c.server.slowlog;
   let count = 10;
   if (argv.length === 3) {
-    const n = parseInteger(argv[2]);
-    if (n === null || n < -1) {
-      c.reply.error("ERR count should be greater than or equal to -1");
-      return;
-    }
+    const n = getRangeLongOrReply(
+      c,
+      argv[2],
+      -1,
+      LONG_MAX,
+      "ERR count should be greater than or equal to -1",
+    );
+    if (n === null) return;
     count = n === -1 ? log.entries.length : n;
   }
   const entries = log.entries.slice(0, count);
@@ -443,11 +445,8 @@ function lolwutCommand(c: Client, argv: string[]): void {
   let version = REDIS_COMPAT_VERSION;
   let args = argv.slice(1);
   if (argv.length >= 3 && argv[1].toLowerCase() === "version") {
-    const v = parseInteger(argv[2]);
-    if (v === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
+    const v = getExactLongLongOrReply(c, argv[2]);
+    if (v === null) return;
     // snprintf("%u.0.0", (unsigned int)ver): the low 32 bits, unsigned.
     version = `${Number(BigInt.asUintN(32, BigInt(v)))}.0.0`;
     args = argv.slice(3);

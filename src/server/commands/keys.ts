@@ -3,17 +3,11 @@ import { cloneValue } from "../../store/clone-value.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { Database } from "../../store/database.js";
 import { typeName } from "../../store/redis-value.js";
-import { eqi, INT64_MAX, INT64_MIN, parseInt64 } from "../arguments.js";
+import { eqi, getExactLongLongOrReply, getIntOrReply, INT64_MAX, INT64_MIN } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import {
-  ERR_DB_INDEX,
-  ERR_NO_SUCH_KEY,
-  ERR_NOT_INTEGER,
-  ERR_SAME_OBJECT,
-  ERR_SYNTAX,
-} from "../shared-replies.js";
+import { ERR_DB_INDEX, ERR_NO_SUCH_KEY, ERR_SAME_OBJECT, ERR_SYNTAX } from "../shared-replies.js";
 import { lookupRead, lookupReadNoTouch, modified, rewriteCommandVector } from "./helpers.js";
 import { parseScanCursor, parseScanOptions, replyScanPage, walkParked } from "./scan-args.js";
 
@@ -23,26 +17,6 @@ import { parseScanCursor, parseScanOptions, replyScanPage, walkParked } from "./
  */
 
 // ─── shared helpers ──────────────────────────────────────────────────────────────────────────────────────
-
-const INT32_MIN = -2147483648n;
-const INT32_MAX = 2147483647n;
-
-/**
- * Redis's getIntFromObjectOrReply: a 32-bit integer. Not an integer at all → ERR_NOT_INTEGER (or
- * `message`); an int64 outside the int range → Redis's range message (or `message`). Null: replied.
- */
-function intArg32(c: Client, s: string, message?: string): number | null {
-  const n = parseInt64(s);
-  if (n === null) {
-    c.reply.error(message ?? ERR_NOT_INTEGER);
-    return null;
-  }
-  if (n < INT32_MIN || n > INT32_MAX) {
-    c.reply.error(message ?? `ERR value is out of range, value must between ${INT32_MIN} and ${INT32_MAX}`);
-    return null;
-  }
-  return Number(n);
-}
 
 /** The database with index `id`, or undefined when out of range (selectDb failing). */
 function dbById(c: Client, id: number): Database | undefined {
@@ -158,7 +132,7 @@ function renamenxCommand(c: Client, argv: string[]): void {
 
 function moveCommand(c: Client, argv: string[]): void {
   const key = argv[1];
-  const id = intArg32(c, argv[2]);
+  const id = getIntOrReply(c, argv[2]);
   if (id === null) return;
   const dst = dbById(c, id);
   if (dst === undefined) {
@@ -204,7 +178,7 @@ function copyCommand(c: Client, argv: string[]): void {
     if (eqi(argv[i], "replace")) {
       replace = true;
     } else if (eqi(argv[i], "db") && i + 1 < argv.length) {
-      const id = intArg32(c, argv[++i]);
+      const id = getIntOrReply(c, argv[++i]);
       if (id === null) return;
       const d = dbById(c, id);
       if (d === undefined) {
@@ -248,9 +222,9 @@ function copyCommand(c: Client, argv: string[]): void {
 // ─── SWAPDB ──────────────────────────────────────────────────────────────────────────────────────────────
 
 function swapdbCommand(c: Client, argv: string[]): void {
-  const id1 = intArg32(c, argv[1], "ERR invalid first DB index");
+  const id1 = getIntOrReply(c, argv[1], "ERR invalid first DB index");
   if (id1 === null) return;
-  const id2 = intArg32(c, argv[2], "ERR invalid second DB index");
+  const id2 = getIntOrReply(c, argv[2], "ERR invalid second DB index");
   if (id2 === null) return;
   const db1 = dbById(c, id1);
   const db2 = dbById(c, id2);
@@ -430,11 +404,9 @@ function expireGeneric(c: Client, argv: string[], basetime: bigint, seconds: boo
   const key = argv[1];
   const flags = parseExpireFlags(c, argv);
   if (flags === null) return;
-  let when = parseInt64(argv[2]);
-  if (when === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
+  const n = getExactLongLongOrReply(c, argv[2]);
+  if (n === null) return;
+  let when = BigInt(n);
   const invalid = `ERR invalid expire time in '${argv[0].toLowerCase()}' command`;
   if (seconds) {
     if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {

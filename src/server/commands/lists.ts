@@ -1,14 +1,24 @@
 import type { Database } from "../../store/database.js";
 import { RedisList } from "../../store/redis-list.js";
 import type { RedisValue } from "../../store/redis-value.js";
-import { parseInteger } from "../arguments.js";
-import { blockingDenied, parseBlockTimeout } from "../blocking.js";
+import {
+  getExactLongLongOrReply,
+  getLongLongOrReply,
+  getPositiveLongOrReply,
+  getRangeLongOrReply,
+  getTimeoutOrReply,
+  LONG_MAX,
+  LONG_MIN,
+  UNIT_SECONDS,
+} from "../arguments.js";
+import { blockingDenied } from "../blocking.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import {
+  ERR_COUNT_NOT_POSITIVE,
   ERR_NO_SUCH_KEY,
-  ERR_NOT_INTEGER,
+  ERR_NUMKEYS_NOT_POSITIVE,
   ERR_OUT_OF_RANGE,
   ERR_SYNTAX,
   ERR_WRONGTYPE,
@@ -22,36 +32,11 @@ import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
  * deleted. Blocking uses src/server/blocking.ts.
  */
 
-const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
-
 const HEAD = 0;
 const TAIL = 1;
 type Where = typeof HEAD | typeof TAIL;
 
 // ─── argument helpers ─────────────────────────────────────────────────────────────────────────────────
-
-/**
- * Redis's getRangeLongFromObjectOrReply: an integer within [min, max]; `msg` (when given) is the error for
- * both a non-integer and an out-of-range value. Null means "replied, stop".
- */
-function rangeLong(c: Client, s: string, min: number, max: number, msg: string | null): number | null {
-  const n = parseInteger(s);
-  if (n === null) {
-    c.reply.error(msg ?? ERR_NOT_INTEGER);
-    return null;
-  }
-  if (n < min || n > max) {
-    c.reply.error(msg ?? `ERR value is out of range, value must between ${min} and ${max}`);
-    return null;
-  }
-  return n;
-}
-
-function longArg(c: Client, s: string): number | null {
-  const n = parseInteger(s);
-  if (n === null) c.reply.error(ERR_NOT_INTEGER);
-  return n;
-}
 
 /** LEFT / RIGHT (any case), or a syntax error. */
 function whereArg(c: Client, s: string): Where | null {
@@ -153,7 +138,7 @@ function popGeneric(c: Client, argv: string[], where: Where): void {
   }
   let count = -1;
   if (argv.length === 3) {
-    const n = rangeLong(c, argv[2], 0, Number.MAX_SAFE_INTEGER, ERR_NOT_POSITIVE);
+    const n = getPositiveLongOrReply(c, argv[2]);
     if (n === null) return;
     count = n;
   }
@@ -216,7 +201,7 @@ function lindexCommand(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  let index = longArg(c, argv[2]);
+  let index = getLongLongOrReply(c, argv[2]);
   if (index === null) return;
   if (index < 0) index += list.length;
   const v = list.at(index);
@@ -225,9 +210,9 @@ function lindexCommand(c: Client, argv: string[]): void {
 }
 
 function lrangeCommand(c: Client, argv: string[]): void {
-  let start = longArg(c, argv[2]);
+  let start = getLongLongOrReply(c, argv[2]);
   if (start === null) return;
-  let end = longArg(c, argv[3]);
+  let end = getLongLongOrReply(c, argv[3]);
   if (end === null) return;
   const list = listForRead(c, argv[1]);
   if (list === null) return;
@@ -260,13 +245,15 @@ function lrangeCommand(c: Client, argv: string[]): void {
 function lposCommand(c: Client, argv: string[]): void {
   const element = argv[2];
   let rank = 1;
+  let rankIsLongMin = false;
   let count = -1;
   let maxlen = 0;
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j].toLowerCase();
     const moreArgs = argv.length - 1 - j;
     if (opt === "rank" && moreArgs) {
-      const r = longArg(c, argv[++j]);
+      // Exact: LLONG_MIN behaves unlike every other rank (below).
+      const r = getExactLongLongOrReply(c, argv[++j]);
       if (r === null) return;
       if (r === 0) {
         c.reply.error(
@@ -274,13 +261,14 @@ function lposCommand(c: Client, argv: string[]): void {
         );
         return;
       }
-      rank = r;
+      rankIsLongMin = r === LONG_MIN;
+      rank = Number(r);
     } else if (opt === "count" && moreArgs) {
-      const n = rangeLong(c, argv[++j], 0, Number.MAX_SAFE_INTEGER, "ERR COUNT can't be negative");
+      const n = getPositiveLongOrReply(c, argv[++j], "ERR COUNT can't be negative");
       if (n === null) return;
       count = n;
     } else if (opt === "maxlen" && moreArgs) {
-      const n = rangeLong(c, argv[++j], 0, Number.MAX_SAFE_INTEGER, "ERR MAXLEN can't be negative");
+      const n = getPositiveLongOrReply(c, argv[++j], "ERR MAXLEN can't be negative");
       if (n === null) return;
       maxlen = n;
     } else {
@@ -290,7 +278,7 @@ function lposCommand(c: Client, argv: string[]): void {
   }
   const fromTail = rank < 0;
   // Redis negates a C long: LLONG_MIN stays negative, so every match satisfies `matches >= rank`.
-  if (fromTail) rank = rank <= -(2 ** 63) ? 1 : -rank;
+  if (fromTail) rank = rankIsLongMin ? 1 : -rank;
   const list = listForRead(c, argv[1]);
   if (list === null) return;
   if (list === undefined) {
@@ -328,7 +316,7 @@ function lsetCommand(c: Client, argv: string[]): void {
     c.reply.error(ERR_NO_SUCH_KEY);
     return;
   }
-  const index = longArg(c, argv[2]);
+  const index = getLongLongOrReply(c, argv[2]);
   if (index === null) return;
   const i = index < 0 ? index + list.length : index;
   if (i < 0 || i >= list.length) {
@@ -368,7 +356,7 @@ function linsertCommand(c: Client, argv: string[]): void {
 }
 
 function lremCommand(c: Client, argv: string[]): void {
-  const toRemove = longArg(c, argv[2]);
+  const toRemove = getLongLongOrReply(c, argv[2]);
   if (toRemove === null) return;
   const key = argv[1];
   const list = listForWrite(c, key);
@@ -411,9 +399,9 @@ function lremCommand(c: Client, argv: string[]): void {
 }
 
 function ltrimCommand(c: Client, argv: string[]): void {
-  let start = longArg(c, argv[2]);
+  let start = getLongLongOrReply(c, argv[2]);
   if (start === null) return;
-  let end = longArg(c, argv[3]);
+  let end = getLongLongOrReply(c, argv[3]);
   if (end === null) return;
   const key = argv[1];
   const list = listForWrite(c, key);
@@ -512,7 +500,7 @@ interface MpopArgs {
 
 /** Parses `numkeys key... LEFT|RIGHT [COUNT n]` starting at argv[at] (Redis's mpopGenericCommand). */
 function parseMpop(c: Client, argv: string[], at: number): MpopArgs | null {
-  const numkeys = rangeLong(c, argv[at], 1, Number.MAX_SAFE_INTEGER, "ERR numkeys should be greater than 0");
+  const numkeys = getRangeLongOrReply(c, argv[at], 1, LONG_MAX, ERR_NUMKEYS_NOT_POSITIVE);
   if (numkeys === null) return null;
   const whereIdx = at + numkeys + 1;
   if (whereIdx >= argv.length) {
@@ -525,7 +513,7 @@ function parseMpop(c: Client, argv: string[], at: number): MpopArgs | null {
   for (let j = whereIdx + 1; j < argv.length; j++) {
     const moreArgs = argv.length - 1 - j;
     if (count === -1 && argv[j].toLowerCase() === "count" && moreArgs) {
-      const n = rangeLong(c, argv[++j], 1, Number.MAX_SAFE_INTEGER, "ERR count should be greater than 0");
+      const n = getRangeLongOrReply(c, argv[++j], 1, LONG_MAX, ERR_COUNT_NOT_POSITIVE);
       if (n === null) return null;
       count = n;
     } else {
@@ -628,19 +616,19 @@ function blockingPop(c: Client, keys: string[], where: Where, deadline: number, 
 }
 
 function blpopCommand(c: Client, argv: string[]): void {
-  const deadline = parseBlockTimeout(c, argv[argv.length - 1]);
+  const deadline = getTimeoutOrReply(c, argv[argv.length - 1], UNIT_SECONDS);
   if (deadline === null) return;
   blockingPop(c, argv.slice(1, -1), HEAD, deadline, -1);
 }
 
 function brpopCommand(c: Client, argv: string[]): void {
-  const deadline = parseBlockTimeout(c, argv[argv.length - 1]);
+  const deadline = getTimeoutOrReply(c, argv[argv.length - 1], UNIT_SECONDS);
   if (deadline === null) return;
   blockingPop(c, argv.slice(1, -1), TAIL, deadline, -1);
 }
 
 function blmpopCommand(c: Client, argv: string[]): void {
-  const deadline = parseBlockTimeout(c, argv[1]);
+  const deadline = getTimeoutOrReply(c, argv[1], UNIT_SECONDS);
   if (deadline === null) return;
   const args = parseMpop(c, argv, 2);
   if (args === null) return;
@@ -674,13 +662,13 @@ function blmoveCommand(c: Client, argv: string[]): void {
   if (from === null) return;
   const to = whereArg(c, argv[4]);
   if (to === null) return;
-  const deadline = parseBlockTimeout(c, argv[5]);
+  const deadline = getTimeoutOrReply(c, argv[5], UNIT_SECONDS);
   if (deadline === null) return;
   blmoveGeneric(c, argv, from, to, deadline, false);
 }
 
 function brpoplpushCommand(c: Client, argv: string[]): void {
-  const deadline = parseBlockTimeout(c, argv[3]);
+  const deadline = getTimeoutOrReply(c, argv[3], UNIT_SECONDS);
   if (deadline === null) return;
   blmoveGeneric(c, argv, TAIL, HEAD, deadline, true);
 }

@@ -1,7 +1,6 @@
-import { parseInteger } from "../arguments.js";
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import { REDIS_COMPAT_VERSION } from "../info.js";
-import { ERR_NOT_INTEGER } from "../shared-replies.js";
 
 /**
  * LOLWUT's output for a version string, as Redis 7.0 picks it: version 5 draws Georg Nees's "Schotter" in
@@ -27,11 +26,8 @@ export function lolwut(c: Client, version: string, args: string[]): string | nul
 function intArgs(c: Client, args: string[], defaults: number[]): number[] | null {
   const out = [...defaults];
   for (let i = 0; i < defaults.length && i < args.length; i++) {
-    const n = parseInteger(args[i]);
-    if (n === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return null;
-    }
+    const n = getLongLongOrReply(c, args[i]);
+    if (n === null) return null;
     out[i] = n;
   }
   return out;

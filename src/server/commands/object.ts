@@ -3,10 +3,10 @@ import { isCanonicalInt64 } from "../../store/encoding-config.js";
 import { HEAP_NUMBER, MAP_SLOT, stringBytes } from "../../store/memory-model.js";
 import { objectEncoding, stringEncoding } from "../../store/object-encoding.js";
 import type { StoredValue } from "../../store/redis-value.js";
-import { parseInt64 } from "../arguments.js";
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
+import { ERR_SYNTAX } from "../shared-replies.js";
 import { lookupReadNoTouch } from "./helpers.js";
 
 /**
@@ -136,12 +136,9 @@ const MEMORY_HELP = [
 function memoryUsage(c: Client, argv: string[]): void {
   for (let j = 3; j < argv.length; j++) {
     if (argv[j].toLowerCase() === "samples" && j + 1 < argv.length) {
-      const n = parseInt64(argv[j + 1]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 0n) {
+      const n = getLongLongOrReply(c, argv[j + 1]);
+      if (n === null) return;
+      if (n < 0) {
         c.reply.error(ERR_SYNTAX);
         return;
       }

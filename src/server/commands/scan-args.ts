@@ -1,7 +1,7 @@
 import type { CursorRegistry } from "../../store/cursor-registry.js";
-import { eqi, parseInt64, parseInteger } from "../arguments.js";
+import { eqi, getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
+import { ERR_SYNTAX } from "../shared-replies.js";
 import { cErrno } from "../strtod.js";
 
 /**
@@ -62,15 +62,6 @@ export interface ScanOptions {
 /** Reused for every call: the hot path allocates nothing; valid until the next parseScanOptions. */
 const options: ScanOptions = { count: 10, pattern: null, type: null };
 
-/** COUNT as getLongFromObjectOrReply reads it (any 64-bit integer); past 2^53 it only means "all". */
-function countArg(s: string): number | null {
-  const n = parseInteger(s);
-  if (n !== null) return n;
-  const b = parseInt64(s);
-  if (b === null) return null;
-  return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-}
-
 /**
  * scanGenericCommand's option loop over argv[from..]: COUNT <n> (a 64-bit integer, at least 1), MATCH
  * <pattern>, and with `allowType` (SCAN over the keyspace) TYPE <type>. An option without its value, or
@@ -89,11 +80,8 @@ export function parseScanOptions(
     const opt = argv[i];
     const hasValue = i + 1 < argv.length;
     if (hasValue && eqi(opt, "count")) {
-      const n = countArg(argv[i + 1]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return null;
-      }
+      const n = getLongLongOrReply(c, argv[i + 1]);
+      if (n === null) return null;
       if (n < 1) {
         c.reply.error(ERR_SYNTAX);
         return null;

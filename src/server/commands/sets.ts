@@ -1,11 +1,17 @@
 import { globMatch } from "../../commands/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import { RedisSet, type RedisValue } from "../../store/redis-value.js";
-import { parseInteger } from "../arguments.js";
+import { getPositiveLongOrReply, getRangeLongOrReply, LONG_MAX } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
+import {
+  ERR_LIMIT_NEGATIVE,
+  ERR_NUMKEYS_NOT_POSITIVE,
+  ERR_NUMKEYS_TOO_MANY,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+} from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 import { replyScanPage, startKeyScan } from "./scan-args.js";
 
@@ -15,7 +21,6 @@ import { replyScanPage, startKeyScan } from "./scan-args.js";
  * the same propagation (SPOP as SREM or DEL). An emptied set is deleted.
  */
 
-const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 /** SPOP with a count propagates its removals as SREM commands of at most this many members (Redis's). */
 const SPOP_MOVE_BATCH = 1024;
 /** SPOP_MOVE_STRATEGY_MUL: SPOP with a count rebuilds the set when count >= remaining members × this. */
@@ -165,11 +170,8 @@ function spopCommand(c: Client, argv: string[]): void {
 
 /** SPOP key count: removals replicate as SREM batches, or as DEL when the whole set goes. */
 function spopWithCount(c: Client, argv: string[]): void {
-  const count = parseInteger(argv[2]);
-  if (count === null || count < 0) {
-    c.reply.error(ERR_NOT_POSITIVE);
-    return;
-  }
+  const count = getPositiveLongOrReply(c, argv[2]);
+  if (count === null) return;
   const key = argv[1];
   const s = setForWrite(c, key);
   if (s === null) return;
@@ -217,17 +219,8 @@ function srandmemberCommand(c: Client, argv: string[]): void {
 
 /** SRANDMEMBER key count: distinct members for a positive count, repetitions allowed for a negative one. */
 function srandmemberWithCount(c: Client, argv: string[]): void {
-  const l = parseInteger(argv[2]);
-  if (l === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (l < -Number.MAX_SAFE_INTEGER) {
-    c.reply.error(
-      "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-    );
-    return;
-  }
+  const l = getRangeLongOrReply(c, argv[2], -LONG_MAX, LONG_MAX);
+  if (l === null) return;
   const s = setForRead(c, argv[1]);
   if (s === null) return;
   const count = Math.abs(l);
@@ -360,24 +353,18 @@ function sinterstoreCommand(c: Client, argv: string[]): void {
 
 /** SINTERCARD numkeys key [key ...] [LIMIT limit]. */
 function sintercardCommand(c: Client, argv: string[]): void {
-  const numkeys = parseInteger(argv[1]);
-  if (numkeys === null || numkeys < 1) {
-    c.reply.error("ERR numkeys should be greater than 0");
-    return;
-  }
+  const numkeys = getRangeLongOrReply(c, argv[1], 1, LONG_MAX, ERR_NUMKEYS_NOT_POSITIVE);
+  if (numkeys === null) return;
   if (numkeys > argv.length - 2) {
-    c.reply.error("ERR Number of keys can't be greater than number of args");
+    c.reply.error(ERR_NUMKEYS_TOO_MANY);
     return;
   }
   let limit = 0;
   for (let j = 2 + numkeys; j < argv.length; j++) {
     const moreArgs = argv.length - 1 - j;
     if (argv[j].toLowerCase() === "limit" && moreArgs) {
-      const n = parseInteger(argv[++j]);
-      if (n === null || n < 0) {
-        c.reply.error("ERR LIMIT can't be negative");
-        return;
-      }
+      const n = getPositiveLongOrReply(c, argv[++j], ERR_LIMIT_NEGATIVE);
+      if (n === null) return;
       limit = n;
     } else {
       c.reply.error(ERR_SYNTAX);

@@ -1,11 +1,11 @@
 import { RedisList } from "../../store/redis-list.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import { RedisZSet, ZSET_SKIPLIST } from "../../store/redis-zset.js";
-import { parseInt64, parseInteger } from "../arguments.js";
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
+import { ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
 import { cErrno, strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified } from "./helpers.js";
 
@@ -260,15 +260,6 @@ function intsetOrder(c: Client, set: Set<string>): string[] | null {
 
 // ─── sortCommandGeneric ──────────────────────────────────────────────────────────────────────────────────
 
-/** A LIMIT argument as getLongFromObjectOrReply reads it; past 2^53 only "very large" matters. */
-function limitArg(s: string): number | null {
-  const n = parseInteger(s);
-  if (n !== null) return n;
-  const b = parseInt64(s);
-  if (b === null) return null;
-  return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-}
-
 /** BY and GET patterns read keys no argument names: the user must be able to read every key (as Redis). */
 function readsAnyKey(c: Client, argv: string[]): boolean {
   return c.user.unrestricted || (c.cmd !== null && c.server.acl.readsAnyKey(c.user, c.cmd.spec, argv));
@@ -290,12 +281,10 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     else if (opt === "desc") desc = true;
     else if (opt === "alpha") alpha = true;
     else if (opt === "limit" && left >= 2) {
-      const s = limitArg(argv[j + 1]);
-      const n = s === null ? null : limitArg(argv[j + 2]);
-      if (s === null || n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
+      const s = getLongLongOrReply(c, argv[j + 1]);
+      if (s === null) return;
+      const n = getLongLongOrReply(c, argv[j + 2]);
+      if (n === null) return;
       limitStart = s;
       limitCount = n;
       j += 2;

@@ -1,11 +1,19 @@
 import { constants as bufferConstants } from "node:buffer";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
 import { STRING_NOT_INT, STRING_RAW } from "../../store/object-encoding.js";
-import { INT64_MAX, INT64_MIN, parseInt64, parseInteger } from "../arguments.js";
+import {
+  getExactLongLongOrReply,
+  getLongLongOrReply,
+  INT64_MAX,
+  INT64_MIN,
+  parseInt64,
+  parseInteger,
+} from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import {
+  ERR_INCR_NAN,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
   ERR_OVERFLOW,
@@ -100,13 +108,15 @@ function parseStringOptions(c: Client, argv: string[], kind: number): StringOpti
  * negative there, and is refused).
  */
 function expireMillis(c: Client, arg: string, flags: number, command: string): number {
-  const n = parseInt64(arg);
-  if (n === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return -1;
-  }
+  const n = getExactLongLongOrReply(c, arg);
+  if (n === null) return -1;
   const seconds = (flags & (SET_EX | SET_EXAT)) !== 0;
-  let ms = n;
+  if (typeof n === "number" && n > 0) {
+    // Within 2^53 the sum is exact in doubles: no BigInt for the usual SET EX / SETEX.
+    const sum = (seconds ? n * 1000 : n) + (flags & (SET_EX | SET_PX) ? Date.now() : 0);
+    if (Number.isSafeInteger(sum)) return sum;
+  }
+  let ms = BigInt(n);
   if (ms <= 0n || (seconds && ms > INT64_MAX / 1000n)) {
     c.reply.error(`ERR invalid expire time in '${command}' command`);
     return -1;
@@ -313,12 +323,6 @@ function incrBy(c: Client, key: string, by: bigint | number): void {
   c.reply.integer(result);
 }
 
-/** An INCRBY/DECRBY argument: a safe number when possible, a BigInt over the rest of the int64 range. */
-function incrByArg(s: string): bigint | number | null {
-  const n = parseInteger(s);
-  return n !== null ? n : parseInt64(s);
-}
-
 function incrCommand(c: Client, argv: string[]): void {
   incrBy(c, argv[1], 1);
 }
@@ -328,16 +332,15 @@ function decrCommand(c: Client, argv: string[]): void {
 }
 
 function incrbyCommand(c: Client, argv: string[]): void {
-  const by = incrByArg(argv[2]);
-  if (by === null) c.reply.error(ERR_NOT_INTEGER);
-  else incrBy(c, argv[1], by);
+  const by = getExactLongLongOrReply(c, argv[2]);
+  if (by !== null) incrBy(c, argv[1], by);
 }
 
 function decrbyCommand(c: Client, argv: string[]): void {
-  const by = incrByArg(argv[2]);
-  if (by === null) c.reply.error(ERR_NOT_INTEGER);
-  // -INT64_MIN is not an int64 (it arrives as a Number: -2^63 is exactly representable).
-  else if (by === INT64_MIN || by === -(2 ** 63)) c.reply.error("ERR decrement would overflow");
+  const by = getExactLongLongOrReply(c, argv[2]);
+  if (by === null) return;
+  // -INT64_MIN is not an int64 (past 2^53 the getter gives a BigInt).
+  if (by === INT64_MIN) c.reply.error("ERR decrement would overflow");
   else incrBy(c, argv[1], typeof by === "number" ? -by : -by); // each branch negates its own type
 }
 
@@ -360,7 +363,7 @@ function incrbyfloatCommand(c: Client, argv: string[]): void {
   }
   const sum = addLongDouble(cur, incr);
   if (sum.inf) {
-    c.reply.error("ERR increment would produce NaN or Infinity");
+    c.reply.error(ERR_INCR_NAN);
     return;
   }
   const text = formatLongDoubleHuman(sum);
@@ -468,23 +471,14 @@ function strlenCommand(c: Client, argv: string[]): void {
   else c.reply.integer(v.length);
 }
 
-/** An int64 argument clamped into ±2^53 (every clamped value lies far beyond any string's length). */
-export function rangeArg(c: Client, s: string): number | null {
-  const n = parseInteger(s);
-  if (n !== null) return n;
-  const b = parseInt64(s);
-  if (b === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return null;
-  }
-  return b < 0n ? -(2 ** 53) : 2 ** 53;
-}
+/** getLongLongOrReply under the name bitops.ts imports it by (GETRANGE-style start/end arguments). */
+export const rangeArg = getLongLongOrReply;
 
 /** GETRANGE key start end (and its old name SUBSTR): inclusive, negative indexes from the end. */
 function getrangeCommand(c: Client, argv: string[]): void {
-  let start = rangeArg(c, argv[2]);
+  let start = getLongLongOrReply(c, argv[2]);
   if (start === null) return;
-  let end = rangeArg(c, argv[3]);
+  let end = getLongLongOrReply(c, argv[3]);
   if (end === null) return;
   const v = lookupRawRead(c, argv[1]);
   if (v === undefined) {
@@ -512,11 +506,8 @@ function getrangeCommand(c: Client, argv: string[]): void {
 function setrangeCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   const value = argv[3];
-  const offset = parseInteger(argv[2]) ?? (parseInt64(argv[2]) === null ? null : 2 ** 53);
-  if (offset === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
+  const offset = getLongLongOrReply(c, argv[2]);
+  if (offset === null) return;
   if (offset < 0) {
     c.reply.error("ERR offset is out of range");
     return;
@@ -570,7 +561,7 @@ function lcsCommand(c: Client, argv: string[]): void {
     else if (opt === "len") getLen = true;
     else if (opt === "withmatchlen") withMatchLen = true;
     else if (opt === "minmatchlen" && j + 1 < argv.length) {
-      const n = rangeArg(c, argv[++j]);
+      const n = getLongLongOrReply(c, argv[++j]);
       if (n === null) return;
       minMatchLen = Math.max(n, 0);
     } else {

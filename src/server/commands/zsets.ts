@@ -3,13 +3,29 @@ import { d2string } from "../../resp/format-double.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { RedisValue } from "../../store/redis-value.js";
 import { RedisZSet, type ZSkipNode } from "../../store/redis-zset.js";
-import { parseInt64, parseInteger } from "../arguments.js";
-import { blockingDenied, parseBlockTimeout } from "../blocking.js";
+import {
+  getDoubleOrReply,
+  getExactLongLongOrReply,
+  getLongLongOrReply,
+  getPositiveLongOrReply,
+  getRangeLongOrReply,
+  getTimeoutOrReply,
+  LONG_MAX,
+  UNIT_SECONDS,
+} from "../arguments.js";
+import { blockingDenied } from "../blocking.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE } from "../shared-replies.js";
-import { cErrno, isCSpace, strtod, strtodResult } from "../strtod.js";
+import {
+  ERR_COUNT_NOT_POSITIVE,
+  ERR_LIMIT_NEGATIVE,
+  ERR_NUMKEYS_NOT_POSITIVE,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+  errValueOutOfRange,
+} from "../shared-replies.js";
+import { strtod, strtodResult } from "../strtod.js";
 import { lookupRead, modified, rewriteCommandVector } from "./helpers.js";
 import { replyScanPage, startKeyScan, walkParked } from "./scan-args.js";
 
@@ -26,21 +42,11 @@ import { replyScanPage, startKeyScan, walkParked } from "./scan-args.js";
 const ERR_NAN = "ERR resulting score is not a number (NaN)";
 const ERR_MINMAX_FLOAT = "ERR min or max is not a float";
 const ERR_MINMAX_LEX = "ERR min or max not valid string range item";
-const ERR_NOT_FLOAT = "ERR value is not a valid float";
-const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 
 // ─── number parsing (strtod, as Redis's parsers use it) ─────────────────────────────────────────────────
 
-/** getDoubleFromObject: the whole text must be a number, no leading space, no overflow, not NaN. */
-export function parseScore(s: string): number | null {
-  // string2d sets errno = 0 and runs strtod before any check, which leaves errno as SORT later sees it.
-  cErrno.erange = false;
-  const v = strtod(s, 0);
-  if (s.length === 0 || isCSpace(s.charCodeAt(0))) return null;
-  if (strtodResult.end !== s.length || Number.isNaN(v)) return null;
-  if (strtodResult.erange && (v === 0 || !Number.isFinite(v))) return null;
-  return v;
-}
+/** string2d, under the name geo.ts imports it by. */
+export { parseDoubleArg as parseScore } from "../arguments.js";
 
 /** A score range (zrangespec); `parseScoreRange` fills the shared one. */
 interface ScoreRange {
@@ -165,18 +171,6 @@ function collectNodes(z: RedisZSet, startRank: number, count: number, rev: boole
   return out;
 }
 
-/** Reads a 64-bit "long" argument (getLongFromObjectOrReply); null after replying the error. */
-function longArg(c: Client, s: string, message = ERR_NOT_INTEGER): number | null {
-  const n = parseInteger(s);
-  if (n === null) {
-    // Integers past 2^53 that JS cannot hold exactly: clamp, they only ever mean "very large".
-    const b = parseInt64(s);
-    if (b !== null) return b > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
-    c.reply.error(message);
-  }
-  return n;
-}
-
 // ─── ZADD / ZINCRBY ─────────────────────────────────────────────────────────────────────────────────────
 
 const ZADD_NX = 1;
@@ -227,11 +221,8 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
   // All scores are parsed before anything changes: the command applies fully or not at all.
   const scores: number[] = new Array(elements);
   for (let j = 0; j < elements; j++) {
-    const s = parseScore(argv[scoreidx + j * 2]);
-    if (s === null) {
-      c.reply.error(ERR_NOT_FLOAT);
-      return;
-    }
+    const s = getDoubleOrReply(c, argv[scoreidx + j * 2]);
+    if (s === null) return;
     scores[j] = s;
   }
   const v = c.db.lookupKeyWrite(key);
@@ -337,9 +328,9 @@ function zremrangeGeneric(c: Client, argv: string[], kind: RangeKind): void {
   let lexMin: LexEnd | null = null;
   let lexMax: LexEnd | null = null;
   if (kind === "rank") {
-    const s = longArg(c, argv[2]);
+    const s = getLongLongOrReply(c, argv[2]);
     if (s === null) return;
-    const e = longArg(c, argv[3]);
+    const e = getLongLongOrReply(c, argv[3]);
     if (e === null) return;
     start = s;
     end = e;
@@ -496,9 +487,9 @@ function zrangeGeneric(
     const opt = argv[j].toLowerCase();
     if (!store && opt === "withscores") withscores = true;
     else if (opt === "limit" && left >= 2) {
-      const o = longArg(c, argv[j + 1]);
+      const o = getLongLongOrReply(c, argv[j + 1]);
       if (o === null) return;
-      const l = longArg(c, argv[j + 2]);
+      const l = getLongLongOrReply(c, argv[j + 2]);
       if (l === null) return;
       offset = o;
       limit = l;
@@ -532,9 +523,9 @@ function zrangeGeneric(
   let lexMin: LexEnd | null = null;
   let lexMax: LexEnd | null = null;
   if (kind === "rank") {
-    const s = longArg(c, argv[minIdx]);
+    const s = getLongLongOrReply(c, argv[minIdx]);
     if (s === null) return;
-    const e = longArg(c, argv[maxIdx]);
+    const e = getLongLongOrReply(c, argv[maxIdx]);
     if (e === null) return;
     start = s;
     end = e;
@@ -679,12 +670,8 @@ function zpopMinMax(c: Client, argv: string[], max: boolean): void {
   }
   let count = -1;
   if (argv.length === 3) {
-    const n = longArg(c, argv[2], ERR_NOT_POSITIVE);
+    const n = getPositiveLongOrReply(c, argv[2]);
     if (n === null) return;
-    if (n < 0) {
-      c.reply.error(ERR_NOT_POSITIVE);
-      return;
-    }
     count = n;
   }
   genericZpop(c, [argv[1]], max, false, count, c.reply.proto > 2 && count !== -1, false);
@@ -699,12 +686,8 @@ export interface ZmpopArgs {
 
 /** zmpopGenericCommand's parsing: numkeys at `numkeysIdx`, keys, MIN|MAX, [COUNT n]. */
 export function parseZmpopArgs(c: Client, argv: string[], numkeysIdx: number): ZmpopArgs | null {
-  const numkeys = longArg(c, argv[numkeysIdx], "ERR numkeys should be greater than 0");
+  const numkeys = getRangeLongOrReply(c, argv[numkeysIdx], 1, LONG_MAX, ERR_NUMKEYS_NOT_POSITIVE);
   if (numkeys === null) return null;
-  if (numkeys < 1) {
-    c.reply.error("ERR numkeys should be greater than 0");
-    return null;
-  }
   const whereIdx = numkeysIdx + numkeys + 1;
   if (whereIdx >= argv.length) {
     c.reply.error(ERR_SYNTAX);
@@ -720,12 +703,8 @@ export function parseZmpopArgs(c: Client, argv: string[], numkeysIdx: number): Z
     const more = argv.length - 1 - j;
     if (count === -1 && argv[j].toLowerCase() === "count" && more > 0) {
       j++;
-      const n = longArg(c, argv[j], "ERR count should be greater than 0");
+      const n = getRangeLongOrReply(c, argv[j], 1, LONG_MAX, ERR_COUNT_NOT_POSITIVE);
       if (n === null) return null;
-      if (n < 1) {
-        c.reply.error("ERR count should be greater than 0");
-        return null;
-      }
       count = n;
     } else {
       c.reply.error(ERR_SYNTAX);
@@ -797,7 +776,7 @@ function blockingZpop(c: Client, keys: string[], max: boolean, deadline: number,
 
 /** BZPOPMIN/BZPOPMAX key [key ...] timeout: the timeout is checked before the keys, as in Redis. */
 function bzpopMinMax(c: Client, argv: string[], max: boolean): void {
-  const deadline = parseBlockTimeout(c, argv[argv.length - 1]);
+  const deadline = getTimeoutOrReply(c, argv[argv.length - 1], UNIT_SECONDS);
   if (deadline === null) return;
   blockingZpop(c, argv.slice(1, -1), max, deadline, -1);
 }
@@ -806,24 +785,20 @@ function bzpopMinMax(c: Client, argv: string[], max: boolean): void {
 function bzmpopCommand(c: Client, argv: string[]): void {
   const a = parseZmpopArgs(c, argv, 2);
   if (a === null) return;
-  const deadline = parseBlockTimeout(c, argv[1]);
+  const deadline = getTimeoutOrReply(c, argv[1], UNIT_SECONDS);
   if (deadline === null) return;
   blockingZpop(c, a.keys, a.max, deadline, a.count);
 }
 
 // ─── ZRANDMEMBER ────────────────────────────────────────────────────────────────────────────────────────
 
-const LONG_MAX = 9223372036854775807n;
-
 function zrandmemberCommand(c: Client, argv: string[]): void {
   if (argv.length >= 3) {
-    const b = parseInt64(argv[2]);
-    if (b === null) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
-    if (b < -LONG_MAX) {
-      c.reply.error(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+    // getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), exact: WITHSCORES checks the value again below.
+    const l = getExactLongLongOrReply(c, argv[2]);
+    if (l === null) return;
+    if (l < -LONG_MAX) {
+      c.reply.error(errValueOutOfRange(-LONG_MAX, LONG_MAX));
       return;
     }
     let withscores = false;
@@ -833,12 +808,12 @@ function zrandmemberCommand(c: Client, argv: string[]): void {
     }
     if (argv.length === 4) {
       withscores = true;
-      if (b < -LONG_MAX / 2n || b > LONG_MAX / 2n) {
+      if (l < -LONG_MAX / 2n || l > LONG_MAX / 2n) {
         c.reply.error("ERR value is out of range");
         return;
       }
     }
-    zrandmemberWithCount(c, argv[1], b, withscores);
+    zrandmemberWithCount(c, argv[1], BigInt(l), withscores);
     return;
   }
   const z = readZSet(c, argv[1]);
@@ -956,7 +931,7 @@ function zsetOpGeneric(
   op: SetOp,
   cardOnly: boolean,
 ) {
-  const setnum = longArg(c, argv[numkeysIdx]);
+  const setnum = getLongLongOrReply(c, argv[numkeysIdx]);
   if (setnum === null) return;
   if (setnum < 1) {
     c.reply.error(
@@ -993,11 +968,8 @@ function zsetOpGeneric(
     if (op !== SetOp.DIFF && !cardOnly && remaining >= setnum + 1 && opt === "weights") {
       j++;
       for (let i = 0; i < setnum; i++, j++) {
-        const w = parseScore(argv[j]);
-        if (w === null) {
-          c.reply.error("ERR weight value is not a float");
-          return;
-        }
+        const w = getDoubleOrReply(c, argv[j], "ERR weight value is not a float");
+        if (w === null) return;
         src[i].weight = w;
       }
     } else if (op !== SetOp.DIFF && !cardOnly && remaining >= 2 && opt === "aggregate") {
@@ -1014,12 +986,8 @@ function zsetOpGeneric(
       withscores = true;
       j++;
     } else if (cardOnly && remaining >= 2 && opt === "limit") {
-      const l = longArg(c, argv[j + 1], "ERR LIMIT can't be negative");
+      const l = getPositiveLongOrReply(c, argv[j + 1], ERR_LIMIT_NEGATIVE);
       if (l === null) return;
-      if (l < 0) {
-        c.reply.error("ERR LIMIT can't be negative");
-        return;
-      }
       limit = l;
       j += 2;
     } else {
