@@ -155,9 +155,15 @@ async function syncUnderLoad(start: Start): Promise<number> {
     { stdio: "ignore" },
   );
   try {
-    // Let the load reach its pace before the replica arrives.
-    const before = Number(await info(m, "master_repl_offset"));
-    while (Number(await info(m, "master_repl_offset")) < before + 10_000_000) {
+    // Let the load reach its pace before the replica arrives. (Not by master_repl_offset: like Redis, a
+    // master has no backlog, so no offset, until its first replica.)
+    const processed = async () => {
+      const text = String(await m.call("INFO", "stats"));
+      return Number(/total_commands_processed:(\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await processed();
+    while ((await processed()) < before + 1_000_000) {
+      if (load.exitCode !== null) throw new Error(`redis-benchmark exited early (${load.exitCode})`);
       await new Promise((res) => setTimeout(res, 20));
     }
     const t0 = performance.now();

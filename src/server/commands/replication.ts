@@ -1,9 +1,9 @@
 import { SlaveCapa } from "../../replication/attached-replica.js";
 import type { ReplicaClientHandle } from "../../replication/replication-host.js";
-import { parseInteger } from "../arguments.js";
+import { getLongLongOrReply, getTimeoutOrReply, parseInteger, UNIT_MILLISECONDS } from "../arguments.js";
 import { type Client, ClientFlag, type ReplicaClientState } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_TIMEOUT_INVALID, ERR_TIMEOUT_NEGATIVE } from "../shared-replies.js";
+import { ERR_SYNTAX } from "../shared-replies.js";
 
 /**
  * Command family: REPLICAOF/SLAVEOF, ROLE, PSYNC, SYNC, REPLCONF, WAIT, WAITOFFSET. They act on the
@@ -107,11 +107,8 @@ function replconfCommand(c: Client, argv: string[]): void {
     const opt = argv[i].toLowerCase();
     const val = argv[i + 1];
     if (opt === "listening-port") {
-      const port = parseInteger(val);
-      if (port === null) {
-        c.reply.error(ERR_NOT_INTEGER);
-        return;
-      }
+      const port = getLongLongOrReply(c, val);
+      if (port === null) return;
       st.port = port;
     } else if (opt === "ip-address") {
       if (val.length >= 46) {
@@ -144,20 +141,6 @@ function replconfCommand(c: Client, argv: string[]): void {
 
 // ─── WAIT / WAITOFFSET ───────────────────────────────────────────────────────────────────────────────────
 
-/** Redis's getTimeoutFromObjectOrReply in milliseconds; null when it replied an error. */
-function timeoutArg(c: Client, s: string): number | null {
-  const n = parseInteger(s);
-  if (n === null) {
-    c.reply.error(ERR_TIMEOUT_INVALID);
-    return null;
-  }
-  if (n < 0) {
-    c.reply.error(ERR_TIMEOUT_NEGATIVE);
-    return null;
-  }
-  return n;
-}
-
 function waitCommand(c: Client, argv: string[]): void {
   const repl = c.server.replication;
   if (repl.isReplica()) {
@@ -166,13 +149,10 @@ function waitCommand(c: Client, argv: string[]): void {
     );
     return;
   }
-  const numreplicas = parseInteger(argv[1]);
-  if (numreplicas === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  const timeout = timeoutArg(c, argv[2]);
-  if (timeout === null) return;
+  const numreplicas = getLongLongOrReply(c, argv[1]);
+  if (numreplicas === null) return;
+  const deadline = getTimeoutOrReply(c, argv[2], UNIT_MILLISECONDS);
+  if (deadline === null) return;
   // The client's offset right after its last write (Redis's c->woff); the master's offset if unknown.
   const woff = c.woff;
   const acks = repl.countAcks(woff);
@@ -183,7 +163,7 @@ function waitCommand(c: Client, argv: string[]): void {
   let remove: () => void = () => {};
   c.blockOn({
     kind: "wait",
-    deadline: timeout > 0 ? Date.now() + timeout : 0,
+    deadline,
     onTimeout: () => {
       remove();
       c.reply.integer(repl.countAcks(woff));
@@ -201,13 +181,10 @@ function waitCommand(c: Client, argv: string[]): void {
 
 function waitoffsetCommand(c: Client, argv: string[]): void {
   const repl = c.server.replication;
-  const target = parseInteger(argv[1]);
-  if (target === null) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  const timeout = timeoutArg(c, argv[2]);
-  if (timeout === null) return;
+  const target = getLongLongOrReply(c, argv[1]);
+  if (target === null) return;
+  const deadline = getTimeoutOrReply(c, argv[2], UNIT_MILLISECONDS);
+  if (deadline === null) return;
   if (repl.masterReplOffset >= target || c.flags & ClientFlag.MULTI) {
     c.reply.integer(repl.masterReplOffset);
     return;
@@ -215,7 +192,7 @@ function waitoffsetCommand(c: Client, argv: string[]): void {
   let remove: () => void = () => {};
   c.blockOn({
     kind: "waitoffset",
-    deadline: timeout > 0 ? Date.now() + timeout : 0,
+    deadline,
     onTimeout: () => {
       remove();
       c.reply.integer(repl.masterReplOffset);
