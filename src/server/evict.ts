@@ -253,9 +253,9 @@ export class Evictor {
     for (const key of keys) {
       let idle: number;
       if (this.policy & FLAG_LRU) {
-        idle = clock.idleMs(db.lru.get(key) ?? clock.initial());
+        idle = clock.idleMs(db.accessClockOf(key));
       } else if (this.policy & FLAG_LFU) {
-        idle = 255 - clock.decrAndReturn(db.lru.get(key) ?? clock.initial());
+        idle = 255 - clock.decrAndReturn(db.accessClockOf(key));
       } else {
         // volatile-ttl: the sooner it expires, the better.
         idle = Number.MAX_SAFE_INTEGER - (db.expires.get(key) ?? 0);

@@ -30,6 +30,12 @@ export class Database {
   expires = new Map<string, number>();
   /** Per key: its access clock (Redis's robj.lru): the LRU clock of the last access, or LFU time and counter. */
   lru = new Map<string, number>();
+  /**
+   * The clock of keys a load brought in without one (an RDB without LRU/LFU records: the usual case): the
+   * clock when that load began. Such keys get no `lru` entry until their first access, so a replica's load
+   * does one Map operation per key instead of two. Undefined until such a load.
+   */
+  private loadedClock: number | undefined = undefined;
   /** String keys whose OBJECT ENCODING is not the one their content implies (see object-encoding.ts). */
   stringEncodings = new Map<string, number>();
   /** The estimated bytes of this db's keys and values; replaced (not zeroed) when the db is emptied. */
@@ -103,7 +109,12 @@ export class Database {
   /** Records an access (lookupKey without LOOKUP_NOTOUCH): one store of the cached clock, or an LFU step. */
   private touch(key: string): void {
     const clock = this.clock;
-    this.lru.set(key, clock.lfu ? clock.touched(this.lru.get(key)) : clock.lruClock);
+    this.lru.set(key, clock.lfu ? clock.touched(this.lru.get(key) ?? this.loadedClock) : clock.lruClock);
+  }
+
+  /** A key's access clock (Redis's robj.lru), for OBJECT IDLETIME/FREQ and eviction's sampling. */
+  accessClockOf(key: string): number {
+    return this.lru.get(key) ?? this.loadedClock ?? this.clock.initial();
   }
 
   lookupKeyRead(key: string): RedisValue | undefined {
@@ -212,7 +223,8 @@ export class Database {
     if (dict.size === before) return false;
     this.acct.bytes += stringBytes(key.length) + valueBytes(value);
     if (typeof value !== "string") value.acct = this.acct;
-    this.lru.set(key, clock ?? this.clock.initial());
+    if (clock !== undefined) this.lru.set(key, clock);
+    else if (this.loadedClock === undefined) this.loadedClock = this.clock.initial();
     return true;
   }
 
@@ -249,6 +261,7 @@ export class Database {
     this.dict = new Map();
     this.expires = new Map();
     this.lru = new Map();
+    this.loadedClock = undefined;
     this.stringEncodings = new Map();
     this.acct = new MemoryAccount();
     this.epoch++;
@@ -262,6 +275,7 @@ export class Database {
     [this.dict, other.dict] = [other.dict, this.dict];
     [this.expires, other.expires] = [other.expires, this.expires];
     [this.lru, other.lru] = [other.lru, this.lru];
+    [this.loadedClock, other.loadedClock] = [other.loadedClock, this.loadedClock];
     [this.stringEncodings, other.stringEncodings] = [other.stringEncodings, this.stringEncodings];
     [this.acct, other.acct] = [other.acct, this.acct];
     this.epoch++;

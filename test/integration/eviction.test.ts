@@ -4,6 +4,7 @@ import { type ServerProcess, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { infoField, waitLinkUp, waitOffsetsEqual } from "../helpers/replication-helpers.js";
 import { ReplicationStream } from "../helpers/replication-stream.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 /**
  * maxmemory under a write load, with every maxmemory-policy: used_memory stays within maxmemory (plus at
@@ -36,6 +37,33 @@ describe("maxmemory and eviction", () => {
   after(async () => {
     c?.close();
     await srv?.stop();
+  });
+
+  it("keys loaded from an RDB age from their load: OBJECT IDLETIME grows, FREQ starts at 5, a touch resets", async () => {
+    await c.call("CONFIG", "SET", "maxmemory", 0);
+    await c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    await c.call("FLUSHALL");
+    await c.call("DEBUG", "POPULATE", 100, "loaded");
+    assert.equal(await c.text("DEBUG", "RELOAD"), "+OK\r\n");
+    // Idle time counts from the load, in whole seconds, as Redis's LRU clock does.
+    await waitFor(
+      "a loaded key to age",
+      async () => Number(await c.call("OBJECT", "IDLETIME", "loaded:7")) >= 1,
+    );
+    await c.call("GET", "loaded:7");
+    assert.equal(await c.call("OBJECT", "IDLETIME", "loaded:7"), 0);
+    assert.ok(Number(await c.call("OBJECT", "IDLETIME", "loaded:8")) >= 1, "an untouched key keeps ageing");
+    await c.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu");
+    await c.call("FLUSHALL");
+    await c.call("DEBUG", "POPULATE", 10, "lfu");
+    assert.equal(await c.text("DEBUG", "RELOAD"), "+OK\r\n");
+    assert.equal(
+      await c.call("OBJECT", "FREQ", "lfu:3"),
+      5,
+      "LFU_INIT_VAL for a key loaded without a counter",
+    );
+    await c.call("CONFIG", "SET", "maxmemory-policy", "noeviction");
+    await c.call("FLUSHALL");
   });
 
   /** Empties the server and sets a limit ROOM above what it uses empty. */

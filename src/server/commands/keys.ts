@@ -73,7 +73,7 @@ interface KeyMeta {
 
 function keyMeta(db: Database, key: string): KeyMeta {
   return {
-    clock: db.lru.get(key),
+    clock: db.accessClockOf(key),
     stringEncoding: db.stringEncodings.size === 0 ? undefined : db.stringEncodings.get(key),
   };
 }

@@ -63,10 +63,9 @@ function objectLookup(c: Client, key: string): StoredValue | undefined {
   return v;
 }
 
-/** The clock stored for a key (a key loaded before the clock existed counts as created now). */
+/** The clock stored for a key. */
 function clockOf(c: Client, key: string): number {
-  const clock = c.server.keyspace.clock;
-  return c.db.lru.get(key) ?? clock.initial();
+  return c.db.accessClockOf(key);
 }
 
 const objectSubcommands = {
