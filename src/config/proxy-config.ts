@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions, SecureContextOptions } from "node:tls";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
+import { strerror } from "../net/strerror.js";
 import {
   loadCaCertificates,
   loadCertificate,
@@ -8,7 +9,6 @@ import {
   TlsSettingsError,
 } from "../net/tls-settings.js";
 import { ConfigError } from "./config-error.js";
-import { strerror } from "./strerror.js";
 
 /**
  * The proxy's configuration (`tandem proxy proxy.yaml`): where it listens, the master and replicas it

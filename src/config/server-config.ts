@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { globMatch } from "../commands/glob-match.js";
+import { strerror } from "../net/strerror.js";
 import { splitArgs } from "../resp/request-parser.js";
 import { ConfigError } from "./config-error.js";
 import {
@@ -11,7 +12,6 @@ import {
   parseNoEffectValue,
 } from "./config-schema.js";
 import { REDIS_70_DEFAULTS } from "./redis-defaults.js";
-import { strerror } from "./strerror.js";
 
 /**
  * A server's configuration: every Redis 7.0 parameter by canonical name, in CONFIG GET form. Loaded from

@@ -2,7 +2,7 @@ import { constants, createPrivateKey, type KeyObject, X509Certificate } from "no
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createSecureContext, DEFAULT_CIPHERS, type SecureVersion } from "node:tls";
-import { strerror } from "../config/strerror.js";
+import { strerror } from "./strerror.js";
 
 /**
  * Turning Redis-style TLS settings (file names, `tls-protocols`, `tls-ciphers`, `tls-ciphersuites`) into

@@ -14,7 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { strerror } from "../config/strerror.js";
+import { strerror } from "../net/strerror.js";
 import { encodeCommandString } from "../resp/reply-writer.js";
 import type { Keyspace } from "../store/keyspace.js";
 import { readFileChunks, writeFileAtomic, writeFileAtomicSync } from "./rdb-file.js";

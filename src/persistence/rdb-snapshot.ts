@@ -73,6 +73,8 @@ interface CapturedDb {
 }
 
 const MAX_BUFFERED = 1024 * 1024;
+/** Undecided pre-images below this many never start a round before their db's walk ends. */
+const RESOLVE_MIN_BATCH = 1024;
 
 /**
  * The keys the walk emitted from one db, in order. Deciding "did the walk already emit this key?" is only
@@ -104,6 +106,11 @@ class WalkedLog {
  */
 interface UndecidedPreimage {
   bytes: Buffer[];
+}
+
+/** Enough undecided pre-images wait to pay for a scan of the walked log (see `Snapshot.step`). */
+function roundIsWorthIt(st: DbWalkState): boolean {
+  return st.undecided.size >= Math.max(RESOLVE_MIN_BATCH, st.walked.length >>> 3);
 }
 
 /** One pass over the walked log that settles a batch of undecided pre-images. */
@@ -212,13 +219,15 @@ class Snapshot implements KeyspaceListener {
    * Settles undecided pre-images for about `deadline`: a round takes the current batch and scans the
    * walked log (a small Map lookup per entry, no hashing into a big set); keys found there were emitted
    * by the walk before their write (dropped), the others were not (their pre-image is emitted now — the
-   * walk skips hooked keys, so never twice). True when nothing is left undecided.
+   * walk skips hooked keys, so never twice). True when done for now: nothing undecided with `drain` (the
+   * db's walk ended), else no round running and too few pre-images waiting to start one.
    */
-  private resolve(st: DbWalkState, deadline: number): boolean {
+  private resolve(st: DbWalkState, deadline: number, drain: boolean): boolean {
     for (;;) {
       let round = st.round;
       if (round === null) {
         if (st.undecided.size === 0) return true;
+        if (!drain && !roundIsWorthIt(st)) return true;
         round = { batch: st.undecided, pos: 0, end: st.walked.length };
         st.undecided = new Map();
         st.round = round;
@@ -259,7 +268,7 @@ class Snapshot implements KeyspaceListener {
         const cur = this.dbs[this.dbIndex];
         if (cur?.started && cur.visited !== null) {
           // The walk met every key of this db; its undecided pre-images are settled before moving on.
-          if (!this.resolve(cur.visited, deadline)) return false;
+          if (!this.resolve(cur.visited, deadline, true)) return false;
           cur.visited = null;
           this.dbIndex++;
         }
@@ -290,8 +299,12 @@ class Snapshot implements KeyspaceListener {
       const c = this.dbs[this.dbIndex];
       const st = c.visited as DbWalkState;
       // Writes since the last slice: settle their pre-images with at most half of this slice, so the
-      // walk keeps moving under a steady write load.
-      if ((st.undecided.size !== 0 || st.round !== null) && !this.resolve(st, now + budgetMs / 2)) {
+      // walk keeps moving under a steady write load. A round scans the whole walked log, so one starts
+      // only once enough pre-images wait to pay for it (an eighth of the log): the scans add up to a few
+      // log entries per written key, where a round per slice made them quadratic under a write load that
+      // touches every key (a full sync under redis-benchmark spent most of its time here). The rest are
+      // settled when the db's walk ends.
+      if ((st.round !== null || roundIsWorthIt(st)) && !this.resolve(st, now + budgetMs / 2, false)) {
         if (performance.now() >= deadline) return false;
       }
       const hooked = st.hooked;

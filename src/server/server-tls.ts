@@ -9,7 +9,7 @@ import {
 } from "node:tls";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config/server-config.js";
-import { strerror } from "../config/strerror.js";
+import { strerror } from "../net/strerror.js";
 import {
   cipherString,
   loadCaCertificates,

@@ -44,6 +44,14 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** CPU time (user + system) a process has used, in µs (Linux /proc, clock ticks of 10 ms). */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
 export function machineLine(): string {
   const c = cpus();
   return `${c.length} × ${c[0]?.model ?? "cpu"}, Node.js ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;

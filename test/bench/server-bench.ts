@@ -5,7 +5,16 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "../helpers/free-port.js";
 import { startRedis, startTandem } from "../helpers/processes.js";
 import { RawClient } from "../helpers/raw-client.js";
-import { type BenchRow, fmt, machineLine, mb, median, redisBenchmark, rssOf } from "./bench-util.js";
+import {
+  type BenchRow,
+  cpuMicros,
+  fmt,
+  machineLine,
+  mb,
+  median,
+  redisBenchmark,
+  rssOf,
+} from "./bench-util.js";
 
 /**
  * Server throughput and memory, Tandem vs Debian's redis-server, measured alternately in one run:
@@ -34,6 +43,7 @@ interface Suite {
 interface Target {
   kind: string;
   port: number;
+  pid: number;
 }
 
 /** The bare Node RESP loop as a process (see bare-resp-server.ts). */
@@ -47,7 +57,7 @@ async function startBare(): Promise<Target & { stop(): void }> {
     proc.stdout?.once("data", () => resolve());
     proc.once("exit", (code) => reject(new Error(`bare-resp-server exited (${code})`)));
   });
-  return { kind: "bare", port, stop: () => proc.kill("SIGTERM") };
+  return { kind: "bare", port, pid: proc.pid ?? 0, stop: () => proc.kill("SIGTERM") };
 }
 
 const SUITES: Suite[] = [
@@ -154,22 +164,27 @@ async function customThroughput(tandem: Target, redis: Target): Promise<string> 
     const n = "100000";
     out += `\n#### ${suite.name}: \`redis-benchmark -n ${n} -c 50 <command>\` (median of ${ROUNDS} alternating rounds; target ratio ≥ ${suite.target})\n\n`;
     out +=
-      "| command | tandem rps | redis rps | tandem/redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|\n";
+      "| command | tandem rps | redis rps | tandem/redis | CPU µs/req tandem | redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const cmd of suite.commands) {
-      const rows = new Map<Target, BenchRow[]>([
+      const rows = new Map<Target, (BenchRow & { cpuUs: number })[]>([
         [tandem, []],
         [redis, []],
       ]);
       for (let i = 0; i < ROUNDS; i++) {
         const order = i % 2 === 0 ? [tandem, redis] : [redis, tandem];
-        for (const t of order)
-          rows.get(t)?.push(...redisBenchmark(t.port, ["-n", n, "-c", "50", "-r", "100000", ...cmd.argv]));
+        for (const t of order) {
+          const before = cpuMicros(t.pid);
+          const got = redisBenchmark(t.port, ["-n", n, "-c", "50", "-r", "100000", ...cmd.argv]);
+          const cpuUs = (cpuMicros(t.pid) - before) / Number(n);
+          rows.get(t)?.push(...got.map((r) => ({ ...r, cpuUs })));
+        }
       }
       const tr = rows.get(tandem) ?? [];
       const rr = rows.get(redis) ?? [];
       const trps = median(tr.map((x) => x.rps));
       const rrps = median(rr.map((x) => x.rps));
-      out += `| ${cmd.label} | ${fmt(trps)} | ${fmt(rrps)} | ${(trps / rrps).toFixed(2)} | ${median(tr.map((x) => x.p50)).toFixed(3)} | ${median(rr.map((x) => x.p50)).toFixed(3)} |\n`;
+      const cpu = (xs: { cpuUs: number }[]) => median(xs.map((x) => x.cpuUs)).toFixed(2);
+      out += `| ${cmd.label} | ${fmt(trps)} | ${fmt(rrps)} | ${(trps / rrps).toFixed(2)} | ${cpu(tr)} | ${cpu(rr)} | ${median(tr.map((x) => x.p50)).toFixed(3)} | ${median(rr.map((x) => x.p50)).toFixed(3)} |\n`;
     }
   }
   return out;
@@ -181,10 +196,30 @@ async function flush(port: number): Promise<void> {
   c.close();
 }
 
-function byTest(rows: BenchRow[][]): Map<string, BenchRow[]> {
-  const m = new Map<string, BenchRow[]>();
+function byTest<R extends BenchRow>(rows: R[][]): Map<string, R[]> {
+  const m = new Map<string, R[]>();
   for (const round of rows) for (const r of round) m.set(r.test, [...(m.get(r.test) ?? []), r]);
   return m;
+}
+
+/**
+ * One redis-benchmark run per test of the suite (so each gets its own CPU figure): the rows, each with the
+ * server's CPU time per request (user + system, from /proc) — steadier than requests/s on a shared machine,
+ * where the benchmark client competes for the same two cores.
+ */
+function runPerTest(t: Target, args: string[]): (BenchRow & { cpuUs: number })[] {
+  const ti = args.indexOf("-t");
+  const n = Number(args[args.indexOf("-n") + 1]);
+  const out: (BenchRow & { cpuUs: number })[] = [];
+  for (const test of args[ti + 1].split(",")) {
+    const one = [...args];
+    one[ti + 1] = test;
+    const before = cpuMicros(t.pid);
+    const rows = redisBenchmark(t.port, one);
+    const cpuUs = (cpuMicros(t.pid) - before) / (n * rows.length);
+    for (const r of rows) out.push({ ...r, cpuUs });
+  }
+  return out;
 }
 
 async function throughput(tandem: Target, redis: Target, bare: Target): Promise<string> {
@@ -192,32 +227,34 @@ async function throughput(tandem: Target, redis: Target, bare: Target): Promise<
   const only = process.env.BENCH_SUITES?.split(",");
   for (const suite of SUITES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
     const targets = suite.bare ? [tandem, redis, bare] : [tandem, redis];
-    const rows = new Map<Target, BenchRow[][]>(targets.map((t) => [t, []]));
+    const rows = new Map<Target, (BenchRow & { cpuUs: number })[][]>(targets.map((t) => [t, []]));
     for (let i = 0; i < ROUNDS; i++) {
       // Rotate which server goes first so drift on the shared machine hits all equally.
       for (let k = 0; k < targets.length; k++) {
         const s = targets[(i + k) % targets.length];
         if (s !== bare) await flush(s.port);
-        rows.get(s)?.push(redisBenchmark(s.port, suite.args));
+        rows.get(s)?.push(runPerTest(s, suite.args));
       }
     }
     const tt = byTest(rows.get(tandem) ?? []);
     const rr = byTest(rows.get(redis) ?? []);
     const bb = byTest(rows.get(bare) ?? []);
-    out += `\n#### ${suite.name}: \`redis-benchmark ${suite.args.join(" ")}\` (median of ${ROUNDS} rotating rounds; target ratio ≥ ${suite.target})\n\n`;
+    out += `\n#### ${suite.name}: \`redis-benchmark ${suite.args.join(" ")}\` (one test per run; median of ${ROUNDS} rotating rounds; target ratio ≥ ${suite.target})\n\n`;
     out += suite.bare
-      ? "| test | tandem rps | redis rps | bare Node rps | tandem/redis | bare/redis | tandem/bare | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-      : "| test | tandem rps | redis rps | tandem/redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|\n";
+      ? "| test | tandem rps | redis rps | bare Node rps | tandem/redis | bare/redis | tandem/bare | CPU µs/req tandem | redis | bare | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+      : "| test | tandem rps | redis rps | tandem/redis | CPU µs/req tandem | redis | tandem p50 ms | redis p50 ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const [test, trows] of tt) {
       const tr = median(trows.map((x) => x.rps));
       const rrows = rr.get(test) ?? [];
       const rrps = median(rrows.map((x) => x.rps));
       const p50 = `${median(trows.map((x) => x.p50)).toFixed(3)} | ${median(rrows.map((x) => x.p50)).toFixed(3)}`;
+      const cpu = (xs: { cpuUs: number }[]) => median(xs.map((x) => x.cpuUs)).toFixed(2);
       if (suite.bare) {
-        const br = median((bb.get(test) ?? []).map((x) => x.rps));
-        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${fmt(br)} | ${(tr / rrps).toFixed(2)} | ${(br / rrps).toFixed(2)} | ${(tr / br).toFixed(2)} | ${p50} |\n`;
+        const brows = bb.get(test) ?? [];
+        const br = median(brows.map((x) => x.rps));
+        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${fmt(br)} | ${(tr / rrps).toFixed(2)} | ${(br / rrps).toFixed(2)} | ${(tr / br).toFixed(2)} | ${cpu(trows)} | ${cpu(rrows)} | ${cpu(brows)} | ${p50} |\n`;
       } else {
-        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${(tr / rrps).toFixed(2)} | ${p50} |\n`;
+        out += `| ${test} | ${fmt(tr)} | ${fmt(rrps)} | ${(tr / rrps).toFixed(2)} | ${cpu(trows)} | ${cpu(rrows)} | ${p50} |\n`;
       }
     }
   }

@@ -5,7 +5,7 @@ import { globMatch } from "../../commands/glob-match.js";
 import { commandHasKeys, type KeyRef, KeySpecFlag, keysWithFlags } from "../../commands/key-specs.js";
 import { ConfigError } from "../../config/config-error.js";
 import type { Directive } from "../../config/server-config.js";
-import { strerror } from "../../config/strerror.js";
+import { strerror } from "../../net/strerror.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { Server } from "../server.js";
 import { AclCommands } from "./acl-commands.js";

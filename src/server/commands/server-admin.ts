@@ -1,5 +1,5 @@
 import { rewriteConfigFile } from "../../config/config-rewrite.js";
-import { strerror } from "../../config/strerror.js";
+import { strerror } from "../../net/strerror.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";

@@ -223,6 +223,26 @@ describe("point-in-time snapshot (snapshotRdb)", () => {
     assert.deepEqual(dumpKeyspace(loaded), before);
   });
 
+  it("keeps its instant under a write load that touches most keys while the walk runs (rounds mid-walk)", async () => {
+    const ks = new Keyspace(16);
+    for (let i = 0; i < 30000; i++) ks.dbs[0].setKey(`k${i}`, `v${i}`);
+    const before = dumpKeyspace(ks);
+    const rand = seededRandom(7);
+    const it = snapshotRdb(ks, { sliceMs: 0.05 })[Symbol.asyncIterator]();
+    const chunks: Buffer[] = [];
+    let slices = 0;
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      chunks.push(r.value);
+      // More writes per slice than a round needs to start (an eighth of what was walked, at least 1024).
+      for (let j = 0; j < 3000; j++) ks.dbs[0].setKey(`k${Math.floor(rand() * 30000)}`, `w${slices}`);
+      slices++;
+    }
+    assert.ok(slices > 3, `the snapshot ran in several slices (${slices})`);
+    const loaded = new Keyspace(16);
+    await loadRdb(Buffer.concat(chunks), loaded);
+    assert.deepEqual(dumpKeyspace(loaded), before);
+  });
+
   it("keeps keys and values paired when the Map shrinks and grows (rehashes) between slices", async () => {
     // The walk reads keys and values with two iterators in lockstep; mass deletes and inserts in the middle
     // of it make V8 rebuild the table, and every value must still land with its own key.
