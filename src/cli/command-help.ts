@@ -1,9 +1,9 @@
-import { CommandFlag, flagNames } from "../commands/command-flags.js";
-import { type CommandSpec, lookupCommand } from "../commands/command-table.js";
+import { CommandFlag, flagNames } from "../command-table/command-flags.js";
+import { type CommandSpec, lookupCommand } from "../command-table/command-table.js";
 
 /**
  * `help` and `help <command> [subcommand]` in `tandem cli`, answered from the command table the server and
- * the proxy dispatch with (src/commands/command-table.ts), without a connection. The table holds arity,
+ * the proxy dispatch with (src/command-table/command-table.ts), without a connection. The table holds arity,
  * flags and key positions but no summaries or argument syntax, so that is what help shows.
  */
 

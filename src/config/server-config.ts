@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { globMatch } from "../commands/glob-match.js";
+import { globMatch } from "../command-table/glob-match.js";
 import { strerror } from "../net/strerror.js";
 import { splitArgs } from "../resp/request-parser.js";
 import { ConfigError } from "./config-error.js";

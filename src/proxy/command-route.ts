@@ -1,4 +1,4 @@
-import { CommandFlag, lookupCommand } from "../commands/index.js";
+import { CommandFlag, lookupCommand } from "../command-table/index.js";
 
 /**
  * How the proxy handles a command, derived once per command name from the shared command table and

@@ -1,4 +1,4 @@
-import { CommandFlag } from "../commands/command-flags.js";
+import { CommandFlag } from "../command-table/command-flags.js";
 import { type Client, ClientFlag } from "./client.js";
 import type { RegisteredCommand } from "./command-registry.js";
 import type { Server } from "./server.js";

@@ -1,4 +1,4 @@
-import { type CommandSpec, commandTable } from "../commands/command-table.js";
+import { type CommandSpec, commandTable } from "../command-table/command-table.js";
 import type { Client } from "./client.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 

@@ -1,4 +1,4 @@
-import { globMatch } from "../commands/glob-match.js";
+import { globMatch } from "../command-table/glob-match.js";
 import { type Client, ClientFlag } from "./client.js";
 
 /**

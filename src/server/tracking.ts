@@ -1,6 +1,6 @@
 import assert from "node:assert";
-import { CommandFlag } from "../commands/command-flags.js";
-import { getKeyIndexes } from "../commands/command-table.js";
+import { CommandFlag } from "../command-table/command-flags.js";
+import { getKeyIndexes } from "../command-table/command-table.js";
 import { type Client, ClientFlag } from "./client.js";
 import type { RegisteredCommand } from "./command-registry.js";
 import type { Server } from "./server.js";

@@ -5,7 +5,7 @@ import { RespErrorReply, type RespValue } from "../../src/resp/resp-value.js";
 import { REPO_ROOT, startRedis } from "../helpers/processes.js";
 
 /**
- * Regenerates src/commands/redis-command-meta.json from a running Debian redis-server 7.0: what COMMAND
+ * Regenerates src/command-table/redis-command-meta.json from a running Debian redis-server 7.0: what COMMAND
  * and COMMAND DOCS say about every command (flags in Redis's print order, ACL categories, tips, key specs,
  * and the structured parts of the docs). Only facts are kept; the prose of COMMAND DOCS (summary,
  * complexity, history texts, argument summaries) is left out on purpose.

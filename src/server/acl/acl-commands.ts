@@ -1,4 +1,4 @@
-import { type CommandSpec, commandTable } from "../../commands/command-table.js";
+import { type CommandSpec, commandTable } from "../../command-table/command-table.js";
 
 /**
  * The commands ACL rules speak about (Redis's server.orig_commands): Redis 7.0's command table, plus the

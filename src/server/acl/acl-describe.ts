@@ -1,5 +1,5 @@
-import { ACL_CATEGORY_NAMES, aclCategoryBit } from "../../commands/acl-categories.js";
-import type { CommandSpec } from "../../commands/command-table.js";
+import { ACL_CATEGORY_NAMES, aclCategoryBit } from "../../command-table/acl-categories.js";
+import type { CommandSpec } from "../../command-table/command-table.js";
 import { AclSelector, type KeyPattern, KeyPerm, SelectorFlag } from "./acl-selector.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { CommandSpec } from "../../commands/command-table.js";
+import type { CommandSpec } from "../../command-table/command-table.js";
 import type { Client } from "../client.js";
 import { clientInfoString } from "../commands/client-command.js";
 

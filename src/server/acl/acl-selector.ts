@@ -1,6 +1,6 @@
-import { aclCategoryBit } from "../../commands/acl-categories.js";
-import type { CommandSpec } from "../../commands/command-table.js";
-import { globMatch } from "../../commands/glob-match.js";
+import { aclCategoryBit } from "../../command-table/acl-categories.js";
+import type { CommandSpec } from "../../command-table/command-table.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { splitArgs } from "../../resp/request-parser.js";
 import type { AclCommands } from "./acl-commands.js";
 

@@ -1,8 +1,8 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { CommandFlag } from "../../commands/command-flags.js";
-import type { CommandSpec } from "../../commands/command-table.js";
-import { globMatch } from "../../commands/glob-match.js";
-import { commandHasKeys, type KeyRef, KeySpecFlag, keysWithFlags } from "../../commands/key-specs.js";
+import { CommandFlag } from "../../command-table/command-flags.js";
+import type { CommandSpec } from "../../command-table/command-table.js";
+import { globMatch } from "../../command-table/glob-match.js";
+import { commandHasKeys, type KeyRef, KeySpecFlag, keysWithFlags } from "../../command-table/key-specs.js";
 import { ConfigError } from "../../config/config-error.js";
 import type { Directive } from "../../config/server-config.js";
 import { strerror } from "../../net/strerror.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { ACL_CATEGORY_NAMES, aclCategoryBit } from "../../commands/acl-categories.js";
-import { arityOk } from "../../commands/command-table.js";
+import { ACL_CATEGORY_NAMES, aclCategoryBit } from "../../command-table/acl-categories.js";
+import { arityOk } from "../../command-table/command-table.js";
 import { AclDenied, ERR_NO_ACLFILE } from "../acl/acl.js";
 import { describeCommandRules, patternText } from "../acl/acl-describe.js";
 import { ACL_LOG_CONTEXTS, ACL_LOG_REASONS } from "../acl/acl-log.js";

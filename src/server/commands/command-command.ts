@@ -1,12 +1,12 @@
-import { CommandFlag, flagNames } from "../../commands/command-flags.js";
+import { CommandFlag, flagNames } from "../../command-table/command-flags.js";
 import {
   type DocArg,
   type KeySpec,
   type RedisCommandMeta,
   redisCommandMeta,
-} from "../../commands/command-meta.js";
-import { arityOk } from "../../commands/command-table.js";
-import { globMatch } from "../../commands/glob-match.js";
+} from "../../command-table/command-meta.js";
+import { arityOk } from "../../command-table/command-table.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";

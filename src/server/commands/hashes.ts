@@ -1,4 +1,4 @@
-import { globMatch } from "../../commands/glob-match.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import { addLongDouble, formatLongDoubleHuman, parseLongDouble } from "../../store/long-double.js";
 import { RedisHash, type RedisValue } from "../../store/redis-value.js";

@@ -1,4 +1,4 @@
-import { globMatch } from "../../commands/glob-match.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { cloneValue } from "../../store/clone-value.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { Database } from "../../store/database.js";

@@ -1,4 +1,4 @@
-import { globMatch } from "../../commands/glob-match.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import { RedisSet, type RedisValue } from "../../store/redis-value.js";
 import { getPositiveLongOrReply, getRangeLongOrReply, LONG_MAX } from "../arguments.js";

@@ -1,4 +1,4 @@
-import { globMatch } from "../../commands/glob-match.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { d2string } from "../../resp/format-double.js";
 import { CursorRegistry } from "../../store/cursor-registry.js";
 import type { RedisValue } from "../../store/redis-value.js";

@@ -1,4 +1,4 @@
-import { globMatch } from "../../commands/glob-match.js";
+import { globMatch } from "../../command-table/glob-match.js";
 import { parseInteger } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";

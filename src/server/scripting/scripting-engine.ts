@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "fengari";
-import { CommandFlag } from "../../commands/command-flags.js";
-import { arityOk } from "../../commands/command-table.js";
+import { CommandFlag } from "../../command-table/command-flags.js";
+import { arityOk } from "../../command-table/command-table.js";
 import { Client, ClientFlag } from "../client.js";
 import type { RegisteredCommand } from "../command-registry.js";
 import type { Server } from "../server.js";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { globMatch } from "../../../src/commands/glob-match.js";
+import { globMatch } from "../../../src/command-table/glob-match.js";
 
 /**
  * The glob matcher against a table of patterns whose answers were read off Debian's redis-server 7.0

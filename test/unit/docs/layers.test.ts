@@ -12,14 +12,14 @@ import { REPO_ROOT } from "../../helpers/processes.js";
 const ALLOWED: Record<string, readonly string[]> = {
   resp: [],
   net: [],
-  commands: ["resp"],
-  config: ["resp", "net", "commands"],
-  store: ["resp", "commands"],
-  persistence: ["resp", "net", "commands", "config", "store"],
-  replication: ["resp", "net", "commands", "config", "store", "persistence"],
-  server: ["resp", "net", "commands", "config", "store", "persistence", "replication"],
-  proxy: ["resp", "net", "commands", "config"],
-  cli: ["resp", "net", "commands", "config", "store", "persistence", "replication", "server", "proxy"],
+  "command-table": ["resp"],
+  config: ["resp", "net", "command-table"],
+  store: ["resp", "command-table"],
+  persistence: ["resp", "net", "command-table", "config", "store"],
+  replication: ["resp", "net", "command-table", "config", "store", "persistence"],
+  server: ["resp", "net", "command-table", "config", "store", "persistence", "replication"],
+  proxy: ["resp", "net", "command-table", "config"],
+  cli: ["resp", "net", "command-table", "config", "store", "persistence", "replication", "server", "proxy"],
 };
 
 const SRC = join(REPO_ROOT, "src");

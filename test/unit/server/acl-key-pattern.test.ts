@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { globMatch } from "../../../src/commands/glob-match.js";
+import { globMatch } from "../../../src/command-table/glob-match.js";
 import { keyPatternMatcher } from "../../../src/server/acl/acl-selector.js";
 import { seededRandom } from "../../helpers/differential.js";
 import { testSeed } from "../../helpers/random-diff.js";
