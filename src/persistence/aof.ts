@@ -82,26 +82,61 @@ export interface AofOp {
 
 // ─── manifest ────────────────────────────────────────────────────────────────────────────────────────────
 
-export function parseManifest(text: string): AofFileInfo[] {
+/** Redis's MANIFEST_MAX_LINE: a longer line (or a last line with no newline) is refused. */
+const MANIFEST_MAX_LINE = 1024;
+
+/**
+ * Reads a manifest as Redis 7.0's aofLoadManifestFromFile does: `#` lines are comments; every other line
+ * is `key value` pairs (at least file, seq and type, keys in any case, unknown keys ignored); an empty
+ * line, a path instead of a file name, a missing or zero seq, an unknown type, two bases or incr files out
+ * of order are errors. The error names the manifest (`source`), the line number and the line, as Redis's
+ * FATAL AOF MANIFEST FILE ERROR log does.
+ */
+export function parseManifest(text: string, source = "manifest"): AofFileInfo[] {
   const files: AofFileInfo[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
+  const fail = (err: string, lineNo: number, line: string | null): never => {
+    const where = line === null ? "" : ` (reading the manifest file ${source}, at line ${lineNo}: '${line}')`;
+    throw new AofError("TANDEM_AOF_BAD_MANIFEST", `${err}${where}`);
+  };
+  let lineNo = 0;
+  let hasBase = false;
+  let maxIncrSeq = 0;
+  let pos = 0;
+  while (pos < text.length) {
+    const nl = text.indexOf("\n", pos);
+    const raw = text.slice(pos, nl < 0 ? text.length : nl + 1);
+    pos += raw.length;
+    lineNo++;
+    if (raw.startsWith("#")) continue;
+    if (nl < 0 || raw.length > MANIFEST_MAX_LINE)
+      fail("The AOF manifest file contains too long line", lineNo, null);
+    const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+    if (line === "") fail("Invalid AOF manifest file format", lineNo, line);
     const words = line.match(/"[^"]*"|\S+/g) ?? [];
-    const info: Partial<AofFileInfo> = {};
-    for (let i = 0; i + 1 < words.length; i += 2) {
-      const k = words[i];
+    if (words.length < 6 || words.length % 2 !== 0) fail("Invalid AOF manifest file format", lineNo, line);
+    let name = "";
+    let seq = 0;
+    let type = "";
+    for (let i = 0; i < words.length; i += 2) {
+      const k = words[i].toLowerCase();
       const v = words[i + 1].replace(/^"(.*)"$/, "$1");
-      if (k === "file") info.name = v;
-      else if (k === "seq") info.seq = Number(v);
-      else if (k === "type") info.type = v as AofFileInfo["type"];
+      if (k === "file") {
+        if (v.includes("/")) fail("File can't be a path, just a filename", lineNo, line);
+        name = v;
+      } else if (k === "seq") seq = Number.parseInt(v, 10) || 0;
+      else if (k === "type") type = v.charAt(0);
     }
-    if (!info.name || !Number.isInteger(info.seq) || !["b", "h", "i"].includes(info.type ?? ""))
-      throw new AofError("TANDEM_AOF_BAD_MANIFEST", `Invalid AOF manifest line: ${line}`);
-    files.push(info as AofFileInfo);
+    if (name === "" || seq === 0 || type === "") fail("Invalid AOF manifest file format", lineNo, line);
+    if (type === "b") {
+      if (hasBase) fail("Found duplicate base file information", lineNo, line);
+      hasBase = true;
+    } else if (type === "i") {
+      if (seq <= maxIncrSeq) fail("Found a non-monotonic sequence number", lineNo, line);
+      maxIncrSeq = seq;
+    } else if (type !== "h") fail("Unknown AOF file type", lineNo, line);
+    files.push({ name, seq, type: type as AofFileInfo["type"] });
   }
-  if (files.filter((f) => f.type === "b").length > 1)
-    throw new AofError("TANDEM_AOF_BAD_MANIFEST", "Found duplicate base file information");
+  if (lineNo === 0) fail("Found an empty AOF manifest", 0, null);
   return files;
 }
 
@@ -239,7 +274,7 @@ export class AppendOnlyFile {
   }
 
   readManifest(): AofFileInfo[] {
-    return parseManifest(readFileSync(this.manifestPath, "latin1"));
+    return parseManifest(readFileSync(this.manifestPath, "latin1"), `${this.opts.filename}.manifest`);
   }
 
   private persistManifest(files: AofFileInfo[]): void {
@@ -277,24 +312,25 @@ export class AppendOnlyFile {
       if (got === 5 && head.toString("latin1") === "REDIS") {
         baseKeys = (await loadRdb(readFileChunks(path), keyspace, { keepExpired: true })).keys;
       } else {
-        commands += this.replayFile(path, apply, false, loadTruncated);
+        commands += this.replayFile(base.name, apply, false, loadTruncated);
       }
     }
     for (let i = 0; i < incrs.length; i++) {
       const path = join(this.opts.dir, incrs[i].name);
       if (!existsSync(path))
         throw new AofError("TANDEM_AOF_MISSING_FILE", `The AOF file ${incrs[i].name} doesn't exist`);
-      commands += this.replayFile(path, apply, i === incrs.length - 1, loadTruncated);
+      commands += this.replayFile(incrs[i].name, apply, i === incrs.length - 1, loadTruncated);
     }
     return { commands, baseKeys };
   }
 
   private replayFile(
-    path: string,
+    name: string,
     apply: (argv: string[]) => void,
     last: boolean,
     loadTruncated: boolean,
   ): number {
+    const path = join(this.opts.dir, name);
     const buf = readFileSync(path);
     let n = 0;
     // Commands between MULTI and EXEC are applied only once the EXEC is read, so a torn transaction at
@@ -327,11 +363,13 @@ export class AppendOnlyFile {
       if (!last || !loadTruncated)
         throw new AofError(
           "TANDEM_AOF_TRUNCATED",
-          `Unexpected end of file reading the append only file ${path}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+          `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
         );
-      this.opts.warn?.(
-        `!!! Warning: short read while loading the AOF file ${path}!!! Truncating the AOF at offset ${committedEnd}. AOF loaded anyway because aof-load-truncated is enabled`,
-      );
+      // Redis's three log lines, naming the file as the manifest does.
+      const warn = this.opts.warn;
+      warn?.(`!!! Warning: short read while loading the AOF file ${name}!!!`);
+      warn?.(`!!! Truncating the AOF ${name} at offset ${committedEnd} !!!`);
+      warn?.(`AOF ${name} loaded anyway because aof-load-truncated is enabled`);
       const fd = openSync(path, "r+");
       ftruncateSync(fd, committedEnd);
       fsyncSync(fd);
