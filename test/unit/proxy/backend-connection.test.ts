@@ -129,6 +129,13 @@ function request(
 }
 
 const cmd = (...argv: string[]) => encodeCommand(argv).toString("latin1");
+/** After the socket's own 'error'/'close' events have run: the loss was still reported once only. */
+async function reportedOnce(host: FakeHost, conn: BackendConnection): Promise<void> {
+  await waitFor("the socket to be closed", () => conn.socket.closed);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(host.lost.length, 1, "the loss is reported once");
+}
+
 const lostText =
   /^-ERR Tandem proxy: lost the connection to backend fake \((connection closed|ECONNRESET)\)\r\n$/;
 
@@ -258,9 +265,7 @@ describe("BackendConnection: failures", () => {
     assert.equal(host.outstanding, 0);
     assert.equal(host.stats.connectionErrors, 3);
     // The socket's later events ('end', 'close') do not report the loss or answer anything again.
-    await waitFor("the socket to be closed", () => conn.socket.closed);
-    await new Promise((r) => setImmediate(r));
-    assert.equal(host.lost.length, 1);
+    await reportedOnce(host, conn);
     assert.equal(plain.answers.length, 3);
   });
 
@@ -278,6 +283,7 @@ describe("BackendConnection: failures", () => {
     assert.deepEqual(owner.textOf(slot), [
       "-ERR Tandem proxy: lost the connection to backend fake (ECONNREFUSED)\r\n",
     ]);
+    await reportedOnce(host, conn);
   });
 
   it("bytes that are not RESP end the connection with TANDEM_BACKEND_PROTOCOL", async () => {
@@ -294,6 +300,7 @@ describe("BackendConnection: failures", () => {
       owner.textOf(slot)[0],
       /^-ERR Tandem proxy: lost the connection to backend fake \(protocol error/,
     );
+    await reportedOnce(host, conn);
   });
 
   it("a reply nobody asked for ends the connection with TANDEM_BACKEND_UNEXPECTED_REPLY", async () => {
@@ -306,6 +313,7 @@ describe("BackendConnection: failures", () => {
       ["TANDEM_BACKEND_UNEXPECTED_REPLY"],
     );
     assert.deepEqual(owner.textOf(slot), ["+first\r\n"], "the matched reply is kept, and nothing more");
+    await reportedOnce(host, conn);
   });
 
   it("-LOADING / -MASTERDOWN to a retryable read: the backend leaves the rotation and the read is redispatched", async () => {
