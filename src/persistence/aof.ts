@@ -288,7 +288,8 @@ export class AppendOnlyFile {
 
   /**
    * Replays the AOF into the keyspace: the base (RDB or commands) then each incr file. A torn last
-   * command in the last file is cut off when `loadTruncated`, else it is an error, as Redis does.
+   * command is cut off when `loadTruncated`, else it is an error; a torn file that is not the last one
+   * is cut off too but then refused, as Redis 7.0 does.
    * Returns the number of commands applied.
    */
   async load(
@@ -312,7 +313,7 @@ export class AppendOnlyFile {
       if (got === 5 && head.toString("latin1") === "REDIS") {
         baseKeys = (await loadRdb(readFileChunks(path), keyspace, { keepExpired: true })).keys;
       } else {
-        commands += this.replayFile(base.name, apply, false, loadTruncated);
+        commands += this.replayFile(base.name, apply, incrs.length === 0, loadTruncated);
       }
     }
     for (let i = 0; i < incrs.length; i++) {
@@ -360,7 +361,7 @@ export class AppendOnlyFile {
     });
     const torn = r.truncated || tx !== null;
     if (torn) {
-      if (!last || !loadTruncated)
+      if (!loadTruncated)
         throw new AofError(
           "TANDEM_AOF_TRUNCATED",
           `Unexpected end of file reading the append only file ${name}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
@@ -374,6 +375,10 @@ export class AppendOnlyFile {
       ftruncateSync(fd, committedEnd);
       fsyncSync(fd);
       closeSync(fd);
+      // As Redis 7.0: the file is cut (above) and logged as loaded, and only then is the load refused,
+      // because commands after it in later files would be applied over a gap.
+      if (!last)
+        throw new AofError("TANDEM_AOF_TRUNCATED", "Fatal error: the truncated file is not the last file");
     }
     return n;
   }

@@ -175,6 +175,13 @@ describe("AppendOnlyFile: SELECT", () => {
   });
 });
 
+/** The lines redis-server 7.0 logs when aof-load-truncated lets it cut a torn file. */
+const truncationLog = (file: string, offset: number) => [
+  `!!! Warning: short read while loading the AOF file ${file}!!!`,
+  `!!! Truncating the AOF ${file} at offset ${offset} !!!`,
+  `AOF ${file} loaded anyway because aof-load-truncated is enabled`,
+];
+
 describe("AppendOnlyFile: loading", () => {
   function withTornTail(policy: FsyncPolicy): { h: Harness; whole: string } {
     const h = harness(policy);
@@ -195,11 +202,7 @@ describe("AppendOnlyFile: loading", () => {
       ["SET", "x", "9"],
     ]);
     assert.equal(r.commands, 2);
-    assert.deepEqual(h.warnings, [
-      "!!! Warning: short read while loading the AOF file appendonly.aof.1.incr.aof!!!",
-      `!!! Truncating the AOF appendonly.aof.1.incr.aof at offset ${whole.length} !!!`,
-      "AOF appendonly.aof.1.incr.aof loaded anyway because aof-load-truncated is enabled",
-    ]);
+    assert.deepEqual(h.warnings, truncationLog("appendonly.aof.1.incr.aof", whole.length));
     assert.equal(h.incr(), whole, "the torn command is cut off the file");
   });
 
@@ -217,6 +220,23 @@ describe("AppendOnlyFile: loading", () => {
     );
     assert.equal(h.incr(), before);
     assert.deepEqual(h.warnings, []);
+  });
+
+  it("a torn file that is not the last one: cut and logged as Redis 7.0 does, then the load is refused", async () => {
+    const { h, whole } = withTornTail("always");
+    appendFileSync(join(h.dir, "appendonly.aof.manifest"), "file appendonly.aof.2.incr.aof seq 2 type i\n");
+    writeFileSync(join(h.dir, "appendonly.aof.2.incr.aof"), resp("SET", "q", "1"));
+    const applied: string[][] = [];
+    await assert.rejects(
+      h.aof.load(new Keyspace(), (argv) => applied.push(argv), true),
+      (err: unknown) =>
+        err instanceof AofError &&
+        err.code === "TANDEM_AOF_TRUNCATED" &&
+        err.message === "Fatal error: the truncated file is not the last file",
+    );
+    assert.deepEqual(h.warnings, truncationLog("appendonly.aof.1.incr.aof", whole.length));
+    assert.equal(h.incr(), whole);
+    assert.ok(!applied.some((argv) => argv[1] === "q"), "nothing of the later file is applied");
   });
 
   it("a MULTI without its EXEC at the end is dropped whole", async () => {
