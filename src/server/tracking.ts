@@ -1,6 +1,6 @@
 import assert from "node:assert";
 import { CommandFlag } from "../command-table/command-flags.js";
-import { getKeyIndexes } from "../command-table/command-table.js";
+import { keysWithFlags } from "../command-table/key-specs.js";
 import { type Client, ClientFlag } from "./client.js";
 import type { RegisteredCommand } from "./command-registry.js";
 import type { Server } from "./server.js";
@@ -155,8 +155,8 @@ export class Tracking {
     const optout = flags & ClientFlag.TRACKING_OPTOUT;
     const caching = flags & ClientFlag.TRACKING_CACHING;
     if ((optin && !caching) || (optout && caching)) return;
-    for (const i of getKeyIndexes(cmd.spec, argv)) {
-      const key = argv[i];
+    for (const k of keysWithFlags(cmd.spec, argv)) {
+      const key = argv[k.pos];
       let ids = this.table.get(key);
       if (ids === undefined) {
         ids = new Set();

@@ -7,7 +7,7 @@ import {
 } from "../../command-table/command-meta.js";
 import { arityOk } from "../../command-table/command-table.js";
 import { globMatch } from "../../command-table/glob-match.js";
-import { parseInteger } from "../arguments.js";
+import { commandHasKeys, keySpecFlagNames, keysWithFlags } from "../../command-table/key-specs.js";
 import type { Client } from "../client.js";
 import type { CommandDef, RegisteredCommand } from "../command-registry.js";
 import { ERR_SYNTAX, errWrongArity } from "../shared-replies.js";
@@ -302,190 +302,6 @@ function commandList(c: Client, argv: string[]): void {
 
 // ─── COMMAND GETKEYS / GETKEYSANDFLAGS ───────────────────────────────────────────────────────────────────
 
-interface KeyRef {
-  pos: number;
-  flags: readonly string[];
-}
-
-/**
- * getKeysUsingKeySpecs: the keys the specs locate (not_key specs skipped), or null when a spec cannot be
- * followed (unknown, incomplete, or out of range), where Redis falls back to the command's getkeys proc.
- */
-function keysFromSpecs(specs: readonly KeySpec[], argv: readonly string[], arity: number): KeyRef[] | null {
-  const argc = argv.length;
-  const out: KeyRef[] = [];
-  for (const spec of specs) {
-    if (spec.flags.includes("not_key")) continue;
-    let first = 0;
-    if (spec.bs[0] === "index") first = spec.bs[1];
-    else if (spec.bs[0] === "keyword") {
-      const from = spec.bs[2];
-      const start = from > 0 ? from : argc + from;
-      const end = from > 0 ? argc - 1 : 1;
-      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
-        if (i >= argc || i < 1) break;
-        if (argv[i].toLowerCase() === spec.bs[1].toLowerCase()) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (first === 0) continue; // keyword not found: no keys from this spec
-    } else return null;
-    let last: number;
-    let step: number;
-    if (spec.fk[0] === "range") {
-      const [, lastkey, keystep, limit] = spec.fk;
-      step = keystep;
-      if (lastkey >= 0) last = first + lastkey;
-      else if (limit === 0) last = argc + lastkey;
-      else last = first + (Math.trunc((argc - first) / limit) + lastkey);
-    } else if (spec.fk[0] === "keynum") {
-      const [, keynumidx, firstkey, keystep] = spec.fk;
-      step = keystep;
-      if (keynumidx >= argc) return null;
-      const s = argv[first + keynumidx];
-      const n = s === undefined ? null : parseInteger(s);
-      if (n === null || n < 0) return null;
-      first += firstkey;
-      last = first + n - 1;
-    } else return null;
-    if (last >= argc || last < first || first >= argc) return null;
-    for (let i = first; i <= last; i += step) {
-      if (i >= argc || i < first) {
-        if (arity < 0) continue;
-        return null;
-      }
-      out.push({ pos: i, flags: spec.flags });
-    }
-    if (spec.flags.includes("incomplete")) return null;
-  }
-  return out;
-}
-
-/** C's atoi: leading blanks, a sign, digits; 0 when none. */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  return m ? Math.trunc(Number(m[1])) : 0;
-}
-
-/** genericGetKeys: numkeys at keyCountOfs, the keys from firstKeyOfs, then the store key if any. */
-function genericKeys(
-  argv: readonly string[],
-  storeOfs: number,
-  countOfs: number,
-  firstOfs: number,
-): KeyRef[] {
-  const num = atoi(argv[countOfs] ?? "");
-  if (num < 1 || num > argv.length - firstOfs) return [];
-  const out: KeyRef[] = [];
-  for (let i = 0; i < num; i++) out.push({ pos: firstOfs + i, flags: [] });
-  if (storeOfs) out.push({ pos: storeOfs, flags: [] });
-  return out;
-}
-
-/** The getkeys procs of Redis 7.0 (db.c) for the commands whose specs can fail or whose flags vary. */
-function keysFromProc(name: string, argv: readonly string[]): KeyRef[] | null {
-  switch (name) {
-    case "set": {
-      for (let i = 3; i < argv.length; i++) {
-        if (argv[i].toLowerCase() === "get") return [{ pos: 1, flags: ["RW", "access", "update"] }];
-      }
-      return [{ pos: 1, flags: ["OW", "update"] }];
-    }
-    case "bitfield": {
-      let readonly = true;
-      for (let i = 2; i < argv.length; i++) {
-        const rem = argv.length - i - 1;
-        const a = argv[i].toLowerCase();
-        if (a === "get" && rem >= 2) i += 2;
-        else if ((a === "set" || a === "incrby") && rem >= 3) {
-          readonly = false;
-          break;
-        } else if (a === "overflow" && rem >= 1) i += 1;
-        else {
-          readonly = false;
-          break;
-        }
-      }
-      return [{ pos: 1, flags: readonly ? ["RO", "access"] : ["RW", "access", "update"] }];
-    }
-    case "sort": {
-      const keys: KeyRef[] = [{ pos: 1, flags: ["RO", "access"] }];
-      let store: KeyRef | null = null;
-      const skips: Record<string, number> = { limit: 2, get: 1, by: 1 };
-      for (let i = 2; i < argv.length; i++) {
-        const a = argv[i].toLowerCase();
-        // Redis's loop tests "store" only against the first skip-list entry: the same outcome.
-        if (a in skips) i += skips[a];
-        else if (a === "store" && i + 1 < argv.length) store = { pos: i + 1, flags: ["OW", "update"] };
-      }
-      if (store) keys.push(store);
-      return keys;
-    }
-    case "sort_ro":
-      return [{ pos: 1, flags: ["RO", "access"] }];
-    case "zunionstore":
-    case "zinterstore":
-    case "zdiffstore":
-      return genericKeys(argv, 1, 2, 3);
-    case "zunion":
-    case "zinter":
-    case "zdiff":
-    case "zintercard":
-    case "sintercard":
-    case "lmpop":
-    case "zmpop":
-      return genericKeys(argv, 0, 1, 2);
-    case "blmpop":
-    case "bzmpop":
-    case "eval":
-    case "evalsha":
-    case "eval_ro":
-    case "evalsha_ro":
-    case "fcall":
-    case "fcall_ro":
-      return genericKeys(argv, 0, 2, 3);
-    case "georadius":
-    case "georadiusbymember": {
-      let stored = -1;
-      for (let i = 5; i < argv.length; i++) {
-        const a = argv[i].toLowerCase();
-        if ((a === "store" || a === "storedist") && i + 1 < argv.length) {
-          stored = i + 1;
-          i++;
-        }
-      }
-      return stored < 0
-        ? [{ pos: 1, flags: [] }]
-        : [
-            { pos: 1, flags: [] },
-            { pos: stored, flags: [] },
-          ];
-    }
-    case "xread":
-    case "xreadgroup": {
-      let at = -1;
-      for (let i = 1; i < argv.length; i++) {
-        const a = argv[i].toLowerCase();
-        if (a === "block" || a === "count") i++;
-        else if (a === "group") i += 2;
-        else if (a === "noack") continue;
-        else {
-          if (a === "streams") at = i;
-          break;
-        }
-      }
-      const num = at < 0 ? 0 : argv.length - at - 1;
-      if (at < 0 || num === 0 || num % 2 !== 0) return [];
-      const out: KeyRef[] = [];
-      for (let i = at + 1; i < argv.length - num / 2; i++) out.push({ pos: i, flags: [] });
-      return out;
-    }
-    default:
-      return null;
-  }
-}
-
 /** getKeysSubcommandImpl. */
 function getKeys(c: Client, argv: string[], withFlags: boolean): void {
   // Redis 7.0 declares arity -4 here (the command table, from a later Redis, says -3).
@@ -499,12 +315,7 @@ function getKeys(c: Client, argv: string[], withFlags: boolean): void {
     c.reply.error("ERR Invalid command specified");
     return;
   }
-  const meta = metaOf(cmd);
-  const specs = meta?.keySpecs ?? [];
-  const hasKeySpec = specs.some((s) => !s.flags.includes("not_key"));
-  const name = cmd.fullName;
-  const proc = keysFromProc(name, args);
-  if (!hasKeySpec && proc === null) {
+  if (!commandHasKeys(cmd.spec)) {
     c.reply.error("ERR The command has no key arguments");
     return;
   }
@@ -512,13 +323,11 @@ function getKeys(c: Client, argv: string[], withFlags: boolean): void {
     c.reply.error("ERR Invalid number of arguments specified for command");
     return;
   }
-  let keys: KeyRef[] | null = null;
-  const varFlags = specs.some((s) => s.flags.includes("variable_flags"));
-  if (hasKeySpec && !varFlags) keys = keysFromSpecs(specs, args, meta?.arity ?? cmd.spec.arity);
-  if (keys === null) keys = proc ?? [];
+  // The same key finding as the ACL and client tracking (Redis's getKeysFromCommandWithSpecs).
+  const keys = keysWithFlags(cmd.spec, args);
   if (keys.length === 0) {
     if (
-      (meta?.flags.includes("no_mandatory_keys") ?? false) ||
+      (metaOf(cmd)?.flags.includes("no_mandatory_keys") ?? false) ||
       cmd.spec.flags & CommandFlag.NO_MANDATORY_KEYS
     ) {
       c.reply.arrayHeader(0);
@@ -535,8 +344,9 @@ function getKeys(c: Client, argv: string[], withFlags: boolean): void {
     }
     c.reply.arrayHeader(2);
     c.reply.bulk(args[k.pos]);
-    c.reply.setHeader(k.flags.length);
-    for (const f of k.flags) c.reply.simple(f);
+    const names = keySpecFlagNames(k.flags);
+    c.reply.setHeader(names.length);
+    for (const f of names) c.reply.simple(f);
   }
 }
 
