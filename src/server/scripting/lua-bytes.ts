@@ -1,5 +1,17 @@
+import { createRequire } from "node:module";
 import "../../resp/buffer-internals.js";
 import { type LuaState, type LuaString, lauxlib, lua } from "fengari";
+
+/** fengari's internals for pushing a string without the copy lua_pushstring makes. */
+const internals = (() => {
+  const require = createRequire(import.meta.url);
+  const lobject = require("fengari/src/lobject.js");
+  const lstring = require("fengari/src/lstring.js");
+  return {
+    pushsvalue2s: lobject.pushsvalue2s as (L: LuaState, ts: unknown) => void,
+    luaS_bless: lstring.luaS_bless as (L: LuaState, s: Uint8Array) => unknown,
+  };
+})();
 
 /**
  * Lua strings are byte arrays in fengari; Tandem keeps keys and values as latin1 strings (one char per
@@ -30,6 +42,14 @@ export const luaBytes = {
 
   push(L: LuaState, s: string): void {
     lua.lua_pushstring(L, luaBytes.fromLatin1(s));
+  },
+
+  /**
+   * Pushes `u8` as a Lua string that takes ownership of the array (lua_pushstring would copy it): the
+   * caller must not touch it afterwards. The stack must have room (as after lua_checkstack).
+   */
+  pushOwned(L: LuaState, u8: Uint8Array): void {
+    internals.pushsvalue2s(L, internals.luaS_bless(L, u8));
   },
 
   /** Raises a Lua error with the message as is (no format directives), prefixed with the position. */

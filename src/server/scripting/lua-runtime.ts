@@ -155,6 +155,11 @@ export class LuaRuntime {
   threadRef = 0;
   /** Lua's own xpcall, kept before the sandbox: scripts run as xpcall(script, error handler). */
   readonly xpcallRef: number;
+  /** The scripts' error handler (__redis__err__handler), set by the engine once the globals are made. */
+  errHandlerRef = 0;
+  /** The strings "KEYS" and "ARGV", made once: setting the globals then hashes no name per EVAL. */
+  readonly keysNameRef: number;
+  readonly argvNameRef: number;
   /** Called by the count hook (every HOOK_COUNT instructions) while a script runs. */
   onHook: ((L: LuaState) => void) | null = null;
 
@@ -178,6 +183,10 @@ export class LuaRuntime {
     this.xpcallRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     this.rawGlobalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    luaBytes.push(L, "KEYS");
+    this.keysNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    luaBytes.push(L, "ARGV");
+    this.argvNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     globalsSetup(this);
     this.globalsProxyRef = this.protectGlobals();
   }
@@ -449,13 +458,16 @@ export class LuaRuntime {
 
   // ─── helpers for the engine ────────────────────────────────────────────────────────────────────────
 
-  /** Sets a global bypassing the protection (KEYS/ARGV before each EVAL, as Redis lifts it briefly). */
-  setRawGlobal(name: string): void {
+  /**
+   * Sets the global named by the string at registry reference `nameRef` to the value on top of the stack
+   * (popped), bypassing the protection: KEYS/ARGV before each EVAL, as Redis lifts it briefly.
+   */
+  setRawGlobal(nameRef: number): void {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.rawGlobalsRef);
-    lua.lua_insert(L, -2);
-    // to_luastring's cache: the name is encoded once, not on every EVAL.
-    lua.lua_setfield(L, -2, to_luastring(name, true));
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, nameRef);
+    lua.lua_rotate(L, -3, -1);
+    lua.lua_rawset(L, -3);
     lua.lua_pop(L, 1);
   }
 

@@ -164,6 +164,9 @@ export class ScriptingEngine {
       const err = rt.load(L, SETUP_LUA, "@err_handler_def");
       if (err !== null) throw new Error(err);
       lua.lua_call(L, 0, 0);
+      // Globals are read-only from here on, so a reference is the handler scripts would find by name.
+      lua.lua_getglobal(L, ERR_HANDLER_NAME);
+      rt.errHandlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
       rt.onHook = (T) => this.hook(T);
     });
   }
@@ -429,7 +432,8 @@ export class ScriptingEngine {
   }
 
   /**
-   * Runs the function at `fnRef` in `rt` and replies to `c`. For EVAL, keys and args become the KEYS and
+   * Runs the function at `fnRef` in `rt` and replies to `c`. `argv` is the EVAL/FCALL command: its
+   * `numkeys` arguments from index 3 are the keys, the rest the args. For EVAL they become the KEYS and
    * ARGV globals; for FCALL they are passed as the function's two arguments.
    */
   run(
@@ -440,8 +444,8 @@ export class ScriptingEngine {
     isEval: boolean,
     scriptFlags: number,
     ro: boolean,
-    keys: string[],
-    args: string[],
+    argv: string[],
+    numkeys: number,
   ): void {
     const L = rt.L;
     const T = this.thread(rt);
@@ -455,26 +459,35 @@ export class ScriptingEngine {
     sc.db = c.db;
     sc.flags = (sc.flags & ~ClientFlag.MULTI) | (c.flags & ClientFlag.MULTI);
     this.current = run;
-    if (this.server.busyReplyThreshold > 0) rt.setHook(T);
     lua.lua_settop(T, 0);
+    // Everything by registry reference: no name is hashed or looked up per call.
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.xpcallRef);
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, fnRef);
-    lua.lua_getglobal(T, ERR_HANDLER_NAME);
-    pushArray(L, keys);
-    if (isEval) rt.setRawGlobal("KEYS");
-    else lua.lua_xmove(L, T, 1);
-    pushArray(L, args);
-    if (isEval) rt.setRawGlobal("ARGV");
-    else lua.lua_xmove(L, T, 1);
+    lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.errHandlerRef);
+    const firstArg = 3 + numkeys;
+    if (isEval) {
+      pushArray(L, argv, 3, firstArg);
+      rt.setRawGlobal(rt.keysNameRef);
+      pushArray(L, argv, firstArg, argv.length);
+      rt.setRawGlobal(rt.argvNameRef);
+    } else {
+      pushArray(T, argv, 3, firstArg);
+      pushArray(T, argv, firstArg, argv.length);
+    }
     this.step(rt, run, isEval ? 2 : 4);
   }
 
-  /** The coroutine scripts of `rt` run in (a new one after an error left the last one dead). */
+  /**
+   * The coroutine scripts of `rt` run in (a new one after an error left the last one dead). Its count
+   * hook stays on for its life: it costs one decrement per instruction, and `hook` ignores it while no
+   * script is slow (busy-reply-threshold 0 included).
+   */
   private thread(rt: LuaRuntime): LuaState {
     if (rt.thread === null || lua.lua_status(rt.thread) !== lua.LUA_OK) {
       if (rt.threadRef !== 0) lauxlib.luaL_unref(rt.L, lua.LUA_REGISTRYINDEX, rt.threadRef);
       rt.thread = lua.lua_newthread(rt.L);
       rt.threadRef = lauxlib.luaL_ref(rt.L, lua.LUA_REGISTRYINDEX);
+      rt.setHook(rt.thread);
     }
     return rt.thread;
   }
@@ -491,7 +504,7 @@ export class ScriptingEngine {
       setImmediate(() => this.step(rt, run, 0));
       return;
     }
-    this.finish(rt, run, status);
+    this.finish(run, status);
   }
 
   /** The script yielded for the first time: the caller waits, the propagation unit stays open. */
@@ -501,7 +514,7 @@ export class ScriptingEngine {
     run.caller.blockOn({ kind: "script", deadline: 0, onTimeout: () => {} });
   }
 
-  private finish(rt: LuaRuntime, run: ScriptRun, status: number): void {
+  private finish(run: ScriptRun, status: number): void {
     const T = run.thread;
     const c = run.caller;
     lua.lua_checkstack(T, 8);
@@ -513,7 +526,6 @@ export class ScriptingEngine {
       this.replyError(T, errIdx, run);
     }
     lua.lua_settop(T, 0);
-    rt.clearHook(T);
     this.cleanUp(run);
   }
 
@@ -727,11 +739,12 @@ function argsToArgv(L: LuaState): string[] | string {
   return argv;
 }
 
-function pushArray(L: LuaState, items: string[]): void {
-  lua.lua_createtable(L, items.length, 0);
-  for (let i = 0; i < items.length; i++) {
-    luaBytes.push(L, items[i]);
-    lua.lua_rawseti(L, -2, i + 1);
+/** Pushes a new Lua array of items[from..to). */
+function pushArray(L: LuaState, items: string[], from: number, to: number): void {
+  lua.lua_createtable(L, to - from, 0);
+  for (let i = from; i < to; i++) {
+    luaBytes.pushOwned(L, luaBytes.fromLatin1(items[i]));
+    lua.lua_rawseti(L, -2, i - from + 1);
   }
 }
 
