@@ -54,7 +54,6 @@ declare module "fengari" {
     lua_gettable(L: LuaState, idx: number): number;
     lua_gettop(L: LuaState): number;
     lua_insert(L: LuaState, idx: number): void;
-    lua_rotate(L: LuaState, idx: number, n: number): void;
     lua_isinteger(L: LuaState, idx: number): boolean;
     lua_isnumber(L: LuaState, idx: number): boolean;
     lua_isstring(L: LuaState, idx: number): boolean;

@@ -459,16 +459,19 @@ export class LuaRuntime {
   // ─── helpers for the engine ────────────────────────────────────────────────────────────────────────
 
   /**
-   * Sets the global named by the string at registry reference `nameRef` to the value on top of the stack
-   * (popped), bypassing the protection: KEYS/ARGV before each EVAL, as Redis lifts it briefly.
+   * Sets a global bypassing the protection (KEYS/ARGV before each EVAL, as Redis lifts it briefly):
+   * pushes the raw globals and the name at registry reference `nameRef`; the caller pushes the value,
+   * then calls endRawGlobal.
    */
-  setRawGlobal(nameRef: number): void {
+  beginRawGlobal(nameRef: number): void {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.rawGlobalsRef);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, nameRef);
-    lua.lua_rotate(L, -3, -1);
-    lua.lua_rawset(L, -3);
-    lua.lua_pop(L, 1);
+  }
+
+  endRawGlobal(): void {
+    lua.lua_rawset(this.L, -3);
+    lua.lua_pop(this.L, 1);
   }
 
   /** Pushes the raw globals table (for set-up code that defines globals). */
