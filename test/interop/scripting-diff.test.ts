@@ -228,6 +228,34 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("Redis → Lua: integers of any size, errors, empty, binary and large bulk strings, RESP3 null and verbatim", async () => {
+    await run([
+      ["SET", "empty", ""],
+      ["SET", "bin", "a\r\nb\x00\xff"],
+      ev("return {redis.call('incrby', 'n', -5), redis.call('decrby', 'n', 123456789012)}"),
+      // Past 2^53: the reply's digits become the nearest double, as Redis's strtod-less cast gives.
+      ev("return redis.call('incrby', 'big', '9007199254740993')"),
+      ev("return tostring(redis.call('incrby', 'big', '-9223372036854775807'))"),
+      ev("return redis.call('incrby', 'big', '9223372036854775807')"),
+      ev("return redis.pcall('incrby', 'big', '9223372036854775807')"),
+      ev("return redis.pcall('lpush', 'n', 'x')"),
+      ev("local e = redis.pcall('lpush', 'n', 'x') return e.err"),
+      ev("return {redis.call('get', 'empty'), #redis.call('get', 'empty')}"),
+      ev("return {redis.call('get', 'bin'), #redis.call('get', 'bin')}"),
+      ev("redis.call('set', 'long', string.rep('0123456789', 10)) return redis.call('get', 'long')"),
+      ev(
+        "redis.call('set', 'huge', string.rep('ab', 20000)) local v = redis.call('get', 'huge') return {#v, v:sub(-3)}",
+      ),
+      ev("redis.call('rpush', 'hl', string.rep('y', 9000), 'z') return redis.call('lrange', 'hl', 0, -1)"),
+      ev("return {redis.call('set', 'k', 'v'), redis.call('type', 'k')}"),
+      ev("redis.setresp(3) return {type(redis.call('hget', 'nokey', 'f')), redis.call('get', 'k')}"),
+      ev("redis.setresp(3) local r = redis.call('info', 'keyspace') return r.verbatim_string.format"),
+      ev(
+        "redis.setresp(3) return {redis.call('zadd', 'z3', '-inf', 'a'), redis.call('zscore', 'z3', 'a').double}",
+      ),
+    ]);
+  });
+
   it("Lua → Redis conversions in RESP2 and RESP3", async () => {
     const bodies = [
       "return {1, 'a', {2, nil, 3}, true, false, {ok='fine'}, 3.99, -3.99}",

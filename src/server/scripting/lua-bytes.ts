@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import "../../resp/buffer-internals.js";
-import { type LuaState, type LuaString, lauxlib, lua } from "fengari";
+import { type LuaState, type LuaString, lauxlib, lua } from "./fengari-vm.js";
 
 /** fengari's internals for pushing a string without the copy lua_pushstring makes. */
 const internals = (() => {

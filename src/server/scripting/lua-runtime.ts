@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { luaNumberToString } from "./c-number-format.js";
 import {
   type LuaDebug,
   type LuaJsFunction,
@@ -7,8 +8,7 @@ import {
   lua,
   lualib,
   to_luastring,
-} from "fengari";
-import { luaNumberToString } from "./c-number-format.js";
+} from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 import { luaStringFormat } from "./lua-string-format.js";
 import { Rand48 } from "./rand48.js";

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { CommandFlag } from "../../commands/command-flags.js";
 import { arityOk } from "../../commands/command-table.js";
 import { Client, ClientFlag } from "../client.js";
@@ -7,6 +6,7 @@ import type { RegisteredCommand } from "../command-registry.js";
 import type { Server } from "../server.js";
 import { ERR_NOREPLICAS } from "../shared-replies.js";
 import { formatCDouble } from "./c-number-format.js";
+import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "./fengari-vm.js";
 import { FunctionLibraries } from "./function-libraries.js";
 import { pushBitModule } from "./lua-bit.js";
 import { luaBytes } from "./lua-bytes.js";
