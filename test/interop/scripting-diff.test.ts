@@ -256,6 +256,15 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("tables: clearing every key while iterating with pairs, then refilling", async () => {
+    await run([
+      ev(
+        "local t = {} for i = 1, 10 do t[i] = i; t['k' .. i] = i end local n = 0 for k in pairs(t) do t[k] = nil; n = n + 1 end local empty = next(t) == nil t.x = 1 t[1] = 2 local m = 0 for _ in pairs(t) do m = m + 1 end return {n, empty, m}",
+      ),
+      ev("local t = {1, 2, 3} t[2] = nil local ok = pcall(next, t, 2) return {ok, t[3]}"),
+    ]);
+  });
+
   it("Lua → Redis conversions in RESP2 and RESP3", async () => {
     const bodies = [
       "return {1, 'a', {2, nil, 3}, true, false, {ok='fine'}, 3.99, -3.99}",

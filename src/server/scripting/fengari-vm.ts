@@ -19,6 +19,9 @@ import type * as Fengari from "fengari";
  * 2. CallInfo records are reused, as C Lua does (`next_ci`): fengari dropped the record of every finished
  *    call and allocated a new one for the next — one allocation per Lua and per JS function call. Every
  *    field a call reads is set by luaD_precall (and lua_callk/pcallk) when the record is taken, as in C.
+ * 3. A table's map of deleted keys (kept so `next` can go on from a key removed while iterating) is made
+ *    on the first deletion, as its map of deleted object keys already was: most tables never delete, and
+ *    every table (KEYS, ARGV, each table a redis.call reply becomes) allocated one.
  *
  * Other adjustments to fengari (the Lua 5.1 number model, error wording) are made at run time in
  * lua-runtime.ts, by replacing functions fengari's modules call through their exports.
@@ -52,6 +55,25 @@ const PATCHES: Record<string, Edit[]> = {
   "lparser.js": [popByAssignment(1)],
   "ltm.js": [popByAssignment(1)],
   "lvm.js": [popByAssignment(3)],
+  "ltable.js": [
+    {
+      find: "        this.dead_strong = new Map();\n",
+      replace: "        this.dead_strong = void 0; /* initialised when needed */\n",
+      count: 1,
+    },
+    { find: "    t.dead_strong.clear();\n", replace: "    t.dead_strong = void 0;\n", count: 1 },
+    {
+      find: "            t.dead_strong.set(hash, e);\n",
+      replace:
+        "            if (!t.dead_strong) t.dead_strong = new Map();\n            t.dead_strong.set(hash, e);\n",
+      count: 1,
+    },
+    {
+      find: "|| table.dead_strong.get(hash);",
+      replace: "|| (table.dead_strong && table.dead_strong.get(hash));",
+      count: 1,
+    },
+  ],
   "lstate.js": [
     {
       find: "    let ci = new CallInfo();\n    L.ci.next = ci;\n    ci.previous = L.ci;\n    ci.next = null;\n",

@@ -13,6 +13,13 @@ const internals = (() => {
   };
 })();
 
+/** See luaBytes.toLatin1Cached. */
+const JS_STRING = Symbol("latin1");
+type TaggedBytes = LuaString & { [JS_STRING]?: string };
+
+/** Short Lua strings whose latin1 string is kept with them (constants, command names, keys). */
+const TAG_MAX_LENGTH = 64;
+
 /**
  * Lua strings are byte arrays in fengari; Tandem keeps keys and values as latin1 strings (one char per
  * byte). These convert between the two without any text encoding, so binary values stay intact.
@@ -27,6 +34,29 @@ export const luaBytes = {
       return s;
     }
     return Buffer.from(u8.buffer, u8.byteOffset, n).latin1Slice(0, n);
+  },
+
+  /**
+   * toLatin1, remembered on the byte array: Lua strings never change, so a script's constants ('INCR')
+   * are converted once, and every later call gets the same JS string, its hash already computed for the
+   * command table and keyspace lookups. Only short strings are kept (a value's bytes are not doubled).
+   */
+  toLatin1Cached(u8: LuaString): string {
+    const known = (u8 as TaggedBytes)[JS_STRING];
+    if (known !== undefined) return known;
+    const s = luaBytes.toLatin1(u8);
+    if (u8.length <= TAG_MAX_LENGTH) (u8 as TaggedBytes)[JS_STRING] = s;
+    return s;
+  },
+
+  /**
+   * fromLatin1, the array remembering `s` (see toLatin1Cached): a key made into a Lua string for KEYS
+   * comes back from redis.call as the caller's own string.
+   */
+  fromLatin1Tagged(s: string): LuaString {
+    const u8 = luaBytes.fromLatin1(s);
+    (u8 as TaggedBytes)[JS_STRING] = s;
+    return u8;
   },
 
   /** latin1 string → Lua bytes. */

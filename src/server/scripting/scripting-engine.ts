@@ -123,7 +123,6 @@ export class ScriptingEngine {
   /** The client scripts' commands run as (Redis's lua_client). */
   readonly scriptClient: Client;
   private readonly respToLua = new RespToLua();
-  private readonly argStrings = new ArgStrings();
   /** Commands from our master that arrived while a script was busy; applied once it ends. */
   readonly afterBusy: (() => void)[] = [];
 
@@ -248,7 +247,7 @@ export class ScriptingEngine {
       if (this.current === null) {
         return raiseError(L2, "redis.acl_check_cmd can only be called inside a script invocation");
       }
-      const argv = argsToArgv(L2, this.argStrings);
+      const argv = argsToArgv(L2);
       if (typeof argv === "string") return raiseError(L2, argv);
       if (this.lookup(argv) === null)
         return raiseError(L2, "Invalid command passed to redis.acl_check_cmd()");
@@ -306,7 +305,7 @@ export class ScriptingEngine {
   private redisCall(L: LuaState, raise: boolean): number {
     const run = this.current;
     if (run === null) return raiseError(L, "redis.call/pcall can only be called inside a script invocation");
-    const argv = argsToArgv(L, this.argStrings);
+    const argv = argsToArgv(L);
     lua.lua_settop(L, 0);
     if (typeof argv === "string") {
       pushErrorTable(L, argv);
@@ -463,18 +462,16 @@ export class ScriptingEngine {
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, fnRef);
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.errHandlerRef);
     const firstArg = 3 + numkeys;
-    const strings = this.argStrings;
-    strings.count = 0;
     if (isEval) {
       rt.beginRawGlobal(rt.keysNameRef);
-      strings.pushArray(L, argv, 3, firstArg);
+      pushArray(L, argv, 3, firstArg);
       rt.endRawGlobal();
       rt.beginRawGlobal(rt.argvNameRef);
-      strings.pushArray(L, argv, firstArg, argv.length);
+      pushArray(L, argv, firstArg, argv.length);
       rt.endRawGlobal();
     } else {
-      strings.pushArray(T, argv, 3, firstArg);
-      strings.pushArray(T, argv, firstArg, argv.length);
+      pushArray(T, argv, 3, firstArg);
+      pushArray(T, argv, firstArg, argv.length);
     }
     this.step(rt, run, isEval ? 2 : 4);
   }
@@ -727,39 +724,17 @@ function raiseError(L: LuaState, msg: string): never {
   return lua.lua_error(L);
 }
 
-/**
- * The Lua strings made for the running script's keys and args, with the JS strings they were made from.
- * When the script hands one back to redis.call (KEYS[1] mostly), the argument is found by identity and
- * is the caller's own string again: not converted back byte by byte, its hash already computed.
- */
-class ArgStrings {
-  static readonly MAX = 8;
-  readonly bytes: Uint8Array[] = [];
-  readonly strings: string[] = [];
-  count = 0;
-
-  lookup(u8: Uint8Array): string | undefined {
-    for (let i = 0; i < this.count; i++) if (this.bytes[i] === u8) return this.strings[i];
-    return undefined;
-  }
-
-  /** Pushes a new Lua array of items[from..to), remembering the first strings. */
-  pushArray(L: LuaState, items: string[], from: number, to: number): void {
-    lua.lua_createtable(L, to - from, 0);
-    for (let i = from; i < to; i++) {
-      const u8 = luaBytes.fromLatin1(items[i]);
-      if (this.count < ArgStrings.MAX) {
-        this.bytes[this.count] = u8;
-        this.strings[this.count++] = items[i];
-      }
-      luaBytes.pushOwned(L, u8);
-      lua.lua_rawseti(L, -2, i - from + 1);
-    }
+/** Pushes a new Lua array of items[from..to). */
+function pushArray(L: LuaState, items: string[], from: number, to: number): void {
+  lua.lua_createtable(L, to - from, 0);
+  for (let i = from; i < to; i++) {
+    luaBytes.pushOwned(L, luaBytes.fromLatin1Tagged(items[i]));
+    lua.lua_rawseti(L, -2, i - from + 1);
   }
 }
 
 /** Redis's luaArgsToRedisArgv: strings as they are, numbers with "%.17g"; an error text otherwise. */
-function argsToArgv(L: LuaState, known: ArgStrings): string[] | string {
+function argsToArgv(L: LuaState): string[] | string {
   const argc = lua.lua_gettop(L);
   if (argc === 0) return "Please specify at least one argument for this redis lib call";
   const argv = new Array<string>(argc);
@@ -767,8 +742,7 @@ function argsToArgv(L: LuaState, known: ArgStrings): string[] | string {
     const t = lua.lua_type(L, j);
     if (t === lua.LUA_TNUMBER) argv[j - 1] = numberArg(lua.lua_tonumber(L, j));
     else if (t === lua.LUA_TSTRING) {
-      const u8 = lua.lua_tolstring(L, j)!;
-      argv[j - 1] = known.lookup(u8) ?? luaBytes.toLatin1(u8);
+      argv[j - 1] = luaBytes.toLatin1Cached(lua.lua_tolstring(L, j)!);
     } else return "Lua redis lib command arguments must be strings or integers";
   }
   return argv;

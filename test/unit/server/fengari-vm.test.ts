@@ -37,6 +37,13 @@ describe("fengari patches", () => {
     assert.match(String(lstate.luaE_extendCI), /let ci = L\.ci\.next;/, "CallInfo records are reused");
     const ldo = require("fengari/src/ldo.js") as { luaD_poscall: () => void };
     assert.doesNotMatch(String(ldo.luaD_poscall), /L\.ci\.next = null/);
+    const ltable = require("fengari/src/ltable.js") as { luaH_new: (L: unknown) => { dead_strong: unknown } };
+    const L = { l_G: { id_counter: 0 } };
+    assert.equal(
+      ltable.luaH_new(L).dead_strong,
+      undefined,
+      "a table's map of deleted keys is made when needed",
+    );
   });
 
   it("only fengari-vm.ts loads fengari", () => {
