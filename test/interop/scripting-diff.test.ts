@@ -256,6 +256,21 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("KEYS and ARGV are the call's own whatever earlier scripts did to theirs", async () => {
+    await run([
+      ev("return {KEYS, ARGV}", ["a", "b", "c"], "x", "y"),
+      ev("return {KEYS, ARGV, #KEYS, #ARGV}", ["d"]),
+      ev("KEYS.extra = 1 ARGV[3] = 'z' return #KEYS", ["a", "b"], "p"),
+      ev("return {KEYS.extra == nil, ARGV[3] == nil, KEYS, ARGV}", ["x"], "q"),
+      ev("setmetatable(ARGV, {__index = function() return 'm' end}) return ARGV[5]"),
+      ev("return {ARGV[5] == nil, #ARGV, getmetatable(ARGV) == nil}", [], "a"),
+      ev("KEYS[1] = nil KEYS[2] = 'q' return 1", ["k"]),
+      ev("local n = 0 for k in pairs(KEYS) do n = n + 1 end return {n, KEYS[1], KEYS[2] == nil}", ["z"]),
+      ev("table.insert(KEYS, 'w') KEYS[1] = 'changed' return KEYS", ["k"]),
+      ev("return {KEYS, #KEYS}", ["k"]),
+    ]);
+  });
+
   it("tables: clearing every key while iterating with pairs, then refilling", async () => {
     await run([
       ev(

@@ -142,6 +142,12 @@ export const READONLY_TABLE_ERROR = "Attempt to modify a readonly table";
 
 const HOOK_COUNT = 100000;
 
+/** A table kept in the registry for reuse, and the length it was filled to. */
+export interface ReusedArray {
+  ref: number;
+  size: number;
+}
+
 export class LuaRuntime {
   readonly L: LuaState;
   /** The raw globals table (registry reference); scripts only ever see the protected proxy. */
@@ -160,6 +166,9 @@ export class LuaRuntime {
   /** The strings "KEYS" and "ARGV", made once: setting the globals then hashes no name per EVAL. */
   readonly keysNameRef: number;
   readonly argvNameRef: number;
+  /** The tables EVAL last set as KEYS and ARGV (see ScriptingEngine.setEvalArray). */
+  readonly keysArray: ReusedArray = { ref: 0, size: 0 };
+  readonly argvArray: ReusedArray = { ref: 0, size: 0 };
   /** Called by the count hook (every HOOK_COUNT instructions) while a script runs. */
   onHook: ((L: LuaState) => void) | null = null;
 

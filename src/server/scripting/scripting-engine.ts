@@ -12,7 +12,7 @@ import { pushBitModule } from "./lua-bit.js";
 import { luaBytes } from "./lua-bytes.js";
 import { pushCjsonModule } from "./lua-cjson.js";
 import { pushCmsgpackModule } from "./lua-cmsgpack.js";
-import { LuaRuntime } from "./lua-runtime.js";
+import { LuaRuntime, type ReusedArray } from "./lua-runtime.js";
 import { pushStructModule } from "./lua-struct.js";
 import { luaToResp } from "./lua-to-resp.js";
 import { pushErrorTable, RespToLua } from "./resp-to-lua.js";
@@ -444,7 +444,6 @@ export class ScriptingEngine {
     argv: string[],
     numkeys: number,
   ): void {
-    const L = rt.L;
     const T = this.thread(rt);
     const canYield =
       c.socket !== null && !(c.flags & (ClientFlag.MULTI | ClientFlag.MASTER)) && !this.server.loading;
@@ -463,12 +462,8 @@ export class ScriptingEngine {
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.errHandlerRef);
     const firstArg = 3 + numkeys;
     if (isEval) {
-      rt.beginRawGlobal(rt.keysNameRef);
-      pushArray(L, argv, 3, firstArg);
-      rt.endRawGlobal();
-      rt.beginRawGlobal(rt.argvNameRef);
-      pushArray(L, argv, firstArg, argv.length);
-      rt.endRawGlobal();
+      setEvalArray(rt, rt.keysNameRef, rt.keysArray, argv, 3, firstArg);
+      setEvalArray(rt, rt.argvNameRef, rt.argvArray, argv, firstArg, argv.length);
     } else {
       pushArray(T, argv, 3, firstArg);
       pushArray(T, argv, firstArg, argv.length);
@@ -722,6 +717,59 @@ export function compileError(msg: string): string {
 function raiseError(L: LuaState, msg: string): never {
   pushErrorTable(L, msg);
   return lua.lua_error(L);
+}
+
+/** fengari's table object, as lua_topointer returns it. */
+interface FengariTable {
+  strong: Map<unknown, unknown>;
+  metatable: unknown;
+}
+
+/**
+ * Sets the KEYS or ARGV global to items[from..to), refilling the table the last EVAL had rather than
+ * making a new one (two tables per EVAL were a good part of its allocations). Nothing an EVAL script can
+ * do shows the difference: Redis 7's globals and libraries are read-only, so no script can keep the
+ * table past its own run (unlike a function library's upvalues, which is why FCALL gets new tables), and
+ * a table the script changed beyond its values — a metatable set, keys added — is replaced by a new one.
+ */
+function setEvalArray(
+  rt: LuaRuntime,
+  nameRef: number,
+  arr: ReusedArray,
+  items: string[],
+  from: number,
+  to: number,
+): void {
+  const L = rt.L;
+  const n = to - from;
+  rt.beginRawGlobal(nameRef);
+  if (arr.ref !== 0) {
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, arr.ref);
+    const t = lua.lua_topointer(L, -1) as FengariTable;
+    if (t.metatable === null) {
+      for (let i = from; i < to; i++) {
+        luaBytes.pushOwned(L, luaBytes.fromLatin1Tagged(items[i]));
+        lua.lua_rawseti(L, -2, i - from + 1);
+      }
+      for (let i = n + 1; i <= arr.size; i++) {
+        lua.lua_pushnil(L);
+        lua.lua_rawseti(L, -2, i);
+      }
+      if (t.strong.size === n) {
+        arr.size = n;
+        rt.endRawGlobal();
+        return;
+      }
+    }
+    lua.lua_pop(L, 1);
+    lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, arr.ref);
+    arr.ref = 0;
+  }
+  pushArray(L, items, from, to);
+  lua.lua_pushvalue(L, -1);
+  arr.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  arr.size = n;
+  rt.endRawGlobal();
 }
 
 /** Pushes a new Lua array of items[from..to). */
