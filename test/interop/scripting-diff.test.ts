@@ -277,6 +277,13 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
         "local t = {} for i = 1, 10 do t[i] = i; t['k' .. i] = i end local n = 0 for k in pairs(t) do t[k] = nil; n = n + 1 end local empty = next(t) == nil t.x = 1 t[1] = 2 local m = 0 for _ in pairs(t) do m = m + 1 end return {n, empty, m}",
       ),
       ev("local t = {1, 2, 3} t[2] = nil local ok = pcall(next, t, 2) return {ok, t[3]}"),
+      // Binary string keys: distinct byte strings are distinct keys ("\1\16" and "\17\0" included).
+      ev(
+        "local t = {} t['\\1\\16'] = 1 t[string.rep('\\255', 40)] = 2 return {t['\\17\\0'] == nil, t['\\1\\16'], t[string.rep('\\255', 40)], t[string.rep('\\255', 39)] == nil}",
+      ),
+      ev(
+        "local t = {} for i = 0, 255 do t[string.char(i)] = i end local n = 0 for _ in pairs(t) do n = n + 1 end return {n, t['\\0'], t['\\255']}",
+      ),
     ]);
   });
 

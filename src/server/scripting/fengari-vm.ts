@@ -9,8 +9,9 @@ import type * as Fengari from "fengari";
  * The patches are edits of fengari 0.1.5's sources (the exact version package.json pins), applied as
  * Node compiles each file: a require hook active only while fengari loads. Each edit states how many
  * times its text occurs in the file; if that ever differs (another fengari version), loading fails
- * instead of running a half-patched VM. They change speed only, not behaviour — measured with the
- * scripts benchmark (see BENCHMARKS.md), where fengari's stack handling was a third of a script's cost:
+ * instead of running a half-patched VM. The first three change speed only, not behaviour — measured
+ * with the scripts benchmark (see BENCHMARKS.md), where fengari's stack handling and allocations were
+ * about a third of a script's cost:
  *
  * 1. Stack slots above the top are cleared by assigning `undefined`, not with `delete`: V8 runs every
  *    `delete` of an array element through the runtime (no inline cache), and fengari pops that way on
@@ -22,6 +23,11 @@ import type * as Fengari from "fengari";
  * 3. A table's map of deleted keys (kept so `next` can go on from a key removed while iterating) is made
  *    on the first deletion, as its map of deleted object keys already was: most tables never delete, and
  *    every table (KEYS, ARGV, each table a redis.call reply becomes) allocated one.
+ *
+ * 4. The key a string has in a table's Map is "|" followed by its bytes as latin1 characters. fengari
+ *    wrote each byte in hexadecimal without padding, which is slow (a number formatted per byte) and
+ *    not one-to-one: "\1\16" and "\17\0" both gave "|110", so they were the same table key. This
+ *    one fixes behaviour too: t['\1\16'] = 1 made t['\17\0'] 1 as well, where Redis has nil.
  *
  * Other adjustments to fengari (the Lua 5.1 number model, error wording) are made at run time in
  * lua-runtime.ts, by replacing functions fengari's modules call through their exports.
@@ -71,6 +77,14 @@ const PATCHES: Record<string, Edit[]> = {
     {
       find: "|| table.dead_strong.get(hash);",
       replace: "|| (table.dead_strong && table.dead_strong.get(hash));",
+      count: 1,
+    },
+  ],
+  "lstring.js": [
+    {
+      find: '    let s = "|";\n    for (let i=0; i<len; i++)\n        s += str[i].toString(16);\n    return s;\n',
+      replace:
+        '    if (len > 32) return "|" + Buffer.from(str.buffer, str.byteOffset, len).latin1Slice(0, len);\n    let s = "|";\n    for (let i=0; i<len; i++)\n        s += String.fromCharCode(str[i]);\n    return s;\n',
       count: 1,
     },
   ],

@@ -44,6 +44,10 @@ describe("fengari patches", () => {
       undefined,
       "a table's map of deleted keys is made when needed",
     );
+    const lstring = require("fengari/src/lstring.js") as { luaS_hash: (s: Uint8Array) => string };
+    assert.notEqual(lstring.luaS_hash(Uint8Array.of(1, 16)), lstring.luaS_hash(Uint8Array.of(17, 0)));
+    assert.equal(lstring.luaS_hash(Uint8Array.of(0x41, 0xff)), "|A\xff");
+    assert.equal(lstring.luaS_hash(new Uint8Array(40).fill(0xe9)), `|${"\xe9".repeat(40)}`);
   });
 
   it("only fengari-vm.ts loads fengari", () => {
