@@ -421,6 +421,11 @@ function parseExpireFlags(c: Client, argv: string[]): number | null {
   return flags;
 }
 
+/** Made only when replied: EXPIRE runs in every rate-limiter script, its error almost never. */
+function invalidExpireTime(argv: string[]): string {
+  return `ERR invalid expire time in '${argv[0].toLowerCase()}' command`;
+}
+
 /**
  * EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT (Redis's expireGenericCommand). `basetime` is now for the
  * relative forms and 0 for the absolute ones. Propagates as PEXPIREAT with the absolute time, or as DEL
@@ -435,16 +440,15 @@ function expireGeneric(c: Client, argv: string[], basetime: bigint, seconds: boo
     c.reply.error(ERR_NOT_INTEGER);
     return;
   }
-  const invalid = `ERR invalid expire time in '${argv[0].toLowerCase()}' command`;
   if (seconds) {
     if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-      c.reply.error(invalid);
+      c.reply.error(invalidExpireTime(argv));
       return;
     }
     when *= 1000n;
   }
   if (when > INT64_MAX - basetime) {
-    c.reply.error(invalid);
+    c.reply.error(invalidExpireTime(argv));
     return;
   }
   when += basetime;
