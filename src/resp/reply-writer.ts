@@ -65,6 +65,25 @@ export class ReplyWriter {
     return true;
   }
 
+  /** Length of what the last takeBuffer() handed out. */
+  takenLength = 0;
+
+  /**
+   * For a reader in this process (a script's redis.call): the bytes written since the last take are
+   * `takeBuffer()[0..takenLength)`, valid until the next write, and the writer is reset. No copy when
+   * they fit in the working buffer.
+   */
+  takeBuffer(): Buffer {
+    if (this.chunks.length === 0) {
+      this.takenLength = this.len;
+      this.len = 0;
+      return this.buf;
+    }
+    const all = Buffer.concat(this.takeChunks());
+    this.takenLength = all.length;
+    return all;
+  }
+
   // ─── raw ────────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Appends a latin1 string as-is (it must already be valid RESP). */

@@ -16,6 +16,10 @@ export interface PropagationSink {
   feed(ops: readonly PropagatedOp[]): void;
 }
 
+/** Shared by every wrapped unit: sinks only read argv. */
+const MULTI_ARGV: string[] = ["MULTI"];
+const EXEC_ARGV: string[] = ["EXEC"];
+
 export class Propagator {
   private depth = 0;
   private ops: PropagatedOp[] = [];
@@ -36,10 +40,12 @@ export class Propagator {
   }
 
   private flush(): void {
-    let ops = this.ops;
+    const ops = this.ops;
     this.ops = [];
     if (ops.length > 1) {
-      ops = [{ db: ops[0].db, argv: ["MULTI"] }, ...ops, { db: ops[ops.length - 1].db, argv: ["EXEC"] }];
+      // In place (the unit is a new array each time): a script's effects are wrapped on every call.
+      ops.unshift({ db: ops[0].db, argv: MULTI_ARGV });
+      ops.push({ db: ops[ops.length - 1].db, argv: EXEC_ARGV });
     }
     for (const s of this.sinks) s.feed(ops);
   }

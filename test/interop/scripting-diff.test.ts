@@ -228,6 +228,65 @@ describe("Lua scripting vs redis-server", { skip: NO_REDIS }, () => {
     ]);
   });
 
+  it("Redis → Lua: integers of any size, errors, empty, binary and large bulk strings, RESP3 null and verbatim", async () => {
+    await run([
+      ["SET", "empty", ""],
+      ["SET", "bin", "a\r\nb\x00\xff"],
+      ev("return {redis.call('incrby', 'n', -5), redis.call('decrby', 'n', 123456789012)}"),
+      // Past 2^53: the reply's digits become the nearest double, as Redis's strtod-less cast gives.
+      ev("return redis.call('incrby', 'big', '9007199254740993')"),
+      ev("return tostring(redis.call('incrby', 'big', '-9223372036854775807'))"),
+      ev("return redis.call('incrby', 'big', '9223372036854775807')"),
+      ev("return redis.pcall('incrby', 'big', '9223372036854775807')"),
+      ev("return redis.pcall('lpush', 'n', 'x')"),
+      ev("local e = redis.pcall('lpush', 'n', 'x') return e.err"),
+      ev("return {redis.call('get', 'empty'), #redis.call('get', 'empty')}"),
+      ev("return {redis.call('get', 'bin'), #redis.call('get', 'bin')}"),
+      ev("redis.call('set', 'long', string.rep('0123456789', 10)) return redis.call('get', 'long')"),
+      ev(
+        "redis.call('set', 'huge', string.rep('ab', 20000)) local v = redis.call('get', 'huge') return {#v, v:sub(-3)}",
+      ),
+      ev("redis.call('rpush', 'hl', string.rep('y', 9000), 'z') return redis.call('lrange', 'hl', 0, -1)"),
+      ev("return {redis.call('set', 'k', 'v'), redis.call('type', 'k')}"),
+      ev("redis.setresp(3) return {type(redis.call('hget', 'nokey', 'f')), redis.call('get', 'k')}"),
+      ev("redis.setresp(3) local r = redis.call('info', 'keyspace') return r.verbatim_string.format"),
+      ev(
+        "redis.setresp(3) return {redis.call('zadd', 'z3', '-inf', 'a'), redis.call('zscore', 'z3', 'a').double}",
+      ),
+    ]);
+  });
+
+  it("KEYS and ARGV are the call's own whatever earlier scripts did to theirs", async () => {
+    await run([
+      ev("return {KEYS, ARGV}", ["a", "b", "c"], "x", "y"),
+      ev("return {KEYS, ARGV, #KEYS, #ARGV}", ["d"]),
+      ev("KEYS.extra = 1 ARGV[3] = 'z' return #KEYS", ["a", "b"], "p"),
+      ev("return {KEYS.extra == nil, ARGV[3] == nil, KEYS, ARGV}", ["x"], "q"),
+      ev("setmetatable(ARGV, {__index = function() return 'm' end}) return ARGV[5]"),
+      ev("return {ARGV[5] == nil, #ARGV, getmetatable(ARGV) == nil}", [], "a"),
+      ev("KEYS[1] = nil KEYS[2] = 'q' return 1", ["k"]),
+      ev("local n = 0 for k in pairs(KEYS) do n = n + 1 end return {n, KEYS[1], KEYS[2] == nil}", ["z"]),
+      ev("table.insert(KEYS, 'w') KEYS[1] = 'changed' return KEYS", ["k"]),
+      ev("return {KEYS, #KEYS}", ["k"]),
+    ]);
+  });
+
+  it("tables: clearing every key while iterating with pairs, then refilling", async () => {
+    await run([
+      ev(
+        "local t = {} for i = 1, 10 do t[i] = i; t['k' .. i] = i end local n = 0 for k in pairs(t) do t[k] = nil; n = n + 1 end local empty = next(t) == nil t.x = 1 t[1] = 2 local m = 0 for _ in pairs(t) do m = m + 1 end return {n, empty, m}",
+      ),
+      ev("local t = {1, 2, 3} t[2] = nil local ok = pcall(next, t, 2) return {ok, t[3]}"),
+      // Binary string keys: distinct byte strings are distinct keys ("\1\16" and "\17\0" included).
+      ev(
+        "local t = {} t['\\1\\16'] = 1 t[string.rep('\\255', 40)] = 2 return {t['\\17\\0'] == nil, t['\\1\\16'], t[string.rep('\\255', 40)], t[string.rep('\\255', 39)] == nil}",
+      ),
+      ev(
+        "local t = {} for i = 0, 255 do t[string.char(i)] = i end local n = 0 for _ in pairs(t) do n = n + 1 end return {n, t['\\0'], t['\\255']}",
+      ),
+    ]);
+  });
+
   it("Lua → Redis conversions in RESP2 and RESP3", async () => {
     const bodies = [
       "return {1, 'a', {2, nil, 3}, true, false, {ok='fine'}, 3.99, -3.99}",

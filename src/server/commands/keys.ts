@@ -395,6 +395,11 @@ function parseExpireFlags(c: Client, argv: string[]): number | null {
   return flags;
 }
 
+/** Made only when replied: EXPIRE runs in every rate-limiter script, its error almost never. */
+function invalidExpireTime(argv: string[]): string {
+  return `ERR invalid expire time in '${argv[0].toLowerCase()}' command`;
+}
+
 /**
  * EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT (Redis's expireGenericCommand). `basetime` is now for the
  * relative forms and 0 for the absolute ones. Propagates as PEXPIREAT with the absolute time, or as DEL
@@ -407,16 +412,15 @@ function expireGeneric(c: Client, argv: string[], basetime: bigint, seconds: boo
   const n = getExactLongLongOrReply(c, argv[2]);
   if (n === null) return;
   let when = BigInt(n);
-  const invalid = `ERR invalid expire time in '${argv[0].toLowerCase()}' command`;
   if (seconds) {
     if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) {
-      c.reply.error(invalid);
+      c.reply.error(invalidExpireTime(argv));
       return;
     }
     when *= 1000n;
   }
   if (when > INT64_MAX - basetime) {
-    c.reply.error(invalid);
+    c.reply.error(invalidExpireTime(argv));
     return;
   }
   when += basetime;

@@ -41,9 +41,7 @@ function evalGeneric(c: Client, argv: string[], isSha: boolean, ro: boolean): vo
     script = created.script;
   }
   if (!engine.prepare(c, script.flags, ro)) return;
-  const keys = argv.slice(3, 3 + numkeys);
-  const args = argv.slice(3 + numkeys);
-  engine.run(engine.evalRt, c, script.ref, sha, true, script.flags, ro, keys, args);
+  engine.run(engine.evalRt, c, script.ref, sha, true, script.flags, ro, argv, numkeys);
 }
 
 const SCRIPT_HELP = [

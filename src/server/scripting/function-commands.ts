@@ -36,17 +36,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): void {
   }
   const engine = c.server.scripting;
   if (!engine.prepare(c, f.flags, ro)) return;
-  engine.run(
-    libs(c).rt,
-    c,
-    f.ref,
-    f.name,
-    false,
-    f.flags,
-    ro,
-    argv.slice(3, 3 + numkeys),
-    argv.slice(3 + numkeys),
-  );
+  engine.run(libs(c).rt, c, f.ref, f.name, false, f.flags, ro, argv, numkeys);
 }
 
 function functionLoad(c: Client, argv: string[]): void {

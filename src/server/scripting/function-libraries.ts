@@ -1,9 +1,9 @@
-import { type LuaState, lauxlib, lua } from "fengari";
 import { crc64 } from "../../persistence/crc64.js";
 import { RdbEncoder } from "../../persistence/rdb-encoder.js";
 import { RDB_OPCODE_FUNCTION2, RDB_VERSION } from "../../persistence/rdb-format.js";
 import { loadRdbSync } from "../../persistence/rdb-loader.js";
 import { Keyspace, type KeyspaceFunctions } from "../../store/keyspace.js";
+import { type LuaState, lauxlib, lua } from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 import type { LuaRuntime } from "./lua-runtime.js";
 import { pushErrorTable } from "./resp-to-lua.js";

@@ -1,4 +1,4 @@
-import { type LuaState, lauxlib, lua } from "fengari";
+import { type LuaState, lauxlib, lua } from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 
 /**

@@ -1,5 +1,5 @@
-import { type LuaState, lauxlib, lua } from "fengari";
 import { formatCDouble } from "./c-number-format.js";
+import { type LuaState, lauxlib, lua } from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 
 /**

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { luaNumberToString } from "./c-number-format.js";
 import {
   type LuaDebug,
   type LuaJsFunction,
@@ -7,8 +8,7 @@ import {
   lua,
   lualib,
   to_luastring,
-} from "fengari";
-import { luaNumberToString } from "./c-number-format.js";
+} from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 import { luaStringFormat } from "./lua-string-format.js";
 import { Rand48 } from "./rand48.js";
@@ -142,6 +142,12 @@ export const READONLY_TABLE_ERROR = "Attempt to modify a readonly table";
 
 const HOOK_COUNT = 100000;
 
+/** A table kept in the registry for reuse, and the length it was filled to. */
+export interface ReusedArray {
+  ref: number;
+  size: number;
+}
+
 export class LuaRuntime {
   readonly L: LuaState;
   /** The raw globals table (registry reference); scripts only ever see the protected proxy. */
@@ -155,6 +161,14 @@ export class LuaRuntime {
   threadRef = 0;
   /** Lua's own xpcall, kept before the sandbox: scripts run as xpcall(script, error handler). */
   readonly xpcallRef: number;
+  /** The scripts' error handler (__redis__err__handler), set by the engine once the globals are made. */
+  errHandlerRef = 0;
+  /** The strings "KEYS" and "ARGV", made once: setting the globals then hashes no name per EVAL. */
+  readonly keysNameRef: number;
+  readonly argvNameRef: number;
+  /** The tables EVAL last set as KEYS and ARGV (see ScriptingEngine.setEvalArray). */
+  readonly keysArray: ReusedArray = { ref: 0, size: 0 };
+  readonly argvArray: ReusedArray = { ref: 0, size: 0 };
   /** Called by the count hook (every HOOK_COUNT instructions) while a script runs. */
   onHook: ((L: LuaState) => void) | null = null;
 
@@ -178,6 +192,10 @@ export class LuaRuntime {
     this.xpcallRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
     this.rawGlobalsRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    luaBytes.push(L, "KEYS");
+    this.keysNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+    luaBytes.push(L, "ARGV");
+    this.argvNameRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
     globalsSetup(this);
     this.globalsProxyRef = this.protectGlobals();
   }
@@ -449,14 +467,20 @@ export class LuaRuntime {
 
   // ─── helpers for the engine ────────────────────────────────────────────────────────────────────────
 
-  /** Sets a global bypassing the protection (KEYS/ARGV before each EVAL, as Redis lifts it briefly). */
-  setRawGlobal(name: string): void {
+  /**
+   * Sets a global bypassing the protection (KEYS/ARGV before each EVAL, as Redis lifts it briefly):
+   * pushes the raw globals and the name at registry reference `nameRef`; the caller pushes the value,
+   * then calls endRawGlobal.
+   */
+  beginRawGlobal(nameRef: number): void {
     const L = this.L;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.rawGlobalsRef);
-    lua.lua_insert(L, -2);
-    // to_luastring's cache: the name is encoded once, not on every EVAL.
-    lua.lua_setfield(L, -2, to_luastring(name, true));
-    lua.lua_pop(L, 1);
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, nameRef);
+  }
+
+  endRawGlobal(): void {
+    lua.lua_rawset(this.L, -3);
+    lua.lua_pop(this.L, 1);
   }
 
   /** Pushes the raw globals table (for set-up code that defines globals). */

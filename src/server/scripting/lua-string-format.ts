@@ -1,5 +1,5 @@
-import { type LuaState, lauxlib, lua } from "fengari";
 import { type CFormatFlags, formatCDouble, padNumber } from "./c-number-format.js";
+import { type LuaState, lauxlib, lua } from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 
 /** 2^63, the bound of C's long long. */

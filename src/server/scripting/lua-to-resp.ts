@@ -1,5 +1,5 @@
-import { type LuaState, lauxlib, lua } from "fengari";
 import type { ReplyWriter } from "../../resp/reply-writer.js";
+import { type LuaState, lauxlib, lua } from "./fengari-vm.js";
 import { luaBytes } from "./lua-bytes.js";
 
 /** 2^63, the bound of C's long long. */

@@ -1,5 +1,5 @@
-import type { LuaState } from "fengari";
 import type { Client } from "../client.js";
+import type { LuaState } from "./fengari-vm.js";
 
 /** Script flags (Redis's SCRIPT_FLAG_*), from a shebang or redis.register_function. */
 export const ScriptFlag = {

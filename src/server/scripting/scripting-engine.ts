@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "fengari";
 import { CommandFlag } from "../../command-table/command-flags.js";
 import { arityOk } from "../../command-table/command-table.js";
 import { Client, ClientFlag } from "../client.js";
@@ -7,12 +6,13 @@ import type { RegisteredCommand } from "../command-registry.js";
 import type { Server } from "../server.js";
 import { ERR_NOREPLICAS } from "../shared-replies.js";
 import { formatCDouble } from "./c-number-format.js";
+import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "./fengari-vm.js";
 import { FunctionLibraries } from "./function-libraries.js";
 import { pushBitModule } from "./lua-bit.js";
 import { luaBytes } from "./lua-bytes.js";
 import { pushCjsonModule } from "./lua-cjson.js";
 import { pushCmsgpackModule } from "./lua-cmsgpack.js";
-import { LuaRuntime } from "./lua-runtime.js";
+import { LuaRuntime, type ReusedArray } from "./lua-runtime.js";
 import { pushStructModule } from "./lua-struct.js";
 import { luaToResp } from "./lua-to-resp.js";
 import { pushErrorTable, RespToLua } from "./resp-to-lua.js";
@@ -164,6 +164,9 @@ export class ScriptingEngine {
       const err = rt.load(L, SETUP_LUA, "@err_handler_def");
       if (err !== null) throw new Error(err);
       lua.lua_call(L, 0, 0);
+      // Globals are read-only from here on, so a reference is the handler scripts would find by name.
+      lua.lua_getglobal(L, ERR_HANDLER_NAME);
+      rt.errHandlerRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
       rt.onHook = (T) => this.hook(T);
     });
   }
@@ -315,12 +318,9 @@ export class ScriptingEngine {
       lua.lua_setfield(L, -2, "ignore_error_stats_update");
       return raise ? lua.lua_error(L) : 1;
     }
-    const chunks = this.scriptClient.reply.takeChunks();
-    const reply =
-      chunks.length === 1
-        ? chunks[0].latin1Slice(0, chunks[0].length)
-        : Buffer.concat(chunks).toString("latin1");
-    const isError = this.respToLua.push(L, reply);
+    const out = this.scriptClient.reply;
+    const reply = out.takeBuffer();
+    const isError = this.respToLua.push(L, reply, out.takenLength);
     if (raise && isError) return lua.lua_error(L);
     return 1;
   }
@@ -429,7 +429,8 @@ export class ScriptingEngine {
   }
 
   /**
-   * Runs the function at `fnRef` in `rt` and replies to `c`. For EVAL, keys and args become the KEYS and
+   * Runs the function at `fnRef` in `rt` and replies to `c`. `argv` is the EVAL/FCALL command: its
+   * `numkeys` arguments from index 3 are the keys, the rest the args. For EVAL they become the KEYS and
    * ARGV globals; for FCALL they are passed as the function's two arguments.
    */
   run(
@@ -440,10 +441,9 @@ export class ScriptingEngine {
     isEval: boolean,
     scriptFlags: number,
     ro: boolean,
-    keys: string[],
-    args: string[],
+    argv: string[],
+    numkeys: number,
   ): void {
-    const L = rt.L;
     const T = this.thread(rt);
     const canYield =
       c.socket !== null && !(c.flags & (ClientFlag.MULTI | ClientFlag.MASTER)) && !this.server.loading;
@@ -455,26 +455,33 @@ export class ScriptingEngine {
     sc.db = c.db;
     sc.flags = (sc.flags & ~ClientFlag.MULTI) | (c.flags & ClientFlag.MULTI);
     this.current = run;
-    if (this.server.busyReplyThreshold > 0) rt.setHook(T);
     lua.lua_settop(T, 0);
+    // Everything by registry reference: no name is hashed or looked up per call.
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.xpcallRef);
     lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, fnRef);
-    lua.lua_getglobal(T, ERR_HANDLER_NAME);
-    pushArray(L, keys);
-    if (isEval) rt.setRawGlobal("KEYS");
-    else lua.lua_xmove(L, T, 1);
-    pushArray(L, args);
-    if (isEval) rt.setRawGlobal("ARGV");
-    else lua.lua_xmove(L, T, 1);
+    lua.lua_rawgeti(T, lua.LUA_REGISTRYINDEX, rt.errHandlerRef);
+    const firstArg = 3 + numkeys;
+    if (isEval) {
+      setEvalArray(rt, rt.keysNameRef, rt.keysArray, argv, 3, firstArg);
+      setEvalArray(rt, rt.argvNameRef, rt.argvArray, argv, firstArg, argv.length);
+    } else {
+      pushArray(T, argv, 3, firstArg);
+      pushArray(T, argv, firstArg, argv.length);
+    }
     this.step(rt, run, isEval ? 2 : 4);
   }
 
-  /** The coroutine scripts of `rt` run in (a new one after an error left the last one dead). */
+  /**
+   * The coroutine scripts of `rt` run in (a new one after an error left the last one dead). Its count
+   * hook stays on for its life: it costs one decrement per instruction, and `hook` ignores it while no
+   * script is slow (busy-reply-threshold 0 included).
+   */
   private thread(rt: LuaRuntime): LuaState {
     if (rt.thread === null || lua.lua_status(rt.thread) !== lua.LUA_OK) {
       if (rt.threadRef !== 0) lauxlib.luaL_unref(rt.L, lua.LUA_REGISTRYINDEX, rt.threadRef);
       rt.thread = lua.lua_newthread(rt.L);
       rt.threadRef = lauxlib.luaL_ref(rt.L, lua.LUA_REGISTRYINDEX);
+      rt.setHook(rt.thread);
     }
     return rt.thread;
   }
@@ -491,7 +498,7 @@ export class ScriptingEngine {
       setImmediate(() => this.step(rt, run, 0));
       return;
     }
-    this.finish(rt, run, status);
+    this.finish(run, status);
   }
 
   /** The script yielded for the first time: the caller waits, the propagation unit stays open. */
@@ -501,7 +508,7 @@ export class ScriptingEngine {
     run.caller.blockOn({ kind: "script", deadline: 0, onTimeout: () => {} });
   }
 
-  private finish(rt: LuaRuntime, run: ScriptRun, status: number): void {
+  private finish(run: ScriptRun, status: number): void {
     const T = run.thread;
     const c = run.caller;
     lua.lua_checkstack(T, 8);
@@ -513,7 +520,6 @@ export class ScriptingEngine {
       this.replyError(T, errIdx, run);
     }
     lua.lua_settop(T, 0);
-    rt.clearHook(T);
     this.cleanUp(run);
   }
 
@@ -713,6 +719,68 @@ function raiseError(L: LuaState, msg: string): never {
   return lua.lua_error(L);
 }
 
+/** fengari's table object, as lua_topointer returns it. */
+interface FengariTable {
+  strong: Map<unknown, unknown>;
+  metatable: unknown;
+}
+
+/**
+ * Sets the KEYS or ARGV global to items[from..to), refilling the table the last EVAL had rather than
+ * making a new one (two tables per EVAL were a good part of its allocations). Nothing an EVAL script can
+ * do shows the difference: Redis 7's globals and libraries are read-only, so no script can keep the
+ * table past its own run (unlike a function library's upvalues, which is why FCALL gets new tables), and
+ * a table the script changed beyond its values — a metatable set, keys added — is replaced by a new one.
+ */
+function setEvalArray(
+  rt: LuaRuntime,
+  nameRef: number,
+  arr: ReusedArray,
+  items: string[],
+  from: number,
+  to: number,
+): void {
+  const L = rt.L;
+  const n = to - from;
+  rt.beginRawGlobal(nameRef);
+  if (arr.ref !== 0) {
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, arr.ref);
+    const t = lua.lua_topointer(L, -1) as FengariTable;
+    if (t.metatable === null) {
+      for (let i = from; i < to; i++) {
+        luaBytes.pushOwned(L, luaBytes.fromLatin1Tagged(items[i]));
+        lua.lua_rawseti(L, -2, i - from + 1);
+      }
+      for (let i = n + 1; i <= arr.size; i++) {
+        lua.lua_pushnil(L);
+        lua.lua_rawseti(L, -2, i);
+      }
+      if (t.strong.size === n) {
+        arr.size = n;
+        rt.endRawGlobal();
+        return;
+      }
+    }
+    lua.lua_pop(L, 1);
+    lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, arr.ref);
+    arr.ref = 0;
+  }
+  pushArray(L, items, from, to);
+  lua.lua_pushvalue(L, -1);
+  arr.ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
+  arr.size = n;
+  rt.endRawGlobal();
+}
+
+/** Pushes a new Lua array of items[from..to). */
+function pushArray(L: LuaState, items: string[], from: number, to: number): void {
+  lua.lua_createtable(L, to - from, 0);
+  for (let i = from; i < to; i++) {
+    luaBytes.pushOwned(L, luaBytes.fromLatin1Tagged(items[i]));
+    lua.lua_rawseti(L, -2, i - from + 1);
+  }
+}
+
 /** Redis's luaArgsToRedisArgv: strings as they are, numbers with "%.17g"; an error text otherwise. */
 function argsToArgv(L: LuaState): string[] | string {
   const argc = lua.lua_gettop(L);
@@ -721,18 +789,11 @@ function argsToArgv(L: LuaState): string[] | string {
   for (let j = 1; j <= argc; j++) {
     const t = lua.lua_type(L, j);
     if (t === lua.LUA_TNUMBER) argv[j - 1] = numberArg(lua.lua_tonumber(L, j));
-    else if (t === lua.LUA_TSTRING) argv[j - 1] = luaBytes.get(L, j)!;
-    else return "Lua redis lib command arguments must be strings or integers";
+    else if (t === lua.LUA_TSTRING) {
+      argv[j - 1] = luaBytes.toLatin1Cached(lua.lua_tolstring(L, j)!);
+    } else return "Lua redis lib command arguments must be strings or integers";
   }
   return argv;
-}
-
-function pushArray(L: LuaState, items: string[]): void {
-  lua.lua_createtable(L, items.length, 0);
-  for (let i = 0; i < items.length; i++) {
-    luaBytes.push(L, items[i]);
-    lua.lua_rawseti(L, -2, i + 1);
-  }
 }
 
 /**
