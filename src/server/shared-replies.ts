@@ -9,6 +9,7 @@ export const ERR_NOT_FLOAT = "ERR value is not a valid float";
 export const ERR_NOT_POSITIVE = "ERR value is out of range, must be positive";
 export const ERR_NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0";
 export const ERR_NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const ERR_NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
 export const ERR_COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
 export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 export const ERR_INCR_NAN = "ERR increment would produce NaN or Infinity";

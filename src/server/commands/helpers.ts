@@ -1,5 +1,4 @@
 import type { RedisValue, StoredValue } from "../../store/redis-value.js";
-import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import { ERR_WRONGTYPE } from "../shared-replies.js";
 
@@ -50,12 +49,6 @@ export function wrongType(c: Client, v: RedisValue | undefined, ok: (v: RedisVal
   }
   return false;
 }
-
-/**
- * The old name of getLongLongOrReply (src/server/arguments.ts), kept only for scripting/eval-commands.ts,
- * which another change owns at the moment: use getLongLongOrReply.
- */
-export const intArg = getLongLongOrReply;
 
 /** Redis's "replace the command that gets propagated" (rewriteClientCommandVector). */
 export function rewriteCommandVector(c: Client, argv: string[]): void {

@@ -1,6 +1,7 @@
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
-import { intArg } from "../commands/helpers.js";
+import { ERR_NUMKEYS_NEGATIVE, ERR_NUMKEYS_TOO_MANY } from "../shared-replies.js";
 import { ERR_NOSCRIPT } from "./scripting-engine.js";
 
 /**
@@ -11,14 +12,14 @@ import { ERR_NOSCRIPT } from "./scripting-engine.js";
 
 function evalGeneric(c: Client, argv: string[], isSha: boolean, ro: boolean): void {
   const engine = c.server.scripting;
-  const numkeys = intArg(c, argv[2]);
+  const numkeys = getLongLongOrReply(c, argv[2]);
   if (numkeys === null) return;
   if (numkeys > argv.length - 3) {
-    c.reply.error("ERR Number of keys can't be greater than number of args");
+    c.reply.error(ERR_NUMKEYS_TOO_MANY);
     return;
   }
   if (numkeys < 0) {
-    c.reply.error("ERR Number of keys can't be negative");
+    c.reply.error(ERR_NUMKEYS_NEGATIVE);
     return;
   }
   let sha: string;

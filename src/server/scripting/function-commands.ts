@@ -1,7 +1,8 @@
 import { globMatch } from "../../command-table/glob-match.js";
-import { parseInteger } from "../arguments.js";
+import { getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
+import { ERR_NUMKEYS_NEGATIVE, ERR_NUMKEYS_TOO_MANY } from "../shared-replies.js";
 import { FunctionError, FunctionLibraries, type FunctionLibrary } from "./function-libraries.js";
 import { SCRIPT_FLAG_NAMES } from "./script-run.js";
 import { ERR_BUSY_EVAL } from "./scripting-engine.js";
@@ -21,17 +22,14 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): void {
     c.reply.error("ERR Function not found");
     return;
   }
-  const numkeys = parseInteger(argv[2]);
-  if (numkeys === null) {
-    c.reply.error("ERR Bad number of keys provided");
-    return;
-  }
+  const numkeys = getLongLongOrReply(c, argv[2], "ERR Bad number of keys provided");
+  if (numkeys === null) return;
   if (numkeys > argv.length - 3) {
-    c.reply.error("ERR Number of keys can't be greater than number of args");
+    c.reply.error(ERR_NUMKEYS_TOO_MANY);
     return;
   }
   if (numkeys < 0) {
-    c.reply.error("ERR Number of keys can't be negative");
+    c.reply.error(ERR_NUMKEYS_NEGATIVE);
     return;
   }
   const engine = c.server.scripting;

@@ -4,7 +4,7 @@ import { arityOk } from "../../command-table/command-table.js";
 import { Client, ClientFlag } from "../client.js";
 import type { RegisteredCommand } from "../command-registry.js";
 import type { Server } from "../server.js";
-import { ERR_NOREPLICAS } from "../shared-replies.js";
+import { ERR_MASTERDOWN, ERR_NOREPLICAS } from "../shared-replies.js";
 import { formatCDouble } from "./c-number-format.js";
 import { type LuaDebug, type LuaState, lauxlib, lua, to_luastring } from "./fengari-vm.js";
 import { FunctionLibraries } from "./function-libraries.js";
@@ -390,7 +390,7 @@ export class ScriptingEngine {
     const obey = (c.flags & ClientFlag.MASTER) !== 0 || c.socket === null;
     if (scriptFlags & ScriptFlag.EVAL_COMPAT_MODE) {
       if (stale) {
-        c.reply.error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+        c.reply.error(ERR_MASTERDOWN);
         return false;
       }
       return true;
