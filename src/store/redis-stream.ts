@@ -606,12 +606,13 @@ export class StreamIterator {
   private readonly start: StreamID;
   private readonly end: StreamID;
   private readonly rev: boolean;
-  private node: StreamNode | null = null;
+  /** The node holding the current entry (read it with `dataPos`). */
+  node: StreamNode | null = null;
   /** Forwards: the next entry's flags. Backwards: the lp-count closing the next entry to look at. */
   private pos = 0;
   private done = false;
   /** Offset of the current entry's first field name (fields given) or first value (SAMEFIELDS). */
-  private dataPos = 0;
+  dataPos = 0;
 
   constructor(s: RedisStream, start: StreamID | null, end: StreamID | null, rev: boolean) {
     this.s = s;
