@@ -241,7 +241,7 @@ function pointsInRange(z: RedisZSet, range: GeoRange, shape: GeoShape, out: GeoP
     const dist = distanceWithinShape(shape, xy.lon, xy.lat);
     if (dist >= 0) out.push({ lon: xy.lon, lat: xy.lat, dist, score, member: node.member });
     if (limit !== 0 && out.length >= limit) break;
-    node = node.forward[0];
+    node = node.next;
   }
 }
 

@@ -221,7 +221,7 @@ function createConsumer(
 ): StreamConsumer | null {
   if (cg.consumers.has(name)) return null;
   const consumer = new StreamConsumer(name, Date.now());
-  cg.consumers.set(name, consumer);
+  cg.addConsumer(consumer);
   c.server.dirty++;
   c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-createconsumer", key, db.id);
   return consumer;
@@ -1124,7 +1124,7 @@ function xgroupCommand(c: Client, argv: string[]): void {
     c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-setid", key, db.id);
   } else if (eqi(opt, "destroy") && argc === 4) {
     if (cg !== undefined) {
-      (s as RedisStream).cgroups?.delete(groupName);
+      (s as RedisStream).destroyCG(groupName);
       c.reply.integer(1);
       c.server.dirty++;
       c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-destroy", key, db.id);
