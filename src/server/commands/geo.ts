@@ -17,7 +17,7 @@ import {
   sameCell,
 } from "../../store/geohash.js";
 import { RedisZSet } from "../../store/redis-zset.js";
-import { parseInt64 } from "../arguments.js";
+import { eqi, parseInt64 } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
@@ -116,19 +116,12 @@ function extractLongLat(c: Client, argv: string[], at: number, out: GeoXY): bool
 
 /** extractUnitOrReply: metres per unit, or -1 after replying the error. */
 function extractUnit(c: Client, unit: string): number {
-  switch (unit.toLowerCase()) {
-    case "m":
-      return 1;
-    case "km":
-      return 1000;
-    case "ft":
-      return 0.3048;
-    case "mi":
-      return 1609.34;
-    default:
-      c.reply.error(ERR_UNIT);
-      return -1;
-  }
+  if (eqi(unit, "m")) return 1;
+  if (eqi(unit, "km")) return 1000;
+  if (eqi(unit, "ft")) return 0.3048;
+  if (eqi(unit, "mi")) return 1609.34;
+  c.reply.error(ERR_UNIT);
+  return -1;
 }
 
 /** extractDistanceOrReply: "<radius> <unit>" into the shape. */
@@ -192,10 +185,10 @@ function geoaddCommand(c: Client, argv: string[]): void {
   let nx = false;
   let longidx = 2;
   for (; longidx < argv.length; longidx++) {
-    const opt = argv[longidx].toLowerCase();
-    if (opt === "nx") nx = true;
-    else if (opt === "xx") xx = true;
-    else if (opt !== "ch") break;
+    const opt = argv[longidx];
+    if (eqi(opt, "nx")) nx = true;
+    else if (eqi(opt, "xx")) xx = true;
+    else if (!eqi(opt, "ch")) break;
   }
   if ((argv.length - longidx) % 3 !== 0 || (xx && nx)) {
     c.reply.error(ERR_SYNTAX);
@@ -405,14 +398,14 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   let count = 0;
   const remaining = argv.length - baseArgs;
   for (let i = 0; i < remaining; i++) {
-    const arg = argv[baseArgs + i].toLowerCase();
-    if (arg === "withdist") withdist = true;
-    else if (arg === "withhash") withhash = true;
-    else if (arg === "withcoord") withcoords = true;
-    else if (arg === "any") any = true;
-    else if (arg === "asc") sort = SORT_ASC;
-    else if (arg === "desc") sort = SORT_DESC;
-    else if (arg === "count" && i + 1 < remaining) {
+    const arg = argv[baseArgs + i];
+    if (eqi(arg, "withdist")) withdist = true;
+    else if (eqi(arg, "withhash")) withhash = true;
+    else if (eqi(arg, "withcoord")) withcoords = true;
+    else if (eqi(arg, "any")) any = true;
+    else if (eqi(arg, "asc")) sort = SORT_ASC;
+    else if (eqi(arg, "desc")) sort = SORT_DESC;
+    else if (eqi(arg, "count") && i + 1 < remaining) {
       const n = parseInt64(argv[baseArgs + i + 1]);
       if (n === null) {
         c.reply.error(ERR_NOT_INTEGER);
@@ -426,17 +419,17 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
       i++;
     } else if (
-      (arg === "store" || arg === "storedist") &&
+      (eqi(arg, "store") || eqi(arg, "storedist")) &&
       i + 1 < remaining &&
       !(flags & RADIUS_NOSTORE) &&
       !(flags & GEOSEARCH)
     ) {
       storekey = argv[baseArgs + i + 1];
-      storedist = arg === "storedist";
+      storedist = eqi(arg, "storedist");
       i++;
-    } else if (arg === "storedist" && flags & GEOSEARCH && flags & GEOSEARCHSTORE) {
+    } else if (eqi(arg, "storedist") && flags & GEOSEARCH && flags & GEOSEARCHSTORE) {
       storedist = true;
-    } else if (arg === "frommember" && i + 1 < remaining && flags & GEOSEARCH && !fromloc) {
+    } else if (eqi(arg, "frommember") && i + 1 < remaining && flags & GEOSEARCH && !fromloc) {
       // Without the key the member is not looked up: arguments are still checked, then the reply is empty.
       if (zobj !== undefined && !longLatFromMember(zobj, argv[baseArgs + i + 1], shape)) {
         c.reply.error(ERR_DECODE);
@@ -444,16 +437,16 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       }
       frommember = true;
       i++;
-    } else if (arg === "fromlonlat" && i + 2 < remaining && flags & GEOSEARCH && !frommember) {
+    } else if (eqi(arg, "fromlonlat") && i + 2 < remaining && flags & GEOSEARCH && !frommember) {
       if (!extractLongLat(c, argv, baseArgs + i + 1, shape)) return;
       fromloc = true;
       i += 2;
-    } else if (arg === "byradius" && i + 2 < remaining && flags & GEOSEARCH && !bybox) {
+    } else if (eqi(arg, "byradius") && i + 2 < remaining && flags & GEOSEARCH && !bybox) {
       if (!extractDistance(c, argv, baseArgs + i + 1, shape)) return;
       shape.box = false;
       byradius = true;
       i += 2;
-    } else if (arg === "bybox" && i + 3 < remaining && flags & GEOSEARCH && !byradius) {
+    } else if (eqi(arg, "bybox") && i + 3 < remaining && flags & GEOSEARCH && !byradius) {
       if (!extractBox(c, argv, baseArgs + i + 1, shape)) return;
       shape.box = true;
       bybox = true;
