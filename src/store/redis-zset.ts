@@ -31,21 +31,25 @@ export const ZSET_SKIPLIST = 1;
 const MAX_LEVEL = 32;
 const LEVEL_P = 0.25;
 
-/** A node's levels above 0, interleaved: [next at level 1, span at level 1, next at level 2, ...]. */
+/** A node's levels above 1, interleaved: [next at level 2, span at level 2, next at level 3, ...]. */
 type UpperLevels = (ZSkipNode | number | null)[];
 
 /**
- * A skiplist node. Level 0 (every node has it, three quarters only it) is held in the node's own fields,
- * the levels above in one array of link/span pairs: a search touches as few separate objects per step as
- * JavaScript allows, which is what an insert into a large, cache-cold set pays for.
+ * A skiplist node. Levels 0 and 1 (every node has level 0, a quarter also level 1) are held in the
+ * node's own fields, the rarer levels above in one array of link/span pairs: a search touches as few
+ * separate objects per step as JavaScript allows, which is what an insert into a large, cache-cold set
+ * pays for, and the node is no larger on average than with arrays for every level.
  */
 export class ZSkipNode {
   /** The next node in ascending order (the level-0 link). */
   next: ZSkipNode | null = null;
   /** How many level-0 steps the level-0 link jumps (1 when there is a next node). */
   span0 = 0;
+  /** The level-1 link and its span (unused below level 2). */
+  next1: ZSkipNode | null = null;
+  span1 = 0;
   backward: ZSkipNode | null = null;
-  /** Links and spans of levels 1.., or null for a node of level 1. */
+  /** Links and spans of levels 2.., or null for a node of level 1 or 2. */
   readonly up: UpperLevels | null;
   readonly level: number;
 
@@ -55,10 +59,10 @@ export class ZSkipNode {
     level: number,
   ) {
     this.level = level;
-    if (level === 1) {
+    if (level <= 2) {
       this.up = null;
     } else {
-      const up: UpperLevels = new Array(2 * (level - 1));
+      const up: UpperLevels = new Array(2 * (level - 2));
       for (let i = 0; i < up.length; i += 2) {
         up[i] = null;
         up[i + 1] = 0;
@@ -70,27 +74,33 @@ export class ZSkipNode {
 
 /** The next node at level i. */
 function fwd(x: ZSkipNode, i: number): ZSkipNode | null {
-  return i === 0 ? x.next : ((x.up as UpperLevels)[2 * i - 2] as ZSkipNode | null);
+  if (i === 0) return x.next;
+  if (i === 1) return x.next1;
+  return (x.up as UpperLevels)[2 * i - 4] as ZSkipNode | null;
 }
 
 function setFwd(x: ZSkipNode, i: number, n: ZSkipNode | null): void {
   if (i === 0) x.next = n;
-  else (x.up as UpperLevels)[2 * i - 2] = n;
+  else if (i === 1) x.next1 = n;
+  else (x.up as UpperLevels)[2 * i - 4] = n;
 }
 
 /** The span of x's link at level i. */
 function spanOf(x: ZSkipNode, i: number): number {
-  return i === 0 ? x.span0 : ((x.up as UpperLevels)[2 * i - 1] as number);
+  if (i === 0) return x.span0;
+  if (i === 1) return x.span1;
+  return (x.up as UpperLevels)[2 * i - 3] as number;
 }
 
 function setSpan(x: ZSkipNode, i: number, v: number): void {
   if (i === 0) x.span0 = v;
-  else (x.up as UpperLevels)[2 * i - 1] = v;
+  else if (i === 1) x.span1 = v;
+  else (x.up as UpperLevels)[2 * i - 3] = v;
 }
 
-/** A node: the object with its seven fields, its boxed score and, above level 1, its array of levels. */
+/** A node: the object with its nine fields, its boxed score and, above level 2, its array of levels. */
 function nodeBytes(level: number): number {
-  return OBJECT_BASE + 56 + HEAP_NUMBER + (level > 1 ? ARRAY_BASE + (level - 1) * 16 : 0);
+  return OBJECT_BASE + 72 + HEAP_NUMBER + (level > 2 ? ARRAY_BASE + (level - 2) * 16 : 0);
 }
 
 /** The zset object, its dict's table header and the header node (32 levels). */

@@ -38,7 +38,7 @@ function fresh(v: RedisValue): number {
   let n = new RedisZSet().bytes + tableCapacity(z.size) * MAP_SLOT * (z.size > 0 ? 1 : 0);
   for (let x = z.first; x !== null; x = x.next) {
     const level = x.level;
-    n += 24 + 56 + 16 + (level > 1 ? 48 + (level - 1) * 16 : 0) + stringBytes(x.member.length);
+    n += 24 + 72 + 16 + (level > 2 ? 48 + (level - 2) * 16 : 0) + stringBytes(x.member.length);
   }
   return n;
 }
