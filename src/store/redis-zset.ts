@@ -266,6 +266,19 @@ export class RedisZSet {
     return rank;
   }
 
+  /** The first node whose score is ≥ `score` (zslNthInRange's start for an inclusive minimum), or null. */
+  firstAtLeast(score: number): ZSkipNode | null {
+    let x = this.header;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = fwd(x, i);
+      while (f !== null && f.score < score) {
+        x = f;
+        f = fwd(x, i);
+      }
+    }
+    return x.next;
+  }
+
   /**
    * How many leading members sort below `member` by bytes (or at most `member` with `orEqual`), walking
    * the skiplist as Redis's lex range functions do. Meaningful when all scores are equal, as ZRANGEBYLEX

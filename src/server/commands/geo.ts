@@ -14,6 +14,7 @@ import {
   geohashScoreText,
   geohashString,
   isZeroCell,
+  prepareShape,
   sameCell,
 } from "../../store/geohash.js";
 import { RedisZSet } from "../../store/redis-zset.js";
@@ -226,7 +227,7 @@ interface GeoPoint {
  */
 function pointsInRange(z: RedisZSet, range: GeoRange, shape: GeoShape, out: GeoPoint[], limit: number): void {
   const xy: GeoXY = { lon: 0, lat: 0 };
-  let node = z.nodeAt(z.countBelow(range.min, false));
+  let node = z.firstAtLeast(range.min);
   while (node !== null) {
     const score = node.score;
     if (!(score < range.max)) break;
@@ -489,6 +490,7 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   if (count !== 0 && sort === SORT_NONE && !any) sort = SORT_ASC;
 
   const points: GeoPoint[] = [];
+  prepareShape(shape);
   membersOfAllNeighbors(zobj, shape, points, any ? count : 0);
 
   if (points.length === 0 && storekey === null) {
