@@ -250,7 +250,9 @@ export class Listpack {
     const newTotal = l + bl;
     const delta = newTotal - oldTotal;
     if (delta === 0) {
-      tmp.copy(this.buf, p, 0, newTotal);
+      // A counter rewritten in place (a node's entry count on every XADD): a few bytes, copied by hand.
+      const b = this.buf;
+      for (let i = 0; i < newTotal; i++) b[p + i] = tmp[i];
       return 0;
     }
     const tailFrom = p + oldTotal;
