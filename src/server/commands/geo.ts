@@ -24,7 +24,7 @@ import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector, wrongType } from "./helpers.js";
-import { parseScore, storeZSet, zaddCommand } from "./zsets.js";
+import { parseScore, storeZSet, zaddWithScores } from "./zsets.js";
 
 /**
  * The GEO family, following Redis 7.0's geo.c: positions are members of a sorted set whose scores are
@@ -200,13 +200,17 @@ function geoaddCommand(c: Client, argv: string[]): void {
   zargv[0] = "zadd";
   for (let i = 1; i < longidx; i++) zargv[i] = argv[i];
   const xy: GeoXY = { lon: 0, lat: 0 };
+  const scores: number[] = new Array(elements);
   for (let i = 0; i < elements; i++) {
     if (!extractLongLat(c, argv, longidx + i * 3, xy)) return;
-    zargv[longidx + i * 2] = geohashScoreText(xy.lon, xy.lat);
+    const text = geohashScoreText(xy.lon, xy.lat);
+    zargv[longidx + i * 2] = text;
+    // The value ZADD's strtod reads from that integer text (both round to the nearest double).
+    scores[i] = Number(text);
     zargv[longidx + 1 + i * 2] = argv[longidx + i * 3 + 2];
   }
   rewriteCommandVector(c, zargv);
-  zaddCommand(c, zargv);
+  zaddWithScores(c, zargv, scores);
 }
 
 // ─── searching ──────────────────────────────────────────────────────────────────────────────────────────

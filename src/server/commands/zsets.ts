@@ -186,7 +186,8 @@ const ZADD_LT = 8;
 const ZADD_INCR = 16;
 const ZADD_CH = 32;
 
-function zaddGeneric(c: Client, argv: string[], flags: number): void {
+/** `parsed`: the scores already as numbers (GEOADD, which computed them), else parsed from argv. */
+function zaddGeneric(c: Client, argv: string[], flags: number, parsed: number[] | null = null): void {
   const key = argv[1];
   let scoreidx = 2;
   for (; scoreidx < argv.length; scoreidx++) {
@@ -225,8 +226,8 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
     return;
   }
   // All scores are parsed before anything changes: the command applies fully or not at all.
-  const scores: number[] = new Array(elements);
-  for (let j = 0; j < elements; j++) {
+  const scores: number[] = parsed ?? new Array(elements);
+  for (let j = 0; parsed === null && j < elements; j++) {
     const s = parseScore(argv[scoreidx + j * 2]);
     if (s === null) {
       c.reply.error(ERR_NOT_FLOAT);
@@ -294,6 +295,11 @@ function finishZadd(c: Client, key: string, incr: boolean, added: number, update
 
 export function zaddCommand(c: Client, argv: string[]): void {
   zaddGeneric(c, argv, 0);
+}
+
+/** ZADD whose scores (one per member, in order) are already numbers: what GEOADD runs. */
+export function zaddWithScores(c: Client, argv: string[], scores: number[]): void {
+  zaddGeneric(c, argv, 0, scores);
 }
 
 function zincrbyCommand(c: Client, argv: string[]): void {
