@@ -597,7 +597,7 @@ class RdbParser {
         const seenTime = this.i64LE();
         if (type >= RDB_TYPE_STREAM_LISTPACKS_3) this.i64LE(); // 7.2's active-time: 7.0 has no such field
         const consumer = new StreamConsumer(cname, seenTime);
-        cg.consumers.set(cname, consumer);
+        cg.addConsumer(consumer);
         const n = this.len();
         for (let i = 0; i < n; i++) {
           const id = decodeId(this.bytes(16), 0);

@@ -14,11 +14,64 @@ const WORK_SIZE = 16 * 1024;
 const BIG_PAYLOAD = 8 * 1024;
 
 const CRLF = "\r\n";
+/** Room for a type byte, a 64-bit integer's digits and sign, and CRLF. */
+const MAX_HEADER = 24;
+/** Strings up to this length are copied byte by byte: cheaper than a native call. */
+const SHORT_STRING = 24;
+/** deferLength() tokens: chunk index * DEFER_SCALE + offset in the working buffer (< WORK_SIZE). */
+const DEFER_SCALE = 65536;
+
+/** "00" to "99": integers are printed two digits per division. */
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0")).join(""));
+
+/** Writes v (0 ≤ v < 2^31) as decimal digits ending right before `end`. */
+function putDigits(b: Buffer, end: number, v: number): void {
+  let at = end;
+  while (v >= 100) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) * 2;
+    b[--at] = DIGIT_PAIRS[r + 1];
+    b[--at] = DIGIT_PAIRS[r];
+    v = q;
+  }
+  if (v >= 10) {
+    b[--at] = DIGIT_PAIRS[v * 2 + 1];
+    b[--at] = DIGIT_PAIRS[v * 2];
+  } else {
+    b[--at] = 48 + v;
+  }
+}
+
+/** Writes v (0 ≤ v < 10^8) as exactly eight digits at `at`. */
+function putPadded8(b: Buffer, at: number, v: number): void {
+  for (let i = 6; i >= 0; i -= 2) {
+    const q = (v / 100) | 0;
+    const r = (v - q * 100) * 2;
+    b[at + i] = DIGIT_PAIRS[r];
+    b[at + i + 1] = DIGIT_PAIRS[r + 1];
+    v = q;
+  }
+}
+
+/** Number of decimal digits of a non-negative safe integer. */
+export function decimalDigits(n: number): number {
+  if (n < 1e8) {
+    if (n < 1e4) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
+    return n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : 8;
+  }
+  let d = 9;
+  for (let p = 1e9; n >= p && d < 16; p *= 10) d++;
+  return d;
+}
 
 export class ReplyWriter {
   proto: 2 | 3 = 2;
 
   private buf: Buffer = Buffer.allocUnsafe(WORK_SIZE);
+  /** bulkIdPair's last first half and its digits. */
+  private idCacheValue = -1;
+  private idCacheLen = 0;
+  private readonly idCache = Buffer.alloc(16);
   private len = 0;
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
@@ -134,6 +187,13 @@ export class ReplyWriter {
   }
 
   integer(n: number | bigint): void {
+    if (typeof n === "number" && Number.isSafeInteger(n)) {
+      this.room(MAX_HEADER);
+      this.buf[this.len++] = 58; // ':'
+      this.signedDigits(n);
+      this.crlf();
+      return;
+    }
     this.raw(":" + n + CRLF);
   }
 
@@ -146,7 +206,96 @@ export class ReplyWriter {
       this.raw(CRLF);
       return;
     }
-    this.raw("$" + n + CRLF + s + CRLF);
+    // Header, bytes and CRLF go straight into the working buffer: no concatenated string to build and
+    // flatten, and short strings (most keys, fields, members) skip the native write call too.
+    this.room(n + MAX_HEADER);
+    const b = this.buf;
+    b[this.len++] = 36; // '$'
+    this.digits(n);
+    let at = this.len;
+    b[at++] = 13;
+    b[at++] = 10;
+    if (n <= SHORT_STRING) {
+      for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+      at += n;
+    } else {
+      at += b.latin1Write(s, at, n);
+    }
+    b[at++] = 13;
+    b[at++] = 10;
+    this.len = at;
+  }
+
+  /** A bulk string of `n` bytes of `src` from `start` (a view into a value's bytes: a listpack, a bitmap). */
+  bulkBytes(src: Buffer, start: number, n: number): void {
+    if (n > BIG_PAYLOAD) {
+      this.raw("$" + n + CRLF);
+      this.pushChunk(Buffer.from(src.subarray(start, start + n)));
+      this.raw(CRLF);
+      return;
+    }
+    this.room(n + MAX_HEADER);
+    const b = this.buf;
+    b[this.len++] = 36; // '$'
+    this.digits(n);
+    let at = this.len;
+    b[at++] = 13;
+    b[at++] = 10;
+    if (n <= SHORT_STRING) {
+      for (let i = 0; i < n; i++) b[at + i] = src[start + i];
+    } else {
+      src.copy(b, at, start, start + n);
+    }
+    at += n;
+    b[at++] = 13;
+    b[at++] = 10;
+    this.len = at;
+  }
+
+  /** An integer's decimal text as a bulk string (what Redis replies for an integer-encoded element). */
+  bulkInteger(v: number | bigint): void {
+    if (typeof v === "number" && Number.isSafeInteger(v)) {
+      this.room(2 * MAX_HEADER);
+      this.buf[this.len++] = 36; // '$'
+      this.digits((v < 0 ? 1 : 0) + decimalDigits(v < 0 ? -v : v));
+      this.crlf();
+      this.signedDigits(v);
+      this.crlf();
+      return;
+    }
+    this.bulk(String(v));
+  }
+
+  /**
+   * The bulk string "<a>-<b>" of two unsigned 64-bit halves (a stream ID), written without building the
+   * text when both are numbers; the rare bigint halves (IDs past 2^53) go through a string.
+   */
+  bulkIdPair(a: number | bigint, b: number | bigint): void {
+    if (typeof a !== "number" || typeof b !== "number") {
+      this.bulk(`${a}-${b}`);
+      return;
+    }
+    this.room(3 * MAX_HEADER);
+    const buf = this.buf;
+    // Entries of a range mostly share their millisecond part: its digits are kept from the last ID.
+    const cache = this.idCache;
+    if (a !== this.idCacheValue) {
+      const start = this.len;
+      this.digits(a);
+      this.idCacheLen = this.len - start;
+      buf.copy(cache, 0, start, this.len);
+      this.idCacheValue = a;
+      this.len = start;
+    }
+    const alen = this.idCacheLen;
+    buf[this.len++] = 36; // '$'
+    this.digits(alen + 1 + decimalDigits(b));
+    this.crlf();
+    for (let i = 0; i < alen; i++) buf[this.len + i] = cache[i];
+    this.len += alen;
+    buf[this.len++] = 45; // '-'
+    this.digits(b);
+    this.crlf();
   }
 
   bulkBuffer(b: Buffer): void {
@@ -162,7 +311,10 @@ export class ReplyWriter {
   }
 
   arrayHeader(n: number): void {
-    this.raw("*" + n + CRLF);
+    this.room(MAX_HEADER);
+    this.buf[this.len++] = 42; // '*'
+    this.digits(n);
+    this.crlf();
   }
 
   /** An array of bulk strings. */
@@ -218,7 +370,93 @@ export class ReplyWriter {
     else this.bulk(s);
   }
 
+  // ─── deferred lengths (addReplyDeferredLen / setDeferredReplyLen) ─────────────────────────────────────
+
+  /**
+   * Marks where an aggregate header goes whose length is only known after its elements are written
+   * (Redis's addReplyDeferredLen). Returns a token for setDeferredArray/setDeferredMap. Tokens may nest;
+   * they stay valid until takeChunks().
+   */
+  deferLength(): number {
+    return this.chunks.length * DEFER_SCALE + this.len;
+  }
+
+  /** Fills a deferred place with an array header of n elements. */
+  setDeferredArray(token: number, n: number): void {
+    this.fillDeferred(token, "*" + n + CRLF);
+  }
+
+  /** Fills a deferred place with a map header of n pairs (`%n`, or `*2n` in RESP2). */
+  setDeferredMap(token: number, n: number): void {
+    this.fillDeferred(token, this.proto === 3 ? "%" + n + CRLF : "*" + 2 * n + CRLF);
+  }
+
+  private fillDeferred(token: number, header: string): void {
+    const ci = Math.floor(token / DEFER_SCALE);
+    const off = token - ci * DEFER_SCALE;
+    const h = header.length;
+    if (this.chunks.length === ci) {
+      // Everything since the mark is still in the working buffer: move it up and write the header in.
+      if (this.len + h <= this.buf.length) {
+        this.buf.copy(this.buf, off + h, off, this.len);
+        this.buf.latin1Write(header, off, h);
+        this.len += h;
+        return;
+      }
+      this.flushWork();
+    }
+    // The working buffer was flushed since: the chunk at the mark's index starts with the `off` bytes
+    // written before the mark. Split it there around the header (views, no copy).
+    const first = this.chunks[ci];
+    const hb = Buffer.from(header, "latin1");
+    if (off === 0) this.chunks.splice(ci, 0, hb);
+    else if (off === first.length) this.chunks.splice(ci + 1, 0, hb);
+    else this.chunks.splice(ci, 1, first.subarray(0, off), hb, first.subarray(off));
+    this.chunkBytes += h;
+  }
+
   // ─── internals ─────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Makes room for `n` more bytes (n ≤ WORK_SIZE) in the working buffer. */
+  private room(n: number): void {
+    if (this.len + n > this.buf.length) this.flushWork();
+  }
+
+  private crlf(): void {
+    this.buf[this.len++] = 13;
+    this.buf[this.len++] = 10;
+  }
+
+  /** Writes the decimal digits of a non-negative safe integer (room already made). */
+  private digits(n: number): void {
+    const b = this.buf;
+    if (n < 10) {
+      b[this.len++] = 48 + n;
+      return;
+    }
+    if (n >= 1e8) {
+      // Split so every division is 32-bit integer arithmetic: a double's n / 10 can round up to the
+      // next integer for n near 2^53, which would print a wrong digit.
+      const low = n % 1e8;
+      this.digits((n - low) / 1e8);
+      putPadded8(b, this.len, low);
+      this.len += 8;
+      return;
+    }
+    const d = decimalDigits(n);
+    putDigits(b, this.len + d, n);
+    this.len += d;
+  }
+
+  /** digits() for any safe integer, with its sign. */
+  private signedDigits(n: number): void {
+    if (n < 0) {
+      this.buf[this.len++] = 45; // '-'
+      this.digits(-n);
+    } else {
+      this.digits(n);
+    }
+  }
 
   private flushWork(): void {
     if (this.len === 0) return;

@@ -46,9 +46,19 @@ export function parseDoubleArg(s: string): number | null {
   return v;
 }
 
-/** Case-insensitive equality with an ASCII lowercase word (option names). */
+/**
+ * Case-insensitive equality with an ASCII lowercase word (option names), without making a lowered copy.
+ * Arguments are latin1, where only A–Z lower to ASCII letters, so folding A–Z alone matches toLowerCase.
+ */
 export function eqi(arg: string, lowerWord: string): boolean {
-  return arg.length === lowerWord.length && arg.toLowerCase() === lowerWord;
+  const n = lowerWord.length;
+  if (arg.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    let ch = arg.charCodeAt(i);
+    if (ch >= 65 && ch <= 90) ch += 32;
+    if (ch !== lowerWord.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 // ─── object.c: parse, check, reply ──────────────────────────────────────────────────────────────────────

@@ -41,7 +41,9 @@ export function strtod(s: string, from: number): number {
     neg = s[i] === "-";
     i++;
   }
-  const rest = s.slice(i, i + 8).toLowerCase();
+  // Only a text starting with i/I or n/N can be inf or nan: numbers skip the lowered copy.
+  const c0 = s.charCodeAt(i) | 0x20;
+  const rest = c0 === 105 || c0 === 110 ? s.slice(i, i + 8).toLowerCase() : "";
   if (rest.startsWith("inf")) {
     strtodResult.end = i + (rest === "infinity" ? 8 : 3);
     return neg ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;

@@ -261,6 +261,23 @@ export interface GeoShape {
   radius: number;
   width: number;
   height: number;
+  /**
+   * What every distance from the centre shares, set by prepareShape once the shape is parsed: the centre
+   * in radians, the cosine of its latitude and the radius in metres (the very values the per-point
+   * formula would compute again for each point).
+   */
+  lonR?: number;
+  latR?: number;
+  cosLat?: number;
+  radiusM?: number;
+}
+
+/** Fills the shape's shared terms (see GeoShape); call before distanceWithinShape. */
+export function prepareShape(shape: GeoShape): void {
+  shape.lonR = shape.lon * D_R;
+  shape.latR = shape.lat * D_R;
+  shape.cosLat = Math.cos(shape.latR);
+  shape.radiusM = shape.radius * shape.conversion;
 }
 
 /** The cells to scan for a search: the centre cell then its eight neighbours in Redis's order. */
@@ -414,8 +431,25 @@ export function geohashGetDistance(lon1d: number, lat1d: number, lon2d: number, 
  */
 export function distanceWithinShape(shape: GeoShape, lon: number, lat: number): number {
   if (!shape.box) {
-    const d = geohashGetDistance(shape.lon, shape.lat, lon, lat);
-    return d > shape.radius * shape.conversion ? -1 : d;
+    // geohashGetDistance(shape.lon, shape.lat, lon, lat), the centre's terms taken from prepareShape.
+    if (shape.radiusM === undefined) prepareShape(shape);
+    const radiusM = shape.radiusM as number;
+    const lat1r = shape.latR as number;
+    const lat2r = lat * D_R;
+    // A great circle is never shorter than its latitude difference along a meridian: points farther than
+    // the radius that way are out (with a margin far above rounding, so no boundary point is decided
+    // differently from the full formula).
+    if (EARTH_RADIUS_IN_METERS * Math.abs(lat2r - lat1r) > radiusM * (1 + 1e-9)) return -1;
+    const v = Math.sin((lon * D_R - (shape.lonR as number)) / 2);
+    let d: number;
+    if (v === 0.0) {
+      d = geohashGetLatDistance(shape.lat, lat);
+    } else {
+      const u = Math.sin((lat2r - lat1r) / 2);
+      const a = u * u + (shape.cosLat as number) * Math.cos(lat2r) * v * v;
+      d = 2.0 * EARTH_RADIUS_IN_METERS * Math.asin(Math.sqrt(a));
+    }
+    return d > radiusM ? -1 : d;
   }
   const widthM = shape.width * shape.conversion;
   const heightM = shape.height * shape.conversion;

@@ -146,6 +146,18 @@ export class Listpack {
     return String(this.getInt(p));
   }
 
+  /**
+   * Where the bytes of the string element at `p` start, or -1 for an integer element; with
+   * stringLength(p) this lets a reply copy the bytes without making a string.
+   */
+  stringStart(p: number): number {
+    const c = this.buf[p];
+    if ((c & 0xc0) === 0x80) return p + 1;
+    if ((c & 0xf0) === 0xe0) return p + 2;
+    if (c === 0xf0) return p + 5;
+    return -1;
+  }
+
   /** Byte length of the string element at `p` (or of an integer's decimal text). */
   stringLength(p: number): number {
     const b = this.buf;
@@ -238,7 +250,9 @@ export class Listpack {
     const newTotal = l + bl;
     const delta = newTotal - oldTotal;
     if (delta === 0) {
-      tmp.copy(this.buf, p, 0, newTotal);
+      // A counter rewritten in place (a node's entry count on every XADD): a few bytes, copied by hand.
+      const b = this.buf;
+      for (let i = 0; i < newTotal; i++) b[p + i] = tmp[i];
       return 0;
     }
     const tailFrom = p + oldTotal;

@@ -1,5 +1,12 @@
 import { Listpack } from "./listpack.js";
-import { DETACHED, type MemoryAccount, OBJECT_BASE } from "./memory-model.js";
+import {
+  DETACHED,
+  MAP_SLOT,
+  type MemoryAccount,
+  OBJECT_BASE,
+  stringBytes,
+  TABLE_BASE,
+} from "./memory-model.js";
 import {
   addDelta,
   compareId,
@@ -12,7 +19,7 @@ import {
   U64_MAX,
   ZERO_ID,
 } from "./stream-id.js";
-import { StreamIdMap } from "./stream-id-map.js";
+import { type SizeOwner, StreamIdMap } from "./stream-id-map.js";
 
 /**
  * A stream value, laid out as Redis 7.0 lays it out (t_stream.c): a sequence of nodes ordered by their
@@ -128,6 +135,26 @@ export interface StreamNACK {
   consumer: StreamConsumer | null;
 }
 
+/*
+ * Size estimates of consumer-group state (memory-model.ts), so a stream's MEMORY USAGE and used_memory grow
+ * with its groups, consumers and pending entries as Redis's do. A group PEL entry is its ID object, two
+ * array slots in its chunk and the NACK; a consumer PEL entry its own ID object and two slots (the NACK
+ * is the group's). A consumer is its object, its PEL map, its name and its slot in the group's Map; a
+ * group the same plus its last-ID object and its consumers Map.
+ */
+const ID_OBJECT = OBJECT_BASE + 16;
+const GROUP_PEL_ENTRY = ID_OBJECT + 16 + OBJECT_BASE + 24;
+const CONSUMER_PEL_ENTRY = ID_OBJECT + 16;
+const PEL_MAP = OBJECT_BASE + 32;
+
+function consumerBytes(name: string): number {
+  return OBJECT_BASE + 24 + PEL_MAP + stringBytes(name.length) + MAP_SLOT;
+}
+
+function groupBytes(name: string): number {
+  return OBJECT_BASE + 32 + ID_OBJECT + PEL_MAP + TABLE_BASE + stringBytes(name.length) + MAP_SLOT;
+}
+
 export class StreamConsumer {
   readonly pel = new StreamIdMap<StreamNACK>();
   constructor(
@@ -139,15 +166,30 @@ export class StreamConsumer {
 export class StreamCG {
   readonly pel = new StreamIdMap<StreamNACK>();
   readonly consumers = new Map<string, StreamConsumer>();
+  /** The stream whose size estimate counts this group (null for a group held by none). */
+  private readonly owner: SizeOwner | null;
+
   constructor(
     public lastId: StreamID,
     /** -1 when unknown (SCG_INVALID_ENTRIES_READ). */
     public entriesRead: I64,
-  ) {}
+    owner: SizeOwner | null = null,
+  ) {
+    this.owner = owner;
+    if (owner !== null) this.pel.attach(owner, GROUP_PEL_ENTRY);
+  }
 
   /** Consumers in Redis's rax order (byte order of the names). */
   sortedConsumers(): StreamConsumer[] {
     return [...this.consumers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Adds a consumer (its name must be new); it and its pending entries count in the stream's size. */
+  addConsumer(consumer: StreamConsumer): void {
+    this.consumers.set(consumer.name, consumer);
+    if (this.owner === null) return;
+    this.owner.account(consumerBytes(consumer.name));
+    consumer.pel.attach(this.owner, CONSUMER_PEL_ENTRY);
   }
 
   /** streamDelConsumer: the consumer and its pending entries (from the group PEL too) go. */
@@ -156,6 +198,17 @@ export class StreamCG {
       this.pel.delete(id);
     });
     this.consumers.delete(consumer.name);
+    if (this.owner === null) return;
+    consumer.pel.detach();
+    this.owner.account(-consumerBytes(consumer.name));
+  }
+
+  /** Bytes this group adds to its stream's estimate, consumers and pending entries included. */
+  estimatedBytes(name: string): number {
+    let n = groupBytes(name) + this.pel.size * GROUP_PEL_ENTRY;
+    for (const consumer of this.consumers.values())
+      n += consumerBytes(consumer.name) + consumer.pel.size * CONSUMER_PEL_ENTRY;
+    return n;
   }
 }
 
@@ -179,7 +232,8 @@ export interface TrimArgs {
 export class RedisStream {
   /**
    * Size estimate (memory-model.ts): the nodes' listpack bytes plus a node object each, kept current by
-   * append/delete/trim and reported to `acct`. Consumer groups and their PELs are not counted.
+   * append/delete/trim, and the consumer groups with their consumers and PELs (StreamCG reports those);
+   * every change is reported to `acct`.
    */
   bytes = OBJECT_BASE;
   acct: MemoryAccount = DETACHED;
@@ -450,11 +504,24 @@ export class RedisStream {
 
   /** streamCreateCG: null when the name exists. */
   createCG(name: string, id: StreamID, entriesRead: I64): StreamCG | null {
-    if (this.cgroups === null) this.cgroups = new Map();
+    if (this.cgroups === null) {
+      this.cgroups = new Map();
+      this.account(TABLE_BASE);
+    }
     if (this.cgroups.has(name)) return null;
-    const cg = new StreamCG({ ms: id.ms, seq: id.seq }, entriesRead);
+    const cg = new StreamCG({ ms: id.ms, seq: id.seq }, entriesRead, this);
     this.cgroups.set(name, cg);
+    this.account(groupBytes(name));
     return cg;
+  }
+
+  /** XGROUP DESTROY: the group, its consumers and PEL go; false when there is no such group. */
+  destroyCG(name: string): boolean {
+    const cg = this.cgroups?.get(name);
+    if (cg === undefined) return false;
+    this.account(-cg.estimatedBytes(name));
+    (this.cgroups as Map<string, StreamCG>).delete(name);
+    return true;
   }
 
   /** Group names in Redis's rax order. */
@@ -542,8 +609,8 @@ export class RedisStream {
 
   // ─── copying (COPY, streamDup) ─────────────────────────────────────────────────────────────────────
 
-  /** Reports a change of the size estimate. */
-  private account(d: number): void {
+  /** Reports a change of the size estimate (the stream's consumer groups report through it too). */
+  account(d: number): void {
     this.bytes += d;
     this.acct.bytes += d;
   }
@@ -561,6 +628,8 @@ export class RedisStream {
     s.maxDeletedId = { ...this.maxDeletedId };
     s.entriesAdded = this.entriesAdded;
     if (this.cgroups === null) return s;
+    s.cgroups = new Map();
+    s.bytes += TABLE_BASE;
     for (const name of this.sortedGroupNames()) {
       const cg = this.cgroups.get(name) as StreamCG;
       const ncg = s.createCG(name, cg.lastId, cg.entriesRead) as StreamCG;
@@ -573,7 +642,7 @@ export class RedisStream {
       });
       for (const consumer of cg.consumers.values()) {
         const nc = new StreamConsumer(consumer.name, consumer.seenTime);
-        ncg.consumers.set(nc.name, nc);
+        ncg.addConsumer(nc);
         consumer.pel.forEach((id) => {
           const nack = ncg.pel.get(id) as StreamNACK;
           nack.consumer = nc;
@@ -606,12 +675,13 @@ export class StreamIterator {
   private readonly start: StreamID;
   private readonly end: StreamID;
   private readonly rev: boolean;
-  private node: StreamNode | null = null;
+  /** The node holding the current entry (read it with `dataPos`). */
+  node: StreamNode | null = null;
   /** Forwards: the next entry's flags. Backwards: the lp-count closing the next entry to look at. */
   private pos = 0;
   private done = false;
   /** Offset of the current entry's first field name (fields given) or first value (SAMEFIELDS). */
-  private dataPos = 0;
+  dataPos = 0;
 
   constructor(s: RedisStream, start: StreamID | null, end: StreamID | null, rev: boolean) {
     this.s = s;

@@ -31,30 +31,76 @@ export const ZSET_SKIPLIST = 1;
 const MAX_LEVEL = 32;
 const LEVEL_P = 0.25;
 
+/** A node's levels above 1, interleaved: [next at level 2, span at level 2, next at level 3, ...]. */
+type UpperLevels = (ZSkipNode | number | null)[];
+
+/**
+ * A skiplist node. Levels 0 and 1 (every node has level 0, a quarter also level 1) are held in the
+ * node's own fields, the rarer levels above in one array of link/span pairs: a search touches as few
+ * separate objects per step as JavaScript allows, which is what an insert into a large, cache-cold set
+ * pays for, and the node is no larger on average than with arrays for every level.
+ */
 export class ZSkipNode {
-  /** forward[i] is the next node at level i; span[i] is how many level-0 steps that link jumps. */
-  readonly forward: (ZSkipNode | null)[];
-  readonly span: number[];
+  /** The next node in ascending order (the level-0 link). */
+  next: ZSkipNode | null = null;
+  /** How many level-0 steps the level-0 link jumps (1 when there is a next node). */
+  span0 = 0;
+  /** The level-1 link and its span (unused below level 2). */
+  next1: ZSkipNode | null = null;
+  span1 = 0;
   backward: ZSkipNode | null = null;
+  /** Links and spans of levels 2.., or null for a node of level 1 or 2. */
+  readonly up: UpperLevels | null;
+  readonly level: number;
 
   constructor(
     readonly member: string,
     public score: number,
     level: number,
   ) {
-    this.forward = new Array(level).fill(null);
-    this.span = new Array(level).fill(0);
-  }
-
-  /** The next node in ascending order. */
-  get next(): ZSkipNode | null {
-    return this.forward[0];
+    this.level = level;
+    if (level <= 2) {
+      this.up = null;
+    } else {
+      const up: UpperLevels = new Array(2 * (level - 2));
+      for (let i = 0; i < up.length; i += 2) {
+        up[i] = null;
+        up[i + 1] = 0;
+      }
+      this.up = up;
+    }
   }
 }
 
-/** A node: the object with its five fields, its two level arrays and its boxed score. */
+/** The next node at level i. */
+function fwd(x: ZSkipNode, i: number): ZSkipNode | null {
+  if (i === 0) return x.next;
+  if (i === 1) return x.next1;
+  return (x.up as UpperLevels)[2 * i - 4] as ZSkipNode | null;
+}
+
+function setFwd(x: ZSkipNode, i: number, n: ZSkipNode | null): void {
+  if (i === 0) x.next = n;
+  else if (i === 1) x.next1 = n;
+  else (x.up as UpperLevels)[2 * i - 4] = n;
+}
+
+/** The span of x's link at level i. */
+function spanOf(x: ZSkipNode, i: number): number {
+  if (i === 0) return x.span0;
+  if (i === 1) return x.span1;
+  return (x.up as UpperLevels)[2 * i - 3] as number;
+}
+
+function setSpan(x: ZSkipNode, i: number, v: number): void {
+  if (i === 0) x.span0 = v;
+  else if (i === 1) x.span1 = v;
+  else (x.up as UpperLevels)[2 * i - 3] = v;
+}
+
+/** A node: the object with its nine fields, its boxed score and, above level 2, its array of levels. */
 function nodeBytes(level: number): number {
-  return OBJECT_BASE + 40 + 2 * (ARRAY_BASE + level * 8) + HEAP_NUMBER;
+  return OBJECT_BASE + 72 + HEAP_NUMBER + (level > 2 ? ARRAY_BASE + (level - 2) * 16 : 0);
 }
 
 /** The zset object, its dict's table header and the header node (32 levels). */
@@ -157,11 +203,11 @@ export class RedisZSet {
     let rank = 0;
     const score = node.score;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
+      let f = fwd(x, i);
       while (f !== null && (nodeBefore(f, score, member) || f === node)) {
-        rank += x.span[i];
+        rank += spanOf(x, i);
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
       if (x === node) return rank - 1;
     }
@@ -181,11 +227,11 @@ export class RedisZSet {
     let x = this.header;
     let traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
-      while (f !== null && traversed + x.span[i] <= target) {
-        traversed += x.span[i];
+      let f = fwd(x, i);
+      while (f !== null && traversed + spanOf(x, i) <= target) {
+        traversed += spanOf(x, i);
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
       if (traversed === target) return x;
     }
@@ -194,7 +240,7 @@ export class RedisZSet {
 
   /** The lowest node, or null when empty. */
   get first(): ZSkipNode | null {
-    return this.header.forward[0];
+    return this.header.next;
   }
 
   /** The highest node, or null when empty. */
@@ -210,14 +256,27 @@ export class RedisZSet {
     let x = this.header;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
+      let f = fwd(x, i);
       while (f !== null && (f.score < score || (orEqual && f.score === score))) {
-        rank += x.span[i];
+        rank += spanOf(x, i);
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
     }
     return rank;
+  }
+
+  /** The first node whose score is ≥ `score` (zslNthInRange's start for an inclusive minimum), or null. */
+  firstAtLeast(score: number): ZSkipNode | null {
+    let x = this.header;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let f = fwd(x, i);
+      while (f !== null && f.score < score) {
+        x = f;
+        f = fwd(x, i);
+      }
+    }
+    return x.next;
   }
 
   /**
@@ -229,11 +288,11 @@ export class RedisZSet {
     let x = this.header;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
+      let f = fwd(x, i);
       while (f !== null && (f.member < member || (orEqual && f.member === member))) {
-        rank += x.span[i];
+        rank += spanOf(x, i);
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
     }
     return rank;
@@ -241,15 +300,15 @@ export class RedisZSet {
 
   /** [member, score] pairs in ascending order. */
   *entries(): IterableIterator<[string, number]> {
-    for (let x = this.header.forward[0]; x !== null; x = x.forward[0]) yield [x.member, x.score];
+    for (let x = this.header.next; x !== null; x = x.next) yield [x.member, x.score];
   }
 
   /** Removes every member. */
   clear(): void {
     this.dict.clear();
     for (let i = 0; i < MAX_LEVEL; i++) {
-      this.header.forward[i] = null;
-      this.header.span[i] = 0;
+      setFwd(this.header, i, null);
+      setSpan(this.header, i, 0);
     }
     this.tail = null;
     this.level = 1;
@@ -260,47 +319,56 @@ export class RedisZSet {
   /** A copy with the same encoding (Redis's zsetDup, for COPY). */
   clone(): RedisZSet {
     const z = new RedisZSet();
-    for (let x = this.header.forward[0]; x !== null; x = x.forward[0]) z.add(x.member, x.score);
+    for (let x = this.header.next; x !== null; x = x.next) z.add(x.member, x.score);
     z.enc = this.enc;
     return z;
   }
 
   // ─── skiplist internals (zslInsert, zslDeleteNode, zslUpdateScore) ─────────────────────────────────────
 
-  /** Links a new node; the member must not be present. */
-  private insert(member: string, score: number): ZSkipNode {
+  /**
+   * Links a new node (the member must not be present), or `reuse`, a node just unlinked, at its new
+   * score: a score update keeps its node (and its level) instead of leaving one behind for the collector.
+   */
+  private insert(member: string, score: number, reuse: ZSkipNode | null = null): ZSkipNode {
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
       rankAt[i] = i === this.level - 1 ? 0 : rankAt[i + 1];
-      let f = x.forward[i];
+      let f = fwd(x, i);
       while (f !== null && nodeBefore(f, score, member)) {
-        rankAt[i] += x.span[i];
+        rankAt[i] += spanOf(x, i);
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
       update[i] = x;
     }
-    const level = randomLevel();
+    const level = reuse === null ? randomLevel() : reuse.level;
     if (level > this.level) {
       for (let i = this.level; i < level; i++) {
         rankAt[i] = 0;
         update[i] = this.header;
-        this.header.span[i] = this.dict.size;
+        setSpan(this.header, i, this.dict.size);
       }
       this.level = level;
     }
-    const node = new ZSkipNode(member, score, level);
+    let node: ZSkipNode;
+    if (reuse === null) {
+      node = new ZSkipNode(member, score, level);
+    } else {
+      node = reuse;
+      node.score = score;
+    }
     this.account(nodeBytes(level));
     for (let i = 0; i < level; i++) {
       const u = update[i];
-      node.forward[i] = u.forward[i];
-      u.forward[i] = node;
-      node.span[i] = u.span[i] - (rankAt[0] - rankAt[i]);
-      u.span[i] = rankAt[0] - rankAt[i] + 1;
+      setFwd(node, i, fwd(u, i));
+      setFwd(u, i, node);
+      setSpan(node, i, spanOf(u, i) - (rankAt[0] - rankAt[i]));
+      setSpan(u, i, rankAt[0] - rankAt[i] + 1);
     }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
+    for (let i = level; i < this.level; i++) setSpan(update[i], i, spanOf(update[i], i) + 1);
     node.backward = update[0] === this.header ? null : update[0];
-    const after = node.forward[0];
+    const after = node.next;
     if (after !== null) after.backward = node;
     else this.tail = node;
     return node;
@@ -310,34 +378,34 @@ export class RedisZSet {
   private unlink(score: number, member: string): void {
     let x = this.header;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = x.forward[i];
+      let f = fwd(x, i);
       while (f !== null && nodeBefore(f, score, member)) {
         x = f;
-        f = x.forward[i];
+        f = fwd(x, i);
       }
       update[i] = x;
     }
-    const node = x.forward[0];
+    const node = x.next;
     if (node === null || node.member !== member) throw new Error("sorted set skiplist out of sync");
     this.unlinkNode(node);
   }
 
   /** zslDeleteNode: `update` holds the predecessors of `node` at every level. */
   private unlinkNode(node: ZSkipNode): void {
-    this.account(-nodeBytes(node.forward.length));
+    this.account(-nodeBytes(node.level));
     for (let i = 0; i < this.level; i++) {
       const u = update[i];
-      if (u.forward[i] === node) {
-        u.span[i] += node.span[i] - 1;
-        u.forward[i] = node.forward[i];
+      if (fwd(u, i) === node) {
+        setSpan(u, i, spanOf(u, i) + spanOf(node, i) - 1);
+        setFwd(u, i, fwd(node, i));
       } else {
-        u.span[i]--;
+        setSpan(u, i, spanOf(u, i) - 1);
       }
     }
-    const after = node.forward[0];
+    const after = node.next;
     if (after !== null) after.backward = node.backward;
     else this.tail = node.backward;
-    while (this.level > 1 && this.header.forward[this.level - 1] === null) this.level--;
+    while (this.level > 1 && fwd(this.header, this.level - 1) === null) this.level--;
   }
 
   /**
@@ -346,7 +414,7 @@ export class RedisZSet {
    */
   private updateScore(node: ZSkipNode, score: number): void {
     const prev = node.backward;
-    const next = node.forward[0];
+    const next = node.next;
     if (
       (prev === null || nodeBefore(prev, score, node.member)) &&
       (next === null || !nodeBefore(next, score, node.member))
@@ -355,6 +423,6 @@ export class RedisZSet {
       return;
     }
     this.unlink(node.score, node.member);
-    this.dict.set(node.member, this.insert(node.member, score));
+    this.insert(node.member, score, node);
   }
 }

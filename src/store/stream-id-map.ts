@@ -9,6 +9,11 @@ import { compareParts, type StreamID } from "./stream-id.js";
 
 const CHUNK = 128;
 
+/** Where a map reports the size estimate of its entries (memory-model.ts): the stream holding it. */
+export interface SizeOwner {
+  account(delta: number): void;
+}
+
 interface Chunk<V> {
   ids: StreamID[];
   vals: V[];
@@ -17,6 +22,22 @@ interface Chunk<V> {
 export class StreamIdMap<V> {
   private chunks: Chunk<V>[] = [];
   size = 0;
+  /** Told of every entry added or removed, `entryBytes` each (null: nobody counts this map). */
+  owner: SizeOwner | null = null;
+  entryBytes = 0;
+
+  /** Starts reporting to `owner`, counting the entries already held. */
+  attach(owner: SizeOwner, entryBytes: number): void {
+    this.owner = owner;
+    this.entryBytes = entryBytes;
+    if (this.size !== 0) owner.account(this.size * entryBytes);
+  }
+
+  /** Stops reporting, discounting the entries held (the map is being dropped). */
+  detach(): void {
+    if (this.owner !== null && this.size !== 0) this.owner.account(-this.size * this.entryBytes);
+    this.owner = null;
+  }
 
   /** Index of the chunk that holds, or would hold, `id`. */
   private chunkFor(id: StreamID): number {
@@ -65,6 +86,7 @@ export class StreamIdMap<V> {
   insert(id: StreamID, v: V): boolean {
     const key: StreamID = { ms: id.ms, seq: id.seq };
     if (this.chunks.length === 0) {
+      if (this.owner !== null) this.owner.account(this.entryBytes);
       this.chunks.push({ ids: [key], vals: [v] });
       this.size = 1;
       return true;
@@ -76,6 +98,7 @@ export class StreamIdMap<V> {
       const k = c.ids[i];
       if (k.ms === id.ms && k.seq === id.seq) return false;
     }
+    if (this.owner !== null) this.owner.account(this.entryBytes);
     if (i === c.ids.length) {
       c.ids.push(key);
       c.vals.push(v);
@@ -110,6 +133,7 @@ export class StreamIdMap<V> {
     const k = c.ids[i];
     if (k.ms !== id.ms || k.seq !== id.seq) return undefined;
     const v = c.vals[i];
+    if (this.owner !== null) this.owner.account(-this.entryBytes);
     if (i === 0) {
       c.ids.shift();
       c.vals.shift();

@@ -141,10 +141,17 @@ const CUSTOM: CustomSuite[] = [
       { label: "XRANGE of 100", argv: ["XRANGE", "stream100", "-", "+", "COUNT", "100"] },
       { label: "PFADD", argv: ["PFADD", "hll", "__rand_int__"] },
       { label: "PFCOUNT", argv: ["PFCOUNT", "hll"] },
-      { label: "GEOADD", argv: ["GEOADD", "geo:w", "13.361389", "38.115556", "m:__rand_int__"] },
+      // Positions vary: redis-benchmark writes __rand_int__ as 12 zero-padded digits (below -r 100000 here),
+      // so "13.__rand_int__" would only differ past the 7th decimal (one geohash cell, every score equal).
+      // An exponent scales the digits instead: longitude 0–99.999, latitude 0–9.9999, 100k members moving.
       {
-        label: "GEOSEARCH (5 km, ~20 hits)",
-        argv: ["GEOSEARCH", "geo", "FROMLONLAT", "0", "40.5", "BYRADIUS", "5", "km", "ASC"],
+        label: "GEOADD",
+        argv: ["GEOADD", "geo:w", "__rand_int__e-3", "__rand_int__e-4", "m:__rand_int__"],
+      },
+      // The points are 0.1° apart (about 8.5 km by 11 km here): 25 km holds 21 of them (5 km held one).
+      {
+        label: "GEOSEARCH (25 km, 21 hits)",
+        argv: ["GEOSEARCH", "geo", "FROMLONLAT", "0", "40.5", "BYRADIUS", "25", "km", "ASC"],
       },
       { label: "BITFIELD", argv: ["BITFIELD", "bf", "INCRBY", "u8", "100", "1", "GET", "u4", "0"] },
     ],

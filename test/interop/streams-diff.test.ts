@@ -219,6 +219,85 @@ describe("streams vs redis-server", { skip: NO_REDIS }, () => {
     await run(cmds);
   });
 
+  it("writes entries straight from the listpack: every element encoding, long values, large replies", async () => {
+    // Values stored as listpack integers of each width and as strings that only look like numbers.
+    const values = [
+      "0",
+      "7",
+      "127",
+      "128",
+      "-1",
+      "-4096",
+      "4095",
+      "4096",
+      "-32768",
+      "32767",
+      "-8388608",
+      "8388607",
+      "2147483647",
+      "-2147483648",
+      "2147483648",
+      "9007199254740991",
+      "9007199254740992",
+      "-9007199254740993",
+      "9223372036854775807",
+      "-9223372036854775808",
+      "9223372036854775808",
+      "-0",
+      "007",
+      "1e3",
+      " 1",
+      "",
+      "x".repeat(63),
+      "y".repeat(64),
+      "z".repeat(4095),
+      "w".repeat(4096),
+      "v".repeat(9000),
+    ];
+    const cmds: Cmd[] = [];
+    values.forEach((v, i) => {
+      cmds.push(["XADD", "e", `${i + 1}-0`, "f", v]);
+      cmds.push(["XADD", "e", `${i + 1}-1`, v, "same-fields-or-not", "g", v]);
+    });
+    // IDs around 2^53, where the halves stop being JS numbers, and mixed in one reply.
+    for (const id of [
+      "9007199254740990-9007199254740991",
+      "9007199254740991-0",
+      "9007199254740991-9007199254740992",
+      "9007199254740992-1",
+      "18446744073709551614-5",
+    ])
+      cmds.push(["XADD", "e", id, "f", id]);
+    cmds.push(
+      ["XRANGE", "e", "-", "+"],
+      ["XREVRANGE", "e", "+", "-", "COUNT", "7"],
+      ["XRANGE", "e", "9007199254740991", "+"],
+      ["XRANGE", "e", "(9007199254740991-0", "9007199254740992"],
+      ["XRANGE", "e", "30", "10"],
+      ["XREAD", "COUNT", "3", "STREAMS", "e", "e", "0", "31-1"],
+      ["XGROUP", "CREATE", "e", "g", "0"],
+      ["XREADGROUP", "GROUP", "g", "alice", "COUNT", "40", "STREAMS", "e", ">"],
+      ["XREADGROUP", "GROUP", "g", "alice", "COUNT", "5", "STREAMS", "e", "0"],
+      ["XDEL", "e", "2-0", "3-1"],
+      ["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "e", "0"],
+      ["XCLAIM", "e", "g", "bob", "0", "1-0", "2-0", "4-1"],
+      ["XAUTOCLAIM", "e", "g", "carol", "0", "0", "COUNT", "6"],
+    );
+    // A reply of many buffers: a few thousand entries with 1 KB values.
+    for (let i = 0; i < 3000; i++) cmds.push(["XADD", "big", `${i + 1}-0`, "f", "b".repeat(1000), "n", i]);
+    cmds.push(["XRANGE", "big", "-", "+"], ["XREVRANGE", "big", "+", "-", "COUNT", "2500"]);
+    await run(cmds);
+    await Promise.all([t.raw("HELLO", 3), r.raw("HELLO", 3)]);
+    await run(
+      [
+        ["XRANGE", "e", "-", "+", "COUNT", "20"],
+        ["XREAD", "STREAMS", "e", "big", "60", "2990"],
+      ],
+      false,
+    );
+    await Promise.all([t.raw("HELLO", 2), r.raw("HELLO", 2)]);
+  });
+
   it("XDEL: tombstones, first-entry and max-deleted-entry-id bookkeeping, errors", async () => {
     const cmds: Cmd[] = [];
     for (let i = 1; i <= 12; i++) cmds.push(["XADD", "d", `${i}-0`, "v", i]);

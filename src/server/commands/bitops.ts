@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from "node:buffer";
 import { STRING_RAW } from "../../store/object-encoding.js";
-import { parseInt64, parseInteger } from "../arguments.js";
+import { eqi, parseInt64, parseInteger } from "../arguments.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
@@ -365,9 +365,16 @@ const ERR_BITFIELD_TYPE =
 function bitfieldTypeArg(c: Client, s: string): number {
   const sign = s.charCodeAt(0);
   if (sign === 105 || sign === 117) {
-    // 'i' or 'u'
-    const nul = s.indexOf("\0");
-    const n = parseInteger(nul < 0 ? s.slice(1) : s.slice(1, nul));
+    // 'i' or 'u'. The common "u8"/"i16": one or two digits, no leading zero, read without a copy.
+    const d1 = s.charCodeAt(1) - 48;
+    const d2 = s.charCodeAt(2) - 48;
+    let n: number | null;
+    if (s.length === 2 && d1 >= 1 && d1 <= 9) n = d1;
+    else if (s.length === 3 && d1 >= 1 && d1 <= 9 && d2 >= 0 && d2 <= 9) n = d1 * 10 + d2;
+    else {
+      const nul = s.indexOf("\0");
+      n = parseInteger(nul < 0 ? s.slice(1) : s.slice(1, nul));
+    }
     if (n !== null && n >= 1 && n <= (sign === 105 ? 64 : 63)) return sign === 105 ? -n : n;
   }
   c.reply.error(ERR_BITFIELD_TYPE);
@@ -590,16 +597,16 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
   let highestWrite = 0;
   for (let j = 2; j < argv.length; j++) {
     const remargs = argv.length - j - 1;
-    const sub = argv[j].toLowerCase();
+    const sub = argv[j];
     let opcode: number;
-    if (sub === "get" && remargs >= 2) opcode = OP_GET;
-    else if (sub === "set" && remargs >= 3) opcode = OP_SET;
-    else if (sub === "incrby" && remargs >= 3) opcode = OP_INCRBY;
-    else if (sub === "overflow" && remargs >= 1) {
-      const name = argv[++j].toLowerCase();
-      if (name === "wrap") owtype = OVERFLOW_WRAP;
-      else if (name === "sat") owtype = OVERFLOW_SAT;
-      else if (name === "fail") owtype = OVERFLOW_FAIL;
+    if (remargs >= 2 && eqi(sub, "get")) opcode = OP_GET;
+    else if (remargs >= 3 && eqi(sub, "set")) opcode = OP_SET;
+    else if (remargs >= 3 && eqi(sub, "incrby")) opcode = OP_INCRBY;
+    else if (remargs >= 1 && eqi(sub, "overflow")) {
+      const name = argv[++j];
+      if (eqi(name, "wrap")) owtype = OVERFLOW_WRAP;
+      else if (eqi(name, "sat")) owtype = OVERFLOW_SAT;
+      else if (eqi(name, "fail")) owtype = OVERFLOW_FAIL;
       else {
         c.reply.error("ERR Invalid OVERFLOW type specified");
         return;

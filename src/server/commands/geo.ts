@@ -14,16 +14,17 @@ import {
   geohashScoreText,
   geohashString,
   isZeroCell,
+  prepareShape,
   sameCell,
 } from "../../store/geohash.js";
 import { RedisZSet } from "../../store/redis-zset.js";
-import { parseInt64 } from "../arguments.js";
+import { eqi, parseInt64 } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector, wrongType } from "./helpers.js";
-import { parseScore, storeZSet, zaddCommand } from "./zsets.js";
+import { parseScore, storeZSet, zaddWithScores } from "./zsets.js";
 
 /**
  * The GEO family, following Redis 7.0's geo.c: positions are members of a sorted set whose scores are
@@ -116,19 +117,12 @@ function extractLongLat(c: Client, argv: string[], at: number, out: GeoXY): bool
 
 /** extractUnitOrReply: metres per unit, or -1 after replying the error. */
 function extractUnit(c: Client, unit: string): number {
-  switch (unit.toLowerCase()) {
-    case "m":
-      return 1;
-    case "km":
-      return 1000;
-    case "ft":
-      return 0.3048;
-    case "mi":
-      return 1609.34;
-    default:
-      c.reply.error(ERR_UNIT);
-      return -1;
-  }
+  if (eqi(unit, "m")) return 1;
+  if (eqi(unit, "km")) return 1000;
+  if (eqi(unit, "ft")) return 0.3048;
+  if (eqi(unit, "mi")) return 1609.34;
+  c.reply.error(ERR_UNIT);
+  return -1;
 }
 
 /** extractDistanceOrReply: "<radius> <unit>" into the shape. */
@@ -192,10 +186,10 @@ function geoaddCommand(c: Client, argv: string[]): void {
   let nx = false;
   let longidx = 2;
   for (; longidx < argv.length; longidx++) {
-    const opt = argv[longidx].toLowerCase();
-    if (opt === "nx") nx = true;
-    else if (opt === "xx") xx = true;
-    else if (opt !== "ch") break;
+    const opt = argv[longidx];
+    if (eqi(opt, "nx")) nx = true;
+    else if (eqi(opt, "xx")) xx = true;
+    else if (!eqi(opt, "ch")) break;
   }
   if ((argv.length - longidx) % 3 !== 0 || (xx && nx)) {
     c.reply.error(ERR_SYNTAX);
@@ -206,13 +200,17 @@ function geoaddCommand(c: Client, argv: string[]): void {
   zargv[0] = "zadd";
   for (let i = 1; i < longidx; i++) zargv[i] = argv[i];
   const xy: GeoXY = { lon: 0, lat: 0 };
+  const scores: number[] = new Array(elements);
   for (let i = 0; i < elements; i++) {
     if (!extractLongLat(c, argv, longidx + i * 3, xy)) return;
-    zargv[longidx + i * 2] = geohashScoreText(xy.lon, xy.lat);
+    const text = geohashScoreText(xy.lon, xy.lat);
+    zargv[longidx + i * 2] = text;
+    // The value ZADD's strtod reads from that integer text (both round to the nearest double).
+    scores[i] = Number(text);
     zargv[longidx + 1 + i * 2] = argv[longidx + i * 3 + 2];
   }
   rewriteCommandVector(c, zargv);
-  zaddCommand(c, zargv);
+  zaddWithScores(c, zargv, scores);
 }
 
 // ─── searching ──────────────────────────────────────────────────────────────────────────────────────────
@@ -233,7 +231,7 @@ interface GeoPoint {
  */
 function pointsInRange(z: RedisZSet, range: GeoRange, shape: GeoShape, out: GeoPoint[], limit: number): void {
   const xy: GeoXY = { lon: 0, lat: 0 };
-  let node = z.nodeAt(z.countBelow(range.min, false));
+  let node = z.firstAtLeast(range.min);
   while (node !== null) {
     const score = node.score;
     if (!(score < range.max)) break;
@@ -241,7 +239,7 @@ function pointsInRange(z: RedisZSet, range: GeoRange, shape: GeoShape, out: GeoP
     const dist = distanceWithinShape(shape, xy.lon, xy.lat);
     if (dist >= 0) out.push({ lon: xy.lon, lat: xy.lat, dist, score, member: node.member });
     if (limit !== 0 && out.length >= limit) break;
-    node = node.forward[0];
+    node = node.next;
   }
 }
 
@@ -405,14 +403,14 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   let count = 0;
   const remaining = argv.length - baseArgs;
   for (let i = 0; i < remaining; i++) {
-    const arg = argv[baseArgs + i].toLowerCase();
-    if (arg === "withdist") withdist = true;
-    else if (arg === "withhash") withhash = true;
-    else if (arg === "withcoord") withcoords = true;
-    else if (arg === "any") any = true;
-    else if (arg === "asc") sort = SORT_ASC;
-    else if (arg === "desc") sort = SORT_DESC;
-    else if (arg === "count" && i + 1 < remaining) {
+    const arg = argv[baseArgs + i];
+    if (eqi(arg, "withdist")) withdist = true;
+    else if (eqi(arg, "withhash")) withhash = true;
+    else if (eqi(arg, "withcoord")) withcoords = true;
+    else if (eqi(arg, "any")) any = true;
+    else if (eqi(arg, "asc")) sort = SORT_ASC;
+    else if (eqi(arg, "desc")) sort = SORT_DESC;
+    else if (eqi(arg, "count") && i + 1 < remaining) {
       const n = parseInt64(argv[baseArgs + i + 1]);
       if (n === null) {
         c.reply.error(ERR_NOT_INTEGER);
@@ -426,17 +424,17 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
       i++;
     } else if (
-      (arg === "store" || arg === "storedist") &&
+      (eqi(arg, "store") || eqi(arg, "storedist")) &&
       i + 1 < remaining &&
       !(flags & RADIUS_NOSTORE) &&
       !(flags & GEOSEARCH)
     ) {
       storekey = argv[baseArgs + i + 1];
-      storedist = arg === "storedist";
+      storedist = eqi(arg, "storedist");
       i++;
-    } else if (arg === "storedist" && flags & GEOSEARCH && flags & GEOSEARCHSTORE) {
+    } else if (eqi(arg, "storedist") && flags & GEOSEARCH && flags & GEOSEARCHSTORE) {
       storedist = true;
-    } else if (arg === "frommember" && i + 1 < remaining && flags & GEOSEARCH && !fromloc) {
+    } else if (eqi(arg, "frommember") && i + 1 < remaining && flags & GEOSEARCH && !fromloc) {
       // Without the key the member is not looked up: arguments are still checked, then the reply is empty.
       if (zobj !== undefined && !longLatFromMember(zobj, argv[baseArgs + i + 1], shape)) {
         c.reply.error(ERR_DECODE);
@@ -444,16 +442,16 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
       }
       frommember = true;
       i++;
-    } else if (arg === "fromlonlat" && i + 2 < remaining && flags & GEOSEARCH && !frommember) {
+    } else if (eqi(arg, "fromlonlat") && i + 2 < remaining && flags & GEOSEARCH && !frommember) {
       if (!extractLongLat(c, argv, baseArgs + i + 1, shape)) return;
       fromloc = true;
       i += 2;
-    } else if (arg === "byradius" && i + 2 < remaining && flags & GEOSEARCH && !bybox) {
+    } else if (eqi(arg, "byradius") && i + 2 < remaining && flags & GEOSEARCH && !bybox) {
       if (!extractDistance(c, argv, baseArgs + i + 1, shape)) return;
       shape.box = false;
       byradius = true;
       i += 2;
-    } else if (arg === "bybox" && i + 3 < remaining && flags & GEOSEARCH && !byradius) {
+    } else if (eqi(arg, "bybox") && i + 3 < remaining && flags & GEOSEARCH && !byradius) {
       if (!extractBox(c, argv, baseArgs + i + 1, shape)) return;
       shape.box = true;
       bybox = true;
@@ -496,6 +494,7 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
   if (count !== 0 && sort === SORT_NONE && !any) sort = SORT_ASC;
 
   const points: GeoPoint[] = [];
+  prepareShape(shape);
   membersOfAllNeighbors(zobj, shape, points, any ? count : 0);
 
   if (points.length === 0 && storekey === null) {

@@ -360,7 +360,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
       let node = desc ? v.nodeAt(len - 1 - start) : v.nodeAt(start);
       for (let i = 0; i < rangelen && node !== null; i++) {
         vector.push(item(node.member));
-        node = desc ? node.backward : node.forward[0];
+        node = desc ? node.backward : node.next;
       }
       end -= start;
       start = 0;

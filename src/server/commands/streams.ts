@@ -1,14 +1,17 @@
 import { ReplyWriter } from "../../resp/reply-writer.js";
 import type { Database } from "../../store/database.js";
+import type { Listpack } from "../../store/listpack.js";
 import {
   type I64,
   incrI64,
   RedisStream,
   SCG_INVALID_ENTRIES_READ,
+  STREAM_ITEM_FLAG_SAMEFIELDS,
   type StreamCG,
   StreamConsumer,
   StreamIterator,
   type StreamNACK,
+  type StreamNode,
   type TrimArgs,
 } from "../../store/redis-stream.js";
 import type { RedisValue } from "../../store/redis-value.js";
@@ -218,7 +221,7 @@ function createConsumer(
 ): StreamConsumer | null {
   if (cg.consumers.has(name)) return null;
   const consumer = new StreamConsumer(name, Date.now());
-  cg.consumers.set(name, consumer);
+  cg.addConsumer(consumer);
   c.server.dirty++;
   c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-createconsumer", key, db.id);
   return consumer;
@@ -311,17 +314,17 @@ function replyWithRange(
     return replyWithRangeFromConsumerPEL(w, s, start as StreamID, count, group.consumer);
   }
   const noack = (flags & RWR_NOACK) !== 0;
+  const raw = (flags & RWR_RAWENTRIES) !== 0;
   const it = new StreamIterator(s, start, end, rev);
-  // The entries are built as RESP text and written in a few large pieces: one native write per entry
-  // field would cost more than the whole walk.
-  const pieces: string[] = [];
-  let text = "";
+  // Entries go straight from the listpack into the reply; the array's length is filled in at the end.
+  const lengthToken = raw ? 0 : w.deferLength();
   let n = 0;
   let propagateLastId = false;
   const now = group === null ? 0 : Date.now();
   while (it.next()) {
-    const id: StreamID = { ms: it.ms, seq: it.seq };
+    writeCurrentEntry(w, it);
     if (group !== null) {
+      const id: StreamID = { ms: it.ms, seq: it.seq };
       const cg = group.cg;
       if (compareId(id, cg.lastId) > 0) {
         if (cg.entriesRead !== SCG_INVALID_ENTRIES_READ && !s.rangeHasTombstones(id, null)) {
@@ -332,57 +335,69 @@ function replyWithRange(
         cg.lastId = id;
         if (noack) propagateLastId = true;
       }
-    }
-    const idText = formatId(id);
-    text += entryText(idText, it.fieldValues());
-    if (text.length > 65536) {
-      pieces.push(text);
-      text = "";
-    }
-    if (group !== null && !noack) {
-      const { cg, consumer } = group;
-      let nack: StreamNACK = { deliveryTime: now, deliveryCount: 1, consumer };
-      if (cg.pel.insert(id, nack)) {
-        consumer.pel.set(id, nack);
-      } else {
-        // Already pending (XGROUP SETID moved the group back): the entry now belongs to this consumer.
-        nack = cg.pel.get(id) as StreamNACK;
-        (nack.consumer as StreamConsumer).pel.delete(id);
-        nack.consumer = consumer;
-        nack.deliveryTime = now;
-        nack.deliveryCount = 1;
-        consumer.pel.set(id, nack);
+      if (!noack) {
+        const consumer = group.consumer;
+        let nack: StreamNACK = { deliveryTime: now, deliveryCount: 1, consumer };
+        if (cg.pel.insert(id, nack)) {
+          consumer.pel.set(id, nack);
+        } else {
+          // Already pending (XGROUP SETID moved the group back): the entry now belongs to this consumer.
+          nack = cg.pel.get(id) as StreamNACK;
+          (nack.consumer as StreamConsumer).pel.delete(id);
+          nack.consumer = consumer;
+          nack.deliveryTime = now;
+          nack.deliveryCount = 1;
+          consumer.pel.set(id, nack);
+        }
+        propagateXclaim(c, group.db, group.key, group.groupName, cg, formatId(id), nack);
       }
-      propagateXclaim(c, group.db, group.key, group.groupName, cg, idText, nack);
     }
     if (++n === count) break;
   }
   if (group !== null && propagateLastId) propagateGroupId(c, group.db, group.key, group.groupName, group.cg);
-  if (!(flags & RWR_RAWENTRIES)) w.arrayHeader(n);
-  for (const p of pieces) w.raw(p);
-  if (text !== "") w.raw(text);
+  if (!raw) w.setDeferredArray(lengthToken, n);
   return n;
 }
 
-/** An entry as RESP: [id, [field, value, ...]] (the same in RESP2 and RESP3). */
-function entryText(idText: string, fv: string[]): string {
-  let t = `*2\r\n$${idText.length}\r\n${idText}\r\n*${fv.length}\r\n`;
-  for (let i = 0; i < fv.length; i++) {
-    const x = fv[i];
-    t += `$${x.length}\r\n${x}\r\n`;
+/**
+ * The iterator's current entry as RESP, [id, [field, value, ...]] (the same in RESP2 and RESP3), its
+ * bytes copied from the listpack: no strings or arrays are made per entry.
+ */
+function writeCurrentEntry(w: ReplyWriter, it: StreamIterator): void {
+  const node = it.node as StreamNode;
+  const lp = node.lp;
+  const n = it.numFields;
+  w.arrayHeader(2);
+  w.bulkIdPair(it.ms, it.seq);
+  w.arrayHeader(n * 2);
+  let p = it.dataPos;
+  if (it.flags & STREAM_ITEM_FLAG_SAMEFIELDS) {
+    const mf = node.masterFields;
+    for (let i = 0; i < n; i++) {
+      w.bulk(mf[i]);
+      writeElement(w, lp, p);
+      p = lp.next(p);
+    }
+  } else {
+    for (let i = 0; i < 2 * n; i++) {
+      writeElement(w, lp, p);
+      p = lp.next(p);
+    }
   }
-  return t;
 }
 
-function writeEntry(w: ReplyWriter, id: StreamID, fv: string[]): void {
-  w.raw(entryText(formatId(id), fv));
+/** A listpack element as a bulk string: its bytes, or an integer's decimal text. */
+function writeElement(w: ReplyWriter, lp: Listpack, p: number): void {
+  const at = lp.stringStart(p);
+  if (at >= 0) w.bulkBytes(lp.buf, at, lp.stringLength(p));
+  else w.bulkInteger(lp.getInt(p));
 }
 
 /** One entry by ID, as an [id, fields] pair; false when it does not exist. */
 function writeEntryById(w: ReplyWriter, s: RedisStream, id: StreamID): boolean {
   const it = new StreamIterator(s, id, id, false);
   if (!it.next()) return false;
-  writeEntry(w, id, it.fieldValues());
+  writeCurrentEntry(w, it);
   return true;
 }
 
@@ -1109,7 +1124,7 @@ function xgroupCommand(c: Client, argv: string[]): void {
     c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-setid", key, db.id);
   } else if (eqi(opt, "destroy") && argc === 4) {
     if (cg !== undefined) {
-      (s as RedisStream).cgroups?.delete(groupName);
+      (s as RedisStream).destroyCG(groupName);
       c.reply.integer(1);
       c.server.dirty++;
       c.server.notifyKeyspaceEvent(Notify.STREAM, "xgroup-destroy", key, db.id);

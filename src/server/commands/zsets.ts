@@ -156,7 +156,7 @@ function replyNodes(
     if (nested) r.arrayHeader(2);
     r.bulk(node.member);
     if (withscores) r.double(node.score);
-    node = rev ? node.backward : node.forward[0];
+    node = rev ? node.backward : node.next;
   }
 }
 
@@ -166,7 +166,7 @@ function collectNodes(z: RedisZSet, startRank: number, count: number, rev: boole
   let node = count > 0 ? z.nodeAt(startRank) : null;
   for (let i = 0; i < count && node !== null; i++) {
     out.add(node.member, node.score);
-    node = rev ? node.backward : node.forward[0];
+    node = rev ? node.backward : node.next;
   }
   return out;
 }
@@ -180,7 +180,8 @@ const ZADD_LT = 8;
 const ZADD_INCR = 16;
 const ZADD_CH = 32;
 
-function zaddGeneric(c: Client, argv: string[], flags: number): void {
+/** `parsed`: the scores already as numbers (GEOADD, which computed them), else parsed from argv. */
+function zaddGeneric(c: Client, argv: string[], flags: number, parsed: number[] | null = null): void {
   const key = argv[1];
   let scoreidx = 2;
   for (; scoreidx < argv.length; scoreidx++) {
@@ -219,8 +220,8 @@ function zaddGeneric(c: Client, argv: string[], flags: number): void {
     return;
   }
   // All scores are parsed before anything changes: the command applies fully or not at all.
-  const scores: number[] = new Array(elements);
-  for (let j = 0; j < elements; j++) {
+  const scores: number[] = parsed ?? new Array(elements);
+  for (let j = 0; parsed === null && j < elements; j++) {
     const s = getDoubleOrReply(c, argv[scoreidx + j * 2]);
     if (s === null) return;
     scores[j] = s;
@@ -285,6 +286,11 @@ function finishZadd(c: Client, key: string, incr: boolean, added: number, update
 
 export function zaddCommand(c: Client, argv: string[]): void {
   zaddGeneric(c, argv, 0);
+}
+
+/** ZADD whose scores (one per member, in order) are already numbers: what GEOADD runs. */
+export function zaddWithScores(c: Client, argv: string[], scores: number[]): void {
+  zaddGeneric(c, argv, 0, scores);
 }
 
 function zincrbyCommand(c: Client, argv: string[]): void {
@@ -382,7 +388,7 @@ function zremrangeGeneric(c: Client, argv: string[], kind: RangeKind): void {
   if (deleted > 0) {
     const doomed: string[] = new Array(deleted);
     let node = z.nodeAt(from);
-    for (let i = 0; i < deleted && node !== null; i++, node = node.forward[0]) doomed[i] = node.member;
+    for (let i = 0; i < deleted && node !== null; i++, node = node.next) doomed[i] = node.member;
     for (const m of doomed) z.delete(m);
     modified(c, key, Notify.ZSET, `zremrangeby${kind}`, deleted);
     deleteIfEmpty(c, key, z);
@@ -904,7 +910,7 @@ function sourceScore(s: OpSource, member: string): number | undefined {
 /** Calls fn(member, score) for every member of a source. */
 function forEachInSource(s: OpSource, fn: (member: string, score: number) => boolean | undefined): void {
   if (s.zset !== null) {
-    for (let n = s.zset.first; n !== null; n = n.forward[0]) if (fn(n.member, n.score) === false) return;
+    for (let n = s.zset.first; n !== null; n = n.next) if (fn(n.member, n.score) === false) return;
   } else if (s.set !== null) {
     for (const m of s.set) if (fn(m, 1) === false) return;
   }
@@ -1043,7 +1049,7 @@ function zsetOpGeneric(
   if (dst !== null) {
     if (result.size > 0) {
       // Stored results pass through Redis's listpack, which turns -0 into 0 (see ZADD).
-      for (let n = result.first; n !== null; n = n.forward[0]) n.score += 0;
+      for (let n = result.first; n !== null; n = n.next) n.score += 0;
       storeZSet(c, dst, result);
       c.reply.integer(result.size);
       modified(
@@ -1076,7 +1082,7 @@ function zscanCommand(c: Client, argv: string[]): void {
   let next = 0;
   if (z.size <= c.server.config.getInt("zset-max-listpack-entries")) {
     // Small sets come back whole, in order, with cursor 0 — what Redis does for its listpack encoding.
-    for (let n = z.first; n !== null; n = n.forward[0]) {
+    for (let n = z.first; n !== null; n = n.next) {
       if (pattern === null || globMatch(pattern, n.member)) out.push(n.member, d2string(n.score));
     }
   } else {

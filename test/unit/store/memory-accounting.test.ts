@@ -37,8 +37,8 @@ function fresh(v: RedisValue): number {
   const z = v as RedisZSet;
   let n = new RedisZSet().bytes + tableCapacity(z.size) * MAP_SLOT * (z.size > 0 ? 1 : 0);
   for (let x = z.first; x !== null; x = x.next) {
-    const level = x.forward.length;
-    n += 24 + 40 + 2 * (48 + level * 8) + 16 + stringBytes(x.member.length);
+    const level = x.level;
+    n += 24 + 72 + 16 + (level > 2 ? 48 + (level - 2) * 16 : 0) + stringBytes(x.member.length);
   }
   return n;
 }
