@@ -27,6 +27,8 @@ export const errMisconfAof = (reason: string) => `MISCONF Errors writing to the 
 export const ERR_LOADING = "LOADING Redis is loading the dataset in memory";
 export const ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 export const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
+/** XAUTOCLAIM and GEOSEARCH word it so (LMPOP/ZMPOP: ERR_COUNT_NOT_POSITIVE). */
+export const ERR_COUNT_GT_ZERO = "ERR COUNT must be > 0";
 export const ERR_TIMEOUT_INVALID = "ERR timeout is not an integer or out of range";
 export const ERR_TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
 export const ERR_STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";

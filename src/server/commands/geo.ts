@@ -18,11 +18,11 @@ import {
   sameCell,
 } from "../../store/geohash.js";
 import { RedisZSet } from "../../store/redis-zset.js";
-import { eqi, parseInt64 } from "../arguments.js";
+import { eqi, getLongLongOrReply } from "../arguments.js";
 import type { Client } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
-import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX } from "../shared-replies.js";
+import { ERR_COUNT_GT_ZERO, ERR_NOT_FLOAT, ERR_SYNTAX } from "../shared-replies.js";
 import { lookupRead, modified, rewriteCommandVector, wrongType } from "./helpers.js";
 import { parseScore, storeZSet, zaddWithScores } from "./zsets.js";
 
@@ -411,17 +411,14 @@ function georadiusGeneric(c: Client, argv: string[], srcKeyIndex: number, flags:
     else if (eqi(arg, "asc")) sort = SORT_ASC;
     else if (eqi(arg, "desc")) sort = SORT_DESC;
     else if (eqi(arg, "count") && i + 1 < remaining) {
-      const n = parseInt64(argv[baseArgs + i + 1]);
-      if (n === null) {
-        c.reply.error(ERR_NOT_INTEGER);
+      // Only ever compared with a result length: the getter's saturation past 2^53 changes nothing.
+      const n = getLongLongOrReply(c, argv[baseArgs + i + 1]);
+      if (n === null) return;
+      if (n <= 0) {
+        c.reply.error(ERR_COUNT_GT_ZERO);
         return;
       }
-      if (n <= 0n) {
-        c.reply.error("ERR COUNT must be > 0");
-        return;
-      }
-      // Only ever compared with a result length: clamping past 2^53 changes nothing.
-      count = n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+      count = n;
       i++;
     } else if (
       (eqi(arg, "store") || eqi(arg, "storedist")) &&

@@ -25,16 +25,19 @@ import {
   type StreamID,
   U64_MAX,
 } from "../../store/stream-id.js";
-import { eqi, parseInt64 } from "../arguments.js";
+import { eqi, getExactLongLongOrReply, parseInt64 } from "../arguments.js";
 import { blockingDenied } from "../blocking.js";
 import { type Client, ClientFlag } from "../client.js";
 import type { CommandDef } from "../command-registry.js";
 import { Notify } from "../notify-flags.js";
 import type { Server } from "../server.js";
 import {
+  ERR_COUNT_GT_ZERO,
   ERR_NO_SUCH_KEY,
   ERR_NOT_INTEGER,
   ERR_SYNTAX,
+  ERR_TIMEOUT_INVALID,
+  ERR_TIMEOUT_NEGATIVE,
   ERR_WRONGTYPE,
   errSubcommandSyntax,
   errWrongArity,
@@ -64,8 +67,6 @@ const ERR_TOO_LARGE = "ERR Elements are too large to be stored";
 const ERR_INVALID_START = "ERR invalid start ID for the interval";
 const ERR_INVALID_END = "ERR invalid end ID for the interval";
 const ERR_MAXLEN_MINID = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
-const ERR_TIMEOUT_NOT_INT = "ERR timeout is not an integer or out of range";
-const ERR_TIMEOUT_NEGATIVE = "ERR timeout is negative";
 
 // ─── per-server settings and scratch space ─────────────────────────────────────────────────────────────
 
@@ -117,11 +118,10 @@ function mustObey(c: Client): boolean {
   return (c.flags & (ClientFlag.MASTER | ClientFlag.AOF)) !== 0;
 }
 
-/** getLongLongFromObjectOrReply: a bigint, or null after replying `message`. */
+/** getLongLongFromObjectOrReply as a bigint (stream IDs and times need the exact int64), or null after `message`. */
 function longLong(c: Client, s: string, message = ERR_NOT_INTEGER): bigint | null {
-  const v = parseInt64(s);
-  if (v === null) c.reply.error(message);
-  return v;
+  const v = getExactLongLongOrReply(c, s, message);
+  return v === null ? null : BigInt(v);
 }
 
 /** A long long as a JS number where exactness does not matter (counts, limits, times: clamped uses). */
@@ -779,7 +779,7 @@ function xreadGeneric(c: Client, argv: string[], xreadgroup: boolean): void {
     const o = argv[i];
     if (moreargs && eqi(o, "block")) {
       i++;
-      const t = longLong(c, argv[i], ERR_TIMEOUT_NOT_INT);
+      const t = longLong(c, argv[i], ERR_TIMEOUT_INVALID);
       if (t === null) return;
       if (t < 0n) {
         c.reply.error(ERR_TIMEOUT_NEGATIVE);
@@ -1509,7 +1509,7 @@ function xautoclaimCommand(c: Client, argv: string[]): void {
     if (moreargs && eqi(opt, "count")) {
       const v = parseInt64(argv[j + 1]);
       if (v === null || v < 1n || v > XAUTOCLAIM_MAX_COUNT) {
-        c.reply.error("ERR COUNT must be > 0");
+        c.reply.error(ERR_COUNT_GT_ZERO);
         return;
       }
       count = num(v);
