@@ -96,6 +96,11 @@ export class Replication implements LinkEvents {
 
   // ─── master side: the stream ─────────────────────────────────────────────────────────────────────────
 
+  /** A master with a backlog or replicas: what `feed` is given goes somewhere. */
+  hasStream(): boolean {
+    return this.masterHost === null && (this.backlog !== null || this.replicas.length > 0);
+  }
+
   /** PropagationSink: one executed unit, re-encoded into the stream (replicationFeedSlaves). */
   feed(ops: readonly PropagatedUnit[]): void {
     // A replica proxies its master's bytes instead; a master without backlog and replicas has no stream.

@@ -83,6 +83,8 @@ export class RequestParser {
 
   // Result of a parse, kept in fields so the hot loop allocates nothing but argv itself.
   private argv: string[] | null = null;
+  /** The previous command's name: a pipeline repeats it, and the same string keeps its cached hash. */
+  private lastName = "";
   private next = 0;
   /** The bytes of the command being delivered, for `lastFrame` (valid only inside `onCommand`). */
   private frameBuf: Buffer | null = null;
@@ -312,7 +314,7 @@ export class RequestParser {
       const dataEnd = dataStart + len;
       // The exact size of the rest is known up to this argument: wait for at least that much.
       if (dataEnd + 2 > end) return this.stopAt(argv, count, i, pos, dataEnd + 2);
-      argv[i] = buf.latin1Slice(dataStart, dataEnd);
+      argv[i] = i === 0 ? this.commandName(buf, dataStart, dataEnd) : buf.latin1Slice(dataStart, dataEnd);
       pos = dataEnd + 2; // like Redis, the two bytes after the data are not checked
     }
     this.mbArgv = null;
@@ -320,6 +322,23 @@ export class RequestParser {
     this.next = pos;
     this.need = 0;
     return true;
+  }
+
+  /**
+   * argv[0]: the previous command's name string again when the bytes are the same (no new string, and the
+   * command table's Map lookup finds its hash already computed), else a new one.
+   */
+  private commandName(buf: Buffer, start: number, end: number): string {
+    const last = this.lastName;
+    const n = end - start;
+    if (n === last.length) {
+      let i = 0;
+      while (i < n && buf[start + i] === last.charCodeAt(i)) i++;
+      if (i === n) return last;
+    }
+    const name = buf.latin1Slice(start, end);
+    if (n <= 32) this.lastName = name;
+    return name;
   }
 
   /** Saves a multibulk cut off at argument `i` (header at `pos`); `need` is an absolute position. */

@@ -64,6 +64,11 @@ export class PersistenceService implements PropagationSink {
     server.usedMemory.aofBuffer = () => this.aof?.bufferLength ?? 0;
   }
 
+  /** PropagationSink: fed only while an AOF is open. */
+  get active(): boolean {
+    return this.aof !== null;
+  }
+
   /** PropagationSink: executed writes go into the AOF buffer (Redis's feedAppendOnlyFile). */
   feed(ops: readonly PropagatedOp[]): void {
     this.aof?.feed(ops);

@@ -14,6 +14,11 @@ export interface PropagatedOp {
 /** Receives finished units in order. Sinks track their own selected db and emit SELECT as needed. */
 export interface PropagationSink {
   feed(ops: readonly PropagatedOp[]): void;
+  /**
+   * False while the sink would drop whatever it is fed (no AOF; no replication backlog and no replicas):
+   * when no sink is active, no unit is built at all. Absent means always active.
+   */
+  readonly active?: boolean;
 }
 
 /** Shared by every wrapped unit: sinks only read argv. */
@@ -31,12 +36,19 @@ export class Propagator {
   }
 
   add(db: number, argv: string[], replOnly = false): void {
+    if (!this.anySinkActive()) return;
     this.ops.push(replOnly ? { db, argv, replOnly } : { db, argv });
     if (this.depth === 0) this.flush();
   }
 
   end(): void {
     if (--this.depth === 0 && this.ops.length > 0) this.flush();
+  }
+
+  private anySinkActive(): boolean {
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) if (sinks[i].active !== false) return true;
+    return false;
   }
 
   private flush(): void {

@@ -72,6 +72,9 @@ export function serverReplication(server: Server, persistence: PersistenceServic
  */
 export function replicationSink(server: Server, repl: Replication): PropagationSink {
   return {
+    get active() {
+      return repl.hasStream();
+    },
     feed: (ops: readonly PropagatedOp[]) => {
       const before = repl.masterReplOffset;
       repl.feed(ops);

@@ -196,9 +196,10 @@ function setGeneric(
 function setCommand(c: Client, argv: string[]): void {
   const key = argv[1];
   if (argv.length === 3) {
-    // The common case, kept free of option parsing. setKey stamps the LRU clock; an LFU counter needs
-    // the access Redis's own lookup of the key counts.
-    if (c.server.keyspace.clock.lfu) c.db.lookupKeyWrite(key);
+    // The common case, kept free of option parsing. Redis's setKey looks the key up first (expiring it,
+    // counting an access); setKey stamps the LRU clock itself, so the lookup is needed only for an LFU
+    // counter or when some key has a TTL.
+    if (c.server.keyspace.clock.lfu || c.db.expires.size !== 0) c.db.lookupKeyWrite(key);
     c.db.setKey(key, argv[2]);
     modified(c, key, Notify.STRING, "set");
     c.reply.ok();
@@ -392,9 +393,13 @@ function msetCommand(c: Client, argv: string[]): void {
     c.reply.error("ERR wrong number of arguments for 'mset' command");
     return;
   }
+  const db = c.db;
+  // As Redis's setKey, an access to each key being replaced: needed for expiry and an LFU counter (setKey
+  // stamps the LRU clock itself), as in SET.
+  const lookup = c.server.keyspace.clock.lfu || db.expires.size !== 0;
   for (let i = 1; i < argv.length; i += 2) {
-    c.db.lookupKeyWrite(argv[i]); // as Redis's setKey: an access to a key being replaced
-    c.db.setKey(argv[i], argv[i + 1]);
+    if (lookup) db.lookupKeyWrite(argv[i]);
+    db.setKey(argv[i], argv[i + 1]);
     modified(c, argv[i], Notify.STRING, "set");
   }
   c.reply.ok();
