@@ -208,13 +208,8 @@ export class ReplyWriter {
     }
     // Header, bytes and CRLF go straight into the working buffer: no concatenated string to build and
     // flatten, and short strings (most keys, fields, members) skip the native write call too.
-    this.room(n + MAX_HEADER);
+    let at = this.bulkHeader(n);
     const b = this.buf;
-    b[this.len++] = 36; // '$'
-    this.digits(n);
-    let at = this.len;
-    b[at++] = 13;
-    b[at++] = 10;
     if (n <= SHORT_STRING) {
       for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
       at += n;
@@ -226,6 +221,18 @@ export class ReplyWriter {
     this.len = at;
   }
 
+  /** `$<n>\r\n` into the working buffer, with room for the n bytes and CRLF after it; the position after it. */
+  private bulkHeader(n: number): number {
+    this.room(n + MAX_HEADER);
+    const b = this.buf;
+    b[this.len++] = 36; // '$'
+    this.digits(n);
+    let at = this.len;
+    b[at++] = 13;
+    b[at++] = 10;
+    return at;
+  }
+
   /** A bulk string of `n` bytes of `src` from `start` (a view into a value's bytes: a listpack, a bitmap). */
   bulkBytes(src: Buffer, start: number, n: number): void {
     if (n > BIG_PAYLOAD) {
@@ -234,13 +241,8 @@ export class ReplyWriter {
       this.raw(CRLF);
       return;
     }
-    this.room(n + MAX_HEADER);
+    let at = this.bulkHeader(n);
     const b = this.buf;
-    b[this.len++] = 36; // '$'
-    this.digits(n);
-    let at = this.len;
-    b[at++] = 13;
-    b[at++] = 10;
     if (n <= SHORT_STRING) {
       for (let i = 0; i < n; i++) b[at + i] = src[start + i];
     } else {
