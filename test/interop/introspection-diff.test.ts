@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RespDecoder } from "../../src/resp/resp-decoder.js";
 import { RespPush, type RespValue, RespVerbatim } from "../../src/resp/resp-value.js";
-import { same } from "../helpers/differential.js";
+import { same, startDiffPair, stopDiffPair } from "../helpers/differential.js";
 import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -252,15 +252,10 @@ describe("MONITOR, SLOWLOG and LATENCY: tandem vs redis-server", { skip: NO_REDI
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   /** Waits until one client is blocked on each server. */
   async function waitForBlocked(tw: RawClient, rw: RawClient): Promise<void> {

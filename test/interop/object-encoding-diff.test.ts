@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { same, seededRandom } from "../helpers/differential.js";
-import { NO_REDIS, type ServerProcess, startRedis, startTandem } from "../helpers/processes.js";
+import { same, seededRandom, startDiffPair, stopDiffPair } from "../helpers/differential.js";
+import { NO_REDIS, type ServerProcess } from "../helpers/processes.js";
 import type { RawClient } from "../helpers/raw-client.js";
 
 /**
@@ -22,15 +22,10 @@ describe("OBJECT ENCODING vs redis-server", { skip: NO_REDIS }, () => {
   let r: RawClient;
 
   before(async () => {
-    [tandem, redis] = await Promise.all([startTandem(), startRedis()]);
-    [t, r] = await Promise.all([tandem.client(), redis.client()]);
+    ({ tandem, redis, t, r } = await startDiffPair());
   });
 
-  after(async () => {
-    t?.close();
-    r?.close();
-    await Promise.all([tandem?.stop(), redis?.stop()]);
-  });
+  after(() => stopDiffPair({ tandem, redis, t, r }));
 
   async function run(cmds: Cmd[]): Promise<void> {
     for (const c of cmds) await same(t, r, c);
